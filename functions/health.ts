@@ -1,0 +1,25 @@
+import type { HttpHandler } from "@azure/functions";
+import * as df from "durable-functions";
+import { runHealthChecks } from "../src/application/health";
+import type { HealthCheck } from "../src/application/ports";
+
+export const HEALTH_FUNCTION = "health";
+export const HEALTH_ROUTE = "api/health";
+
+export interface HealthDependencies {
+  checks: HealthCheck[];
+}
+
+/** 200 when every dependency answers, 503 naming the ones that did not. */
+export function makeHealthHandler(deps: HealthDependencies): HttpHandler {
+  return async (_request, context) => {
+    const client = df.getClient(context);
+    const durable: HealthCheck = {
+      name: "durable",
+      // A query no instance can match still makes the backend answer.
+      check: async () => void (await client.getStatusBy({ createdTimeFrom: new Date(8.64e15) })),
+    };
+    const report = await runHealthChecks([...deps.checks, durable]);
+    return { status: report.status === "ok" ? 200 : 503, jsonBody: report, headers: { "cache-control": "no-store" } };
+  };
+}

@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+const nonEmpty = z.string().trim().min(1, "is required");
+const url = nonEmpty.pipe(z.url({ message: "must be an absolute URL" }));
+const optionalSecret = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+/**
+ * Every setting the app reads, in one place. Names are the app-setting names used on Azure and in
+ * local.settings*.json; a test keeps this, the sample settings and the Bicep app settings in step.
+ */
+export const settingsSchema = z
+  .object({
+    /** `dev` signs tokens locally (`/dev/token`); `entra` verifies Microsoft Entra ID tokens. */
+    AUTH_MODE: z.enum(["dev", "entra"]),
+    AUTH_ISSUER: z.string().trim().optional(),
+    AUTH_AUDIENCE: nonEmpty,
+    AUTH_JWKS_URI: z.string().trim().optional(),
+    /** Entra app (client) id used by the customer page's sign-in; required in entra mode. */
+    AUTH_CLIENT_ID: z.string().trim().optional(),
+
+    COSMOS_ENDPOINT: url,
+    /** Absent: the app signs in with its managed identity (DefaultAzureCredential). */
+    COSMOS_KEY: optionalSecret,
+    COSMOS_DATABASE: nonEmpty,
+
+    EMAIL_ENDPOINT: url,
+    /** Absent: managed identity. */
+    EMAIL_ACCESS_KEY: optionalSecret,
+    EMAIL_SENDER: nonEmpty.pipe(z.email({ message: "must be an email address" })),
+
+    /** Base of the links put in customer emails, e.g. https://partners.example.com */
+    PUBLIC_BASE_URL: url,
+    INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(365),
+  })
+  .superRefine((s, ctx) => {
+    if (s.AUTH_MODE === "entra") {
+      for (const key of ["AUTH_ISSUER", "AUTH_JWKS_URI", "AUTH_CLIENT_ID"] as const) {
+        if (!s[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when AUTH_MODE is entra" });
+      }
+    }
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** The setting names the app reads (for the drift test and for error messages). */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof Settings)[];

@@ -1,0 +1,48 @@
+/** Rule ids of ../shared/DOMAIN.md; a refusal names the rule that refused it. */
+export type RuleId = `R${number}`;
+
+export type ErrorKind =
+  | "badRequest"
+  | "unauthorized"
+  | "forbidden"
+  | "notFound"
+  | "conflict"
+  | "gone"
+  | "tooLarge"
+  | "invalid"
+  | "rateLimited";
+
+export interface FieldError {
+  /** JSON path of the field, e.g. "customer.adminEmail". */
+  field: string;
+  message: string;
+}
+
+/**
+ * An expected refusal. Everything the API refuses is one of these; the single HTTP mapper turns it
+ * into problem+json. Messages must never contain tokens or secrets.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly options: { rule?: RuleId; errors?: FieldError[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+
+  get rule(): RuleId | undefined {
+    return this.options.rule;
+  }
+}
+
+export const refuse = {
+  forbidden: (message: string, rule?: RuleId) => new DomainError("forbidden", message, rule ? { rule } : {}),
+  notFound: (what: string) => new DomainError("notFound", `${what} was not found.`),
+  conflict: (message: string, rule?: RuleId) => new DomainError("conflict", message, rule ? { rule } : {}),
+  gone: (message: string, rule?: RuleId) => new DomainError("gone", message, rule ? { rule } : {}),
+  invalid: (message: string, errors: FieldError[], rule?: RuleId) =>
+    new DomainError("invalid", message, { errors, ...(rule ? { rule } : {}) }),
+  unauthorized: (message = "A valid bearer token is required.") => new DomainError("unauthorized", message),
+};

@@ -1,0 +1,33 @@
+import type { HttpRequest } from "@azure/functions";
+import type { z } from "zod";
+import { DomainError, type FieldError } from "../domain/errors";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  return issues.map((issue) => ({
+    field: issue.path.map(String).join(".") || "(body)",
+    message: issue.message,
+  }));
+}
+
+/** Parses a JSON body at the edge: 413 when too large, 400 when not JSON, 422 when not valid. */
+export async function readJsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.infer<S>> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  const raw = await request.text();
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
+    throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new DomainError("badRequest", "The body is not valid JSON.");
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new DomainError("invalid", "The request body is not valid.", { errors: zodIssuesToFieldErrors(parsed.error.issues) });
+  }
+  return parsed.data as z.infer<S>;
+}

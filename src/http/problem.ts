@@ -1,0 +1,63 @@
+import type { HttpResponseInit, InvocationContext } from "@azure/functions";
+import { DomainError, type ErrorKind } from "../domain/errors";
+
+const STATUS: Record<ErrorKind, number> = {
+  badRequest: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  notFound: 404,
+  conflict: 409,
+  gone: 410,
+  tooLarge: 413,
+  invalid: 422,
+  rateLimited: 429,
+};
+
+const TITLE: Record<number, string> = {
+  400: "Bad request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not found",
+  409: "Conflict",
+  410: "Gone",
+  413: "Payload too large",
+  422: "Unprocessable content",
+  429: "Too many requests",
+  500: "Internal server error",
+};
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+export function problem(status: number, detail: string, extra: Record<string, unknown> = {}): HttpResponseInit {
+  return {
+    status,
+    headers: { "content-type": PROBLEM_CONTENT_TYPE },
+    jsonBody: {
+      type: extra.rule ? `urn:csp-relationships:rule:${String(extra.rule)}` : "about:blank",
+      title: TITLE[status] ?? "Error",
+      status,
+      detail,
+      ...extra,
+    },
+  };
+}
+
+/**
+ * The one mapper from errors to responses. Domain refusals keep their status and rule; anything
+ * else is a bug: logged with its stack for operators, answered with a body that reveals nothing.
+ */
+export function toProblemResponse(error: unknown, context: InvocationContext): HttpResponseInit {
+  if (error instanceof DomainError) {
+    const status = STATUS[error.kind];
+    const extra: Record<string, unknown> = {};
+    if (error.options.rule) extra.rule = error.options.rule;
+    if (error.options.errors) extra.errors = error.options.errors;
+    const response = problem(status, error.message, extra);
+    if (error.options.retryAfterSeconds !== undefined) {
+      response.headers = { ...(response.headers as Record<string, string>), "retry-after": String(error.options.retryAfterSeconds) };
+    }
+    return response;
+  }
+  context.error("Unhandled error", error);
+  return problem(500, "The request could not be completed. It has been logged.");
+}
