@@ -23,3 +23,56 @@ export interface HealthCheck {
   name: string;
   check(): Promise<void>;
 }
+
+// ---- Persistence ports (Cosmos DB adapters implement them in src/adapters/cosmos) ----
+import type { AuditRecord, Invitation, InvitationStatus, Partner, Relationship } from "../domain/model";
+
+/** A stored value and the ETag that a conditional replace must present. */
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+/** A conditional write lost a race (ETag mismatch); the caller re-reads and decides again. */
+export class ConcurrencyConflict extends Error {
+  constructor(what: string) {
+    super(`${what} was changed concurrently.`);
+    this.name = "ConcurrencyConflict";
+  }
+}
+
+export interface Page<T> {
+  items: T[];
+  continuationToken?: string;
+}
+
+export interface PartnerRepository {
+  get(id: string): Promise<Partner | undefined>;
+  /** Creates or replaces; tells which. */
+  put(partner: Partner): Promise<{ created: boolean; partner: Partner }>;
+}
+
+export interface InvitationRepository {
+  /** Stores the invitation and its token lookup (token hash -> invitation) together, idempotently. */
+  create(invitation: Invitation): Promise<void>;
+  /** Scoped to the owning partner: another partner's id reads as undefined. */
+  get(partnerId: string, id: string): Promise<Versioned<Invitation> | undefined>;
+  findByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | undefined>;
+  /** Conditional on the ETag; throws ConcurrencyConflict when someone else wrote first. */
+  replace(invitation: Invitation, etag: string): Promise<Versioned<Invitation>>;
+  list(partnerId: string, query: { status?: InvitationStatus; limit: number; continuationToken?: string }): Promise<Page<Invitation>>;
+}
+
+export interface RelationshipRepository {
+  /** All of one customer's new relationships in one transactional batch; re-running with the same ids is a no-op. */
+  createMany(customerTenantId: string, relationships: Relationship[]): Promise<void>;
+  listForCustomer(customerTenantId: string): Promise<Relationship[]>;
+  /** By id alone (the terminate route has no customer id), via a lookup. */
+  get(id: string): Promise<Versioned<Relationship> | undefined>;
+  replace(relationship: Relationship, etag: string): Promise<Versioned<Relationship>>;
+}
+
+export interface AuditLog {
+  record(entry: AuditRecord): Promise<void>;
+  listFor(partnerId: string, resourceId: string): Promise<AuditRecord[]>;
+}
