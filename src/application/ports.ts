@@ -1,3 +1,5 @@
+import type { AuditRecord, Invitation, InvitationStatus, Partner, Relationship } from "../domain/model";
+
 /** What the application needs from the outside world; adapters implement these. */
 
 export interface Clock {
@@ -25,7 +27,6 @@ export interface HealthCheck {
 }
 
 // ---- Persistence ports (Cosmos DB adapters implement them in src/adapters/cosmos) ----
-import type { AuditRecord, Invitation, InvitationStatus, Partner, Relationship } from "../domain/model";
 
 /** A stored value and the ETag that a conditional replace must present. */
 export interface Versioned<T> {
