@@ -1,0 +1,85 @@
+import type { HostClock } from "../clock";
+import { sendJson, sendProblem } from "./problem";
+import type { SystemHandler, SystemRequest } from "./server";
+
+const UNITS = { days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1_000 } as const;
+
+/** Answers 405 with Allow for a system path called with the wrong method; true when it did. */
+function wrongMethod(request: SystemRequest, allowed: string[]): boolean {
+  const method = (request.req.method ?? "GET").toUpperCase();
+  if (allowed.includes(method)) return false;
+  sendProblem(request.res, 405, `${request.url.pathname} does not accept ${method}.`, {
+    headers: { allow: allowed.join(", ") },
+  });
+  return true;
+}
+
+/**
+ * `GET /dev/clock` and `POST /dev/clock/advance` `{days?, hours?, minutes?, seconds?}`: lets a test or
+ * a demo move durable timers, timer triggers and "now" together when the host runs a virtual clock.
+ */
+export function clockRoutes(clock: HostClock): SystemHandler {
+  return async (request) => {
+    const { url, res } = request;
+    if (url.pathname === "/dev/clock") {
+      if (wrongMethod(request, ["GET", "HEAD"])) return true;
+      sendJson(res, 200, { now: new Date(clock.now()).toISOString(), virtual: clock.virtual });
+      return true;
+    }
+    if (url.pathname !== "/dev/clock/advance") return false;
+    if (wrongMethod(request, ["POST"])) return true;
+    const raw = (await request.body()).toString("utf8");
+    let parsed: unknown = {};
+    if (raw.trim() !== "") {
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        sendProblem(res, 400, "The body is not JSON.");
+        return true;
+      }
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      sendProblem(res, 422, "The body must be an object {days?, hours?, minutes?, seconds?}.", {
+        errors: [{ path: "", message: "must be an object" }],
+      });
+      return true;
+    }
+    const errors: { path: string; message: string }[] = [];
+    let ms = 0;
+    for (const [key, value] of Object.entries(parsed)) {
+      const unit = UNITS[key as keyof typeof UNITS];
+      if (unit === undefined) {
+        errors.push({ path: key, message: "is not a known unit (days, hours, minutes, seconds)" });
+      } else if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        errors.push({ path: key, message: "must be a non-negative number" });
+      } else {
+        ms += value * unit;
+      }
+    }
+    if (errors.length > 0) {
+      sendProblem(res, 422, "The clock advance request is invalid.", { errors });
+      return true;
+    }
+    if (!clock.virtual) {
+      sendProblem(
+        res,
+        409,
+        "The clock is real; start the host with CLOCK=virtual (or --clock virtual) to move it.",
+      );
+      return true;
+    }
+    const now = clock.advance(Math.round(ms));
+    sendJson(res, 200, { now: new Date(now).toISOString() });
+    return true;
+  };
+}
+
+/** `GET /admin/host/status`, shaped like the real host's answer. */
+export function statusRoute(status: () => Record<string, unknown>): SystemHandler {
+  return (request) => {
+    if (request.url.pathname !== "/admin/host/status") return false;
+    if (wrongMethod(request, ["GET", "HEAD"])) return true;
+    sendJson(request.res, 200, status());
+    return true;
+  };
+}
