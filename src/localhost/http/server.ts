@@ -107,7 +107,7 @@ export class HttpHost {
           ? binding.route
           : registration.metadata.name;
       const methods = Array.isArray(binding.methods) ? (binding.methods as unknown[]).map(String) : undefined;
-      const level = String(binding.authLevel ?? "anonymous").toLowerCase();
+      const level = typeof binding.authLevel === "string" ? binding.authLevel.toLowerCase() : "anonymous";
       const authLevel = level === "function" || level === "admin" ? level : "anonymous";
       this.routes.add(
         compileRoute(joinRoute(this.options.routePrefix, template), methods, { registration, authLevel }),

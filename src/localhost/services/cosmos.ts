@@ -83,7 +83,7 @@ export async function startEmbeddedCosmos(options: {
   port?: number;
 }): Promise<EmbeddedCosmos> {
   const host = options.host ?? "127.0.0.1";
-  const server = createHttpsServer({ keepAlive: true } as Parameters<typeof createHttpsServer>[0]);
+  const server = createHttpsServer({ keepAlive: true });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
