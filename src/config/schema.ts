@@ -35,11 +35,19 @@ export const settingsSchema = z
     /** Base of the links put in customer emails, e.g. https://partners.example.com */
     PUBLIC_BASE_URL: url,
     INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(365),
+    /**
+     * Secret key the invitation links are derived from (HMAC); at least 32 bytes. On Azure a Key Vault
+     * reference. Rotating it invalidates every pending invitation's link.
+     */
+    INVITATION_LINK_KEY: z
+      .string()
+      .refine((v) => Buffer.byteLength(v, "utf8") >= 32, { message: "must be at least 32 bytes" }),
   })
   .superRefine((s, ctx) => {
     if (s.AUTH_MODE === "entra") {
       for (const key of ["AUTH_ISSUER", "AUTH_JWKS_URI", "AUTH_CLIENT_ID"] as const) {
-        if (!s[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when AUTH_MODE is entra" });
+        if (!s[key])
+          ctx.addIssue({ code: "custom", path: [key], message: "is required when AUTH_MODE is entra" });
       }
     }
   });
