@@ -77,6 +77,11 @@ export interface Invitation {
   resellerPartnerId?: string;
   /** SHA-256 of the link's secret; the secret itself is never stored or logged (R16). */
   tokenHash: string;
+  /**
+   * 128 random bits; the link's token is HMAC(INVITATION_LINK_KEY, id + ":" + linkNonce), so the
+   * email activity can rebuild the link without the token ever being stored (invitation-token.ts).
+   */
+  linkNonce: string;
   createdBy: Actor;
   createdAt: string;
   expiresAt: string;
