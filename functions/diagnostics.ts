@@ -29,7 +29,9 @@ export function makeStartCanaryHandler(): HttpHandler {
   return async (request, context) => {
     try {
       const hasBody = (request.headers.get("content-length") ?? "0") !== "0";
-      const input = hasBody ? await readJsonBody(request, startCanaryInputSchema) : startCanaryInputSchema.parse({});
+      const input = hasBody
+        ? await readJsonBody(request, startCanaryInputSchema)
+        : startCanaryInputSchema.parse({});
       const client = df.getClient(context);
       const instanceId = await client.startNew(DIAGNOSTICS_CANARY_ORCHESTRATION, { input });
       context.log(`Started diagnostics canary ${instanceId}`);

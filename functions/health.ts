@@ -20,6 +20,10 @@ export function makeHealthHandler(deps: HealthDependencies): HttpHandler {
       check: async () => void (await client.getStatusBy({ createdTimeFrom: new Date(8.64e15) })),
     };
     const report = await runHealthChecks([...deps.checks, durable]);
-    return { status: report.status === "ok" ? 200 : 503, jsonBody: report, headers: { "cache-control": "no-store" } };
+    return {
+      status: report.status === "ok" ? 200 : 503,
+      jsonBody: report,
+      headers: { "cache-control": "no-store" },
+    };
   };
 }

@@ -19,14 +19,21 @@ export function emailEndpointHealthCheck(endpoint: string): HealthCheck {
     name: "email",
     check: () =>
       new Promise<void>((resolve, reject) => {
-        const url = new URL("emails/operations/health-probe?api-version=2023-03-31", endpoint.endsWith("/") ? endpoint : `${endpoint}/`);
+        const url = new URL(
+          "emails/operations/health-probe?api-version=2023-03-31",
+          endpoint.endsWith("/") ? endpoint : `${endpoint}/`,
+        );
         const send = url.protocol === "https:" ? httpsRequest : httpRequest;
         const req = send(
           url,
-          { method: "GET", ...(url.protocol === "https:" && isLoopbackEndpoint(endpoint) ? { agent: loopbackAgent } : {}) },
+          {
+            method: "GET",
+            ...(url.protocol === "https:" && isLoopbackEndpoint(endpoint) ? { agent: loopbackAgent } : {}),
+          },
           (res) => {
             res.resume();
-            if ((res.statusCode ?? 500) >= 500) reject(new Error(`email endpoint answered ${res.statusCode}`));
+            if ((res.statusCode ?? 500) >= 500)
+              reject(new Error(`email endpoint answered ${res.statusCode}`));
             else resolve();
           },
         );

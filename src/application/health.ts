@@ -17,7 +17,10 @@ export async function runHealthChecks(checks: HealthCheck[]): Promise<HealthRepo
         await Promise.race([
           c.check(),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+            timer = setTimeout(
+              () => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)),
+              CHECK_TIMEOUT_MS,
+            );
           }),
         ]);
         return { name: c.name, status: "ok" as const, durationMs: Math.round(performance.now() - started) };

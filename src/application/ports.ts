@@ -61,7 +61,10 @@ export interface InvitationRepository {
   findByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | undefined>;
   /** Conditional on the ETag; throws ConcurrencyConflict when someone else wrote first. */
   replace(invitation: Invitation, etag: string): Promise<Versioned<Invitation>>;
-  list(partnerId: string, query: { status?: InvitationStatus; limit: number; continuationToken?: string }): Promise<Page<Invitation>>;
+  list(
+    partnerId: string,
+    query: { status?: InvitationStatus; limit: number; continuationToken?: string },
+  ): Promise<Page<Invitation>>;
 }
 
 export interface RelationshipRepository {

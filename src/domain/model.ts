@@ -96,13 +96,7 @@ export type RelationshipType = (typeof RELATIONSHIP_TYPES)[number];
 
 /** Admin relationship states follow Graph's granular admin relationship states. */
 export type RelationshipStatus =
-  | "created"
-  | "approvalPending"
-  | "active"
-  | "expiring"
-  | "expired"
-  | "terminationRequested"
-  | "terminated";
+  "created" | "approvalPending" | "active" | "expiring" | "expired" | "terminationRequested" | "terminated";
 
 export interface Relationship {
   id: string;

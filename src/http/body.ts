@@ -12,9 +12,13 @@ export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): Fie
 }
 
 /** Parses a JSON body at the edge: 413 when too large, 400 when not JSON, 422 when not valid. */
-export async function readJsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.infer<S>> {
+export async function readJsonBody<S extends z.ZodType>(
+  request: HttpRequest,
+  schema: S,
+): Promise<z.infer<S>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  if (declared > MAX_BODY_BYTES)
+    throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
   const raw = await request.text();
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
     throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
@@ -27,7 +31,9 @@ export async function readJsonBody<S extends z.ZodType>(request: HttpRequest, sc
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new DomainError("invalid", "The request body is not valid.", { errors: zodIssuesToFieldErrors(parsed.error.issues) });
+    throw new DomainError("invalid", "The request body is not valid.", {
+      errors: zodIssuesToFieldErrors(parsed.error.issues),
+    });
   }
-  return parsed.data as z.infer<S>;
+  return parsed.data;
 }

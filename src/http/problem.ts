@@ -28,12 +28,16 @@ const TITLE: Record<number, string> = {
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-export function problem(status: number, detail: string, extra: Record<string, unknown> = {}): HttpResponseInit {
+export function problem(
+  status: number,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): HttpResponseInit {
   return {
     status,
     headers: { "content-type": PROBLEM_CONTENT_TYPE },
     jsonBody: {
-      type: extra.rule ? `urn:csp-relationships:rule:${String(extra.rule)}` : "about:blank",
+      type: typeof extra.rule === "string" ? `urn:csp-relationships:rule:${extra.rule}` : "about:blank",
       title: TITLE[status] ?? "Error",
       status,
       detail,
@@ -54,7 +58,10 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
     if (error.options.errors) extra.errors = error.options.errors;
     const response = problem(status, error.message, extra);
     if (error.options.retryAfterSeconds !== undefined) {
-      response.headers = { ...(response.headers as Record<string, string>), "retry-after": String(error.options.retryAfterSeconds) };
+      response.headers = {
+        ...(response.headers as Record<string, string>),
+        "retry-after": String(error.options.retryAfterSeconds),
+      };
     }
     return response;
   }

@@ -16,10 +16,16 @@ export const canaryInputSchema = z
   .strict();
 export type CanaryInput = z.infer<typeof canaryInputSchema>;
 
-export const echoInputSchema = z.object({ step: z.number().int().min(0), branch: z.enum(["chain", "fan"]) }).strict();
+export const echoInputSchema = z
+  .object({ step: z.number().int().min(0), branch: z.enum(["chain", "fan"]) })
+  .strict();
 export type EchoInput = z.infer<typeof echoInputSchema>;
 
-export const echoResultSchema = z.object({ step: z.number(), branch: z.enum(["chain", "fan"]), at: z.string() });
+export const echoResultSchema = z.object({
+  step: z.number(),
+  branch: z.enum(["chain", "fan"]),
+  at: z.string(),
+});
 export type EchoResult = z.infer<typeof echoResultSchema>;
 
 export interface CanaryOutput {
@@ -36,7 +42,9 @@ export const diagnosticsCanaryOrchestrator: OrchestrationHandler = function* (co
   context.df.setCustomStatus({ phase: "chain" });
   const chain: number[] = [];
   for (let step = 0; step < input.steps; step++) {
-    const result = echoResultSchema.parse(yield context.df.callActivity(DIAGNOSTICS_ECHO_ACTIVITY, { step, branch: "chain" }));
+    const result = echoResultSchema.parse(
+      yield context.df.callActivity(DIAGNOSTICS_ECHO_ACTIVITY, { step, branch: "chain" }),
+    );
     chain.push(result.step);
   }
   context.df.setCustomStatus({ phase: "fan" });

@@ -44,6 +44,8 @@ describe("settings", () => {
   });
 
   it("requires the Entra settings in entra mode", () => {
-    expect(() => loadSettings({ ...valid, AUTH_MODE: "entra" })).toThrow(/AUTH_ISSUER[\s\S]*AUTH_JWKS_URI[\s\S]*AUTH_CLIENT_ID/);
+    expect(() => loadSettings({ ...valid, AUTH_MODE: "entra" })).toThrow(
+      /AUTH_ISSUER[\s\S]*AUTH_JWKS_URI[\s\S]*AUTH_CLIENT_ID/,
+    );
   });
 });

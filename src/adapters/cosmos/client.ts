@@ -14,7 +14,9 @@ export function createCosmosDatabase(settings: CosmosSettings): Database {
   const loopback = isLoopbackEndpoint(settings.COSMOS_ENDPOINT);
   const client = new CosmosClient({
     endpoint: settings.COSMOS_ENDPOINT,
-    ...(settings.COSMOS_KEY ? { key: settings.COSMOS_KEY } : { aadCredentials: new DefaultAzureCredential() }),
+    ...(settings.COSMOS_KEY
+      ? { key: settings.COSMOS_KEY }
+      : { aadCredentials: new DefaultAzureCredential() }),
     // Emulators on loopback serve self-signed certificates and a single region.
     ...(loopback
       ? {

@@ -1,5 +1,12 @@
 import Module from "node:module";
-import type { FunctionCallback, FunctionMetadata, HookCallback, LogCategory, LogLevel, ProgrammingModel } from "./rpc";
+import type {
+  FunctionCallback,
+  FunctionMetadata,
+  HookCallback,
+  LogCategory,
+  LogLevel,
+  ProgrammingModel,
+} from "./rpc";
 
 export interface Registration {
   metadata: FunctionMetadata;
@@ -33,7 +40,8 @@ export class FunctionsCore {
     return {
       version: "4.0.0-localhost",
       hostVersion: "4.0.0-localhost",
-      registerFunction: (metadata: FunctionMetadata, callback: FunctionCallback) => this.register(metadata, callback),
+      registerFunction: (metadata: FunctionMetadata, callback: FunctionCallback) =>
+        this.register(metadata, callback),
       setProgrammingModel: (model: ProgrammingModel) => {
         this.programmingModel = model;
       },
@@ -61,7 +69,9 @@ export class FunctionsCore {
     if (this.registrations.has(metadata.name)) {
       throw new Error(`A function named "${metadata.name}" is already registered.`);
     }
-    const trigger = Object.entries(metadata.bindings).find(([, b]) => b.type?.toLowerCase().endsWith("trigger"));
+    const trigger = Object.entries(metadata.bindings).find(([, b]) =>
+      b.type?.toLowerCase().endsWith("trigger"),
+    );
     if (!trigger) throw new Error(`Function "${metadata.name}" has no trigger binding.`);
     const [triggerName, binding] = trigger;
     this.registrations.set(metadata.name, {

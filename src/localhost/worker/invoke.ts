@@ -62,7 +62,12 @@ export async function invokeFunction(
   const hookData: Record<string, unknown> = {};
   coreCtx.state = "preInvocationHooks";
   let handler = registration.callback;
-  const preCtx: Record<string, unknown> = { invocationContext: context, inputs, functionCallback: handler, hookData };
+  const preCtx: Record<string, unknown> = {
+    invocationContext: context,
+    inputs,
+    functionCallback: handler,
+    hookData,
+  };
   await core.runHooks("preInvocation", preCtx);
   handler = preCtx.functionCallback as typeof handler;
   coreCtx.state = "invocation";
@@ -76,6 +81,8 @@ export async function invokeFunction(
   coreCtx.state = "postInvocationHooks";
   const postCtx: Record<string, unknown> = { invocationContext: context, inputs, result, error, hookData };
   await core.runHooks("postInvocation", postCtx);
-  if (postCtx.error !== undefined && postCtx.error !== null) throw postCtx.error;
+  if (postCtx.error !== undefined && postCtx.error !== null) {
+    throw postCtx.error instanceof Error ? postCtx.error : new Error(JSON.stringify(postCtx.error));
+  }
   return invocationModel.getResponse(context, postCtx.result);
 }
