@@ -1,0 +1,204 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+
+/**
+ * Azurite's published development account. The key is public (it is in Microsoft's docs and in
+ * every Azurite install), so it is no secret; it only ever talks to the loopback emulator.
+ */
+export const AZURITE_ACCOUNT_NAME = "devstoreaccount1";
+export const AZURITE_ACCOUNT_KEY =
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+export interface AzuriteOptions {
+  /** Workspace folder Azurite persists its data in (created if missing). */
+  location: string;
+  /** Loopback address to listen on. Defaults to 127.0.0.1. */
+  host?: string;
+  /** Do not forward Azurite's console output. */
+  silent?: boolean;
+  /** Keep data in memory only (nothing survives a stop). */
+  inMemory?: boolean;
+  /** Give up if Azurite has not answered within this many milliseconds (default 60 s). */
+  startTimeoutMs?: number;
+}
+
+export interface AzuriteInstance {
+  /** Explicit connection string (no `UseDevelopmentStorage`), so ports other than the defaults work. */
+  connectionString: string;
+  tableEndpoint: string;
+  blobEndpoint: string;
+  queueEndpoint: string;
+  /** Process id of the Azurite child. */
+  pid: number;
+  /** Stops this Azurite child (graceful first, so it flushes its database to disk). Idempotent. */
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at (\S+)/;
+
+function azuriteEntryPoint(): string {
+  // The package has no "exports" map; its bin entry is the combined blob+queue+table server.
+  const pkg = require.resolve("azurite/package.json");
+  return path.join(path.dirname(pkg), "dist", "src", "azurite.js");
+}
+
+/** Resolves once the address answers any HTTP request: that proves the server is serving, not just bound. */
+function probe(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on("error", () => resolve(false));
+  });
+}
+
+/**
+ * Starts the installed Azurite (blob, queue and table) on free loopback ports. Ports are chosen by
+ * the OS (Azurite accepts port 0 and prints the bound address), which avoids races with other
+ * processes picking the same "free" port.
+ */
+export async function startAzurite(options: AzuriteOptions): Promise<AzuriteInstance> {
+  const host = options.host ?? "127.0.0.1";
+  if (!LOOPBACK.has(host)) {
+    // The emulator is plain http with a public key: it must never be reachable from the network.
+    throw new Error(`Azurite must listen on loopback, not ${host}`);
+  }
+  mkdirSync(options.location, { recursive: true });
+  const args = [
+    azuriteEntryPoint(),
+    "--disableTelemetry",
+    "--skipApiVersionCheck",
+    "--loose",
+    "--location",
+    options.location,
+    "--blobHost",
+    host,
+    "--blobPort",
+    "0",
+    "--queueHost",
+    host,
+    "--queuePort",
+    "0",
+    "--tableHost",
+    host,
+    "--tablePort",
+    "0",
+  ];
+  if (options.silent) args.push("--silent");
+  if (options.inMemory) args.push("--inMemoryPersistence");
+
+  const child = spawn(process.execPath, args, {
+    cwd: options.location,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stopChild = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  // A crashed or killed parent must not leave an orphaned emulator holding the workspace.
+  process.once("exit", stopChild);
+
+  const endpoints: Partial<Record<"Blob" | "Queue" | "Table", string>> = {};
+  const tail: string[] = [];
+  const remember = (line: string): void => {
+    tail.push(line);
+    if (tail.length > 20) tail.shift();
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`Azurite did not start within ${options.startTimeoutMs ?? 60_000} ms`)),
+        options.startTimeoutMs ?? 60_000,
+      );
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+        clearTimeout(timer);
+        reject(
+          new Error(
+            `Azurite exited before it was ready (code ${code}, signal ${signal}):\n${tail.join("\n")}`,
+          ),
+        );
+      };
+      child.once("exit", onExit);
+      child.once("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      const onLine = (line: string): void => {
+        remember(line);
+        if (!options.silent) console.log(`[azurite] ${line}`);
+        const m = LISTENING.exec(line);
+        if (!m) return;
+        endpoints[m[1] as "Blob" | "Queue" | "Table"] = m[2];
+        if (endpoints.Blob && endpoints.Queue && endpoints.Table) {
+          clearTimeout(timer);
+          child.off("exit", onExit);
+          resolve();
+        }
+      };
+      lines(child, "stdout", onLine);
+      lines(child, "stderr", (line) => {
+        remember(line);
+        if (!options.silent) console.error(`[azurite] ${line}`);
+      });
+    });
+    const base = { Blob: endpoints.Blob!, Queue: endpoints.Queue!, Table: endpoints.Table! };
+    // The "listening" line comes from the listen callback; one answered request confirms it serves.
+    for (const url of Object.values(base)) {
+      if (!(await probe(url))) throw new Error(`Azurite at ${url} does not answer`);
+    }
+    const blobEndpoint = `${base.Blob}/${AZURITE_ACCOUNT_NAME}`;
+    const queueEndpoint = `${base.Queue}/${AZURITE_ACCOUNT_NAME}`;
+    const tableEndpoint = `${base.Table}/${AZURITE_ACCOUNT_NAME}`;
+    const connectionString =
+      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};` +
+      `BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};TableEndpoint=${tableEndpoint};`;
+
+    let stopping: Promise<void> | undefined;
+    return {
+      connectionString,
+      tableEndpoint,
+      blobEndpoint,
+      queueEndpoint,
+      pid: child.pid!,
+      stop() {
+        stopping ??= stop(child, stopChild);
+        return stopping;
+      },
+    };
+  } catch (err) {
+    stopChild();
+    process.off("exit", stopChild);
+    throw err;
+  }
+}
+
+async function stop(child: ChildProcess, stopChild: () => void): Promise<void> {
+  process.off("exit", stopChild);
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // SIGTERM lets Azurite close its servers and save its database; SIGKILL only if it hangs.
+  child.kill("SIGTERM");
+  const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(force);
+}
+
+function lines(child: ChildProcess, stream: "stdout" | "stderr", onLine: (line: string) => void): void {
+  let buffered = "";
+  const source = child[stream];
+  if (!source) return;
+  source.setEncoding("utf8");
+  source.on("data", (chunk: string) => {
+    buffered += chunk;
+    let nl = buffered.indexOf("\n");
+    while (nl >= 0) {
+      onLine(buffered.slice(0, nl).replace(/\r$/, ""));
+      buffered = buffered.slice(nl + 1);
+      nl = buffered.indexOf("\n");
+    }
+  });
+}
