@@ -65,6 +65,8 @@ export interface InvitationRepository {
     partnerId: string,
     query: { status?: InvitationStatus; limit: number; continuationToken?: string },
   ): Promise<Page<Invitation>>;
+  /** Compensation only: removes an invitation (and its token lookup) whose workflow never started. */
+  remove(partnerId: string, id: string): Promise<void>;
 }
 
 export interface RelationshipRepository {
@@ -79,4 +81,24 @@ export interface RelationshipRepository {
 export interface AuditLog {
   record(entry: AuditRecord): Promise<void>;
   listFor(partnerId: string, resourceId: string): Promise<AuditRecord[]>;
+}
+
+/** What an `Idempotency-Key` remembers: the request it was first used with and, once done, the answer. */
+export interface IdempotencyRecord {
+  key: string;
+  /** sha256 of the canonical request body: the same key with another body is refused. */
+  requestHash: string;
+  /** The resource the first request creates; a retry finishes creating that one, never another. */
+  resourceId: string;
+  response?: { status: number; body: unknown; location?: string };
+  createdAt: string;
+}
+
+export interface IdempotencyStore {
+  /** Records the key for this partner unless it is already known; returns the stored record either way. */
+  claim(
+    partnerId: string,
+    record: IdempotencyRecord,
+  ): Promise<{ created: boolean; record: IdempotencyRecord }>;
+  complete(partnerId: string, record: IdempotencyRecord): Promise<void>;
 }
