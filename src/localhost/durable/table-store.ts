@@ -325,9 +325,8 @@ export class TableStore implements DurableStore {
   }
 
   async query(query: RowQuery): Promise<RowPage> {
-    const top = query.top;
-    if (top !== undefined && (!Number.isInteger(top) || top < 1))
-      throw new TableStoreError(`top must be a positive integer`);
+    // Like the memory store: a missing, zero or negative top means "no limit".
+    const top = query.top !== undefined && query.top >= 1 ? Math.floor(query.top) : undefined;
     let filter = odata`RowKey eq ${checkKey("rowKey", query.rowKey)}`;
     if (query.partitionKeyPrefix) {
       const prefix = encodeKey(query.partitionKeyPrefix);

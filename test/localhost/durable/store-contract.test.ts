@@ -7,6 +7,7 @@ import {
   type RowOp,
   type StoredRow,
 } from "../../../src/localhost/durable/store";
+import { MemoryStore } from "../../../src/localhost/durable/memory-store";
 import { TableStore, TableStoreError } from "../../../src/localhost/durable/table-store";
 import { useAzurite } from "../../support/azurite";
 
@@ -18,6 +19,12 @@ interface Subject {
 }
 
 const subjects: Subject[] = [
+  {
+    name: "memory",
+    create() {
+      return Promise.resolve(new MemoryStore());
+    },
+  },
   {
     name: "table",
     async create() {
