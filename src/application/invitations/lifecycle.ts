@@ -1,0 +1,329 @@
+import { createHash } from "node:crypto";
+import { invitationToken } from "../../domain/invitation-token";
+import type { Actor, Invitation, Partner, Relationship } from "../../domain/model";
+import type {
+  CreateRelationshipsResult,
+  CustomerEmailStep,
+  ExpireInvitationResult,
+  InvitationOrchestrationInput,
+  InvitationOutcome,
+  NotifyPartnerResult,
+  ReadInvitationStatusResult,
+  SendCustomerEmailResult,
+} from "../../workflows/invitation";
+import {
+  ConcurrencyConflict,
+  type AuditLog,
+  type Clock,
+  type EmailSender,
+  type InvitationRepository,
+  type OutgoingEmail,
+  type PartnerRepository,
+  type RelationshipRepository,
+  type Versioned,
+} from "../ports";
+
+/**
+ * The invitation orchestration's activities. Each may run more than once (a worker dies after the
+ * work but before the result is recorded), so each is idempotent: emails carry an operation id
+ * derived from the invitation and the step, relationship ids derive from the invitation and the
+ * type, and state changes are conditional on the document still being in the state they expect.
+ */
+
+export interface InvitationEmailContent {
+  invitation: Invitation;
+  partner: Partner;
+  reseller?: Partner;
+}
+
+export type RenderedEmail = Omit<OutgoingEmail, "to">;
+
+/**
+ * Rendering is pure and lives in src/web; the composition root passes it in. Recipients are decided
+ * here, not by templates: the customer's admin, or the partner's contact.
+ */
+export interface InvitationEmailRenderer {
+  customerEmail(content: InvitationEmailContent & { step: CustomerEmailStep; link: string }): RenderedEmail;
+  partnerNotification(content: InvitationEmailContent & { outcome: InvitationOutcome }): RenderedEmail;
+}
+
+export interface LifecycleDependencies {
+  invitations: InvitationRepository;
+  partners: PartnerRepository;
+  relationships: RelationshipRepository;
+  audit: AuditLog;
+  email: EmailSender;
+  clock: Clock;
+  render: InvitationEmailRenderer;
+  /** INVITATION_LINK_KEY: rebuilds the link from the stored nonce (the token is never stored). */
+  linkKey: string;
+  /** PUBLIC_BASE_URL */
+  publicBaseUrl: string;
+}
+
+const SYSTEM: Actor = { kind: "system" };
+const CONFLICT_RETRIES = 5;
+
+/** A GUID from a hash of the parts (RFC 4122 layout, version 5 bits): the same parts, the same id. */
+export function deterministicGuid(...parts: string[]): string {
+  const bytes = createHash("sha256").update(parts.join("\u001f"), "utf8").digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function customerEmailOperationId(invitationId: string, step: CustomerEmailStep): string {
+  return deterministicGuid("invitation", invitationId, "customer-email", step);
+}
+
+export function partnerNotificationOperationId(invitationId: string, outcome: InvitationOutcome): string {
+  return deterministicGuid("invitation", invitationId, "partner-notification", outcome);
+}
+
+export function relationshipIdFor(invitationId: string, type: Relationship["type"]): string {
+  return deterministicGuid("invitation", invitationId, "relationship", type);
+}
+
+/** The link the customer opens; only ever built in memory, right before it goes into an email. */
+export function invitationLink(publicBaseUrl: string, linkKey: string, invitation: Invitation): string {
+  const token = invitationToken(linkKey, invitation.id, invitation.linkNonce);
+  return `${publicBaseUrl.replace(/\/+$/, "")}/invite/${token}`;
+}
+
+async function load(
+  deps: LifecycleDependencies,
+  ref: InvitationOrchestrationInput,
+): Promise<Versioned<Invitation>> {
+  const found = await deps.invitations.get(ref.partnerId, ref.invitationId);
+  // Not retryable in any useful way: the orchestration was started for a document that is not there.
+  if (!found) throw new Error(`Invitation ${ref.invitationId} of partner ${ref.partnerId} does not exist.`);
+  return found;
+}
+
+async function content(deps: LifecycleDependencies, invitation: Invitation): Promise<InvitationEmailContent> {
+  const partner = await deps.partners.get(invitation.partnerId);
+  if (!partner)
+    throw new Error(`Partner ${invitation.partnerId} of invitation ${invitation.id} does not exist.`);
+  const reseller = invitation.resellerPartnerId
+    ? await deps.partners.get(invitation.resellerPartnerId)
+    : undefined;
+  return reseller ? { invitation, partner, reseller } : { invitation, partner };
+}
+
+/** Sends the invitation or a reminder, unless the invitation is no longer pending (or already past expiry). */
+export async function sendCustomerEmail(
+  deps: LifecycleDependencies,
+  input: InvitationOrchestrationInput & { step: CustomerEmailStep },
+): Promise<SendCustomerEmailResult> {
+  const { value: invitation } = await load(deps, input);
+  const result = {
+    sent: false,
+    status: invitation.status,
+    createdAt: invitation.createdAt,
+    expiresAt: invitation.expiresAt,
+  };
+  const expired = deps.clock.now().getTime() >= Date.parse(invitation.expiresAt);
+  if (invitation.status !== "pending" || expired) return result;
+  const email = deps.render.customerEmail({
+    ...(await content(deps, invitation)),
+    step: input.step,
+    link: invitationLink(deps.publicBaseUrl, deps.linkKey, invitation),
+  });
+  await deps.email.send(
+    { ...email, to: [invitation.customer.adminEmail] },
+    customerEmailOperationId(invitation.id, input.step),
+  );
+  return { ...result, sent: true };
+}
+
+export async function readInvitationStatus(
+  deps: LifecycleDependencies,
+  input: InvitationOrchestrationInput,
+): Promise<ReadInvitationStatusResult> {
+  const { value } = await load(deps, input);
+  return { status: value.status };
+}
+
+/** Marks a still-pending invitation expired; when a decision or cancellation won the race, reports that instead. */
+export async function expireInvitation(
+  deps: LifecycleDependencies,
+  input: InvitationOrchestrationInput,
+): Promise<ExpireInvitationResult> {
+  for (let attempt = 0; ; attempt++) {
+    const { value: invitation, etag } = await load(deps, input);
+    if (invitation.status !== "pending") {
+      if (invitation.status === "expired") await auditExpiry(deps, invitation);
+      return { status: invitation.status };
+    }
+    const now = deps.clock.now().toISOString();
+    try {
+      const { value: expired } = await deps.invitations.replace(
+        { ...invitation, status: "expired", decidedAt: now, decidedBy: SYSTEM },
+        etag,
+      );
+      await auditExpiry(deps, expired);
+      return { status: "expired" };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflict) || attempt >= CONFLICT_RETRIES) throw error;
+    }
+  }
+}
+
+async function auditExpiry(deps: LifecycleDependencies, invitation: Invitation): Promise<void> {
+  // A fixed id: a re-run writes the same record again instead of a second one.
+  await deps.audit.record({
+    id: deterministicGuid("audit", invitation.id, "expire"),
+    partnerId: invitation.partnerId,
+    resourceType: "invitation",
+    resourceId: invitation.id,
+    action: "expire",
+    outcome: "applied",
+    actor: SYSTEM,
+    at: invitation.decidedAt ?? deps.clock.now().toISOString(),
+  });
+}
+
+/** The relationships an accepted invitation grants; ids and dates derive from the document alone. */
+export function relationshipsFor(invitation: Invitation): Relationship[] {
+  const customerTenantId = invitation.customer.tenantId;
+  if (!customerTenantId) throw new Error(`Accepted invitation ${invitation.id} has no customer tenant.`);
+  const startsAt = invitation.decidedAt ?? invitation.createdAt;
+  const common = {
+    customerTenantId,
+    partnerId: invitation.partnerId,
+    status: "active" as const,
+    startsAt,
+    invitationId: invitation.id,
+    createdAt: startsAt,
+    updatedAt: startsAt,
+  };
+  const relationships: Relationship[] = [];
+  if (invitation.kind === "reseller" || invitation.kind === "reseller+admin") {
+    relationships.push({
+      ...common,
+      id: relationshipIdFor(invitation.id, "reseller"),
+      type: "reseller",
+      ...(invitation.resellerPartnerId ? { indirectResellerId: invitation.resellerPartnerId } : {}),
+    });
+  }
+  if ((invitation.kind === "admin" || invitation.kind === "reseller+admin") && invitation.admin) {
+    const endsAt = new Date(Date.parse(startsAt) + invitation.admin.durationDays * 86_400_000).toISOString();
+    relationships.push({
+      ...common,
+      id: relationshipIdFor(invitation.id, "admin"),
+      type: "admin",
+      roles: [...invitation.admin.roles],
+      durationDays: invitation.admin.durationDays,
+      autoExtend: invitation.admin.autoExtend,
+      endsAt,
+    });
+  }
+  return relationships;
+}
+
+/** Creates the relationships of an accepted invitation (one transactional batch) and links them to it. */
+export async function createRelationships(
+  deps: LifecycleDependencies,
+  input: InvitationOrchestrationInput,
+): Promise<CreateRelationshipsResult> {
+  const { value: invitation } = await load(deps, input);
+  if (invitation.status !== "accepted") {
+    throw new Error(`Invitation ${invitation.id} is ${invitation.status}, not accepted.`);
+  }
+  const relationships = relationshipsFor(invitation);
+  await deps.relationships.createMany(invitation.customer.tenantId!, relationships);
+  const relationshipIds = relationships.map((r) => r.id);
+  for (let attempt = 0; ; attempt++) {
+    const { value: current, etag } = await load(deps, input);
+    if (sameIds(current.relationshipIds, relationshipIds)) break;
+    try {
+      await deps.invitations.replace({ ...current, relationshipIds }, etag);
+      break;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflict) || attempt >= CONFLICT_RETRIES) throw error;
+    }
+  }
+  for (const relationship of relationships) {
+    await deps.audit.record({
+      id: deterministicGuid("audit", relationship.id, "create"),
+      partnerId: invitation.partnerId,
+      resourceType: "relationship",
+      resourceId: relationship.id,
+      action: "create",
+      outcome: "applied",
+      actor: invitation.decidedBy ?? SYSTEM,
+      at: relationship.createdAt,
+      detail: `${relationship.type} relationship from invitation ${invitation.id}`,
+    });
+  }
+  return { relationshipIds };
+}
+
+function sameIds(a: string[] | undefined, b: string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+/** Tells the partner's contact how the invitation ended; once per outcome, however often it runs. */
+export async function notifyPartner(
+  deps: LifecycleDependencies,
+  input: InvitationOrchestrationInput & { outcome: InvitationOutcome },
+): Promise<NotifyPartnerResult> {
+  const { value: invitation } = await load(deps, input);
+  if (invitation.status !== input.outcome) {
+    throw new Error(`Invitation ${invitation.id} is ${invitation.status}, not ${input.outcome}.`);
+  }
+  const { partner, ...rest } = await content(deps, invitation);
+  const email = deps.render.partnerNotification({ partner, ...rest, outcome: input.outcome });
+  await deps.email.send(
+    { ...email, to: [partner.contactEmail] },
+    partnerNotificationOperationId(invitation.id, input.outcome),
+  );
+  return { sent: true };
+}
+
+// ---- Plain rendering, used until (or unless) the localized templates of src/web are wired in ----
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Strips control characters so a hostile name cannot fold headers or forge lines in the text part. */
+function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, " ");
+}
+
+function asked(invitation: Invitation): string {
+  const parts: string[] = [];
+  if (invitation.kind !== "admin") parts.push("a reseller relationship");
+  if (invitation.kind !== "reseller" && invitation.admin) {
+    parts.push(
+      `administration of your tenant for ${invitation.admin.durationDays} days` +
+        (invitation.admin.autoExtend ? " (extended automatically)" : ""),
+    );
+  }
+  return parts.join(" and ");
+}
+
+export const plainInvitationEmails: InvitationEmailRenderer = {
+  customerEmail({ invitation, partner, reseller, step, link }) {
+    const who = plain(partner.name) + (reseller ? ` on behalf of ${plain(reseller.name)}` : "");
+    const lead = step === "invitation" ? "" : "Reminder: ";
+    const subject = `${lead}${who} invites ${plain(invitation.customer.displayName)} to a partner relationship`;
+    const expires = invitation.expiresAt.slice(0, 10);
+    const text = `${who} asks for ${asked(invitation)}.\n\nReview and answer: ${link}\n\nThe link expires on ${expires}.`;
+    const html =
+      `<!doctype html><html lang="en"><body><p>${escapeHtml(who)} asks for ${escapeHtml(asked(invitation))}.</p>` +
+      `<p><a href="${escapeHtml(link)}">Review the invitation</a></p>` +
+      `<p>The link expires on ${escapeHtml(expires)}.</p></body></html>`;
+    return { subject, text, html };
+  },
+  partnerNotification({ invitation, outcome }) {
+    const customer = plain(invitation.customer.displayName);
+    const subject = `Invitation for ${customer} ${outcome}`;
+    const text = `Your invitation ${invitation.id} for ${customer} (${plain(invitation.customer.domain)}) was ${outcome}.`;
+    const html = `<!doctype html><html lang="en"><body><p>${escapeHtml(text)}</p></body></html>`;
+    return { subject, text, html };
+  },
+};
