@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isLoopbackEndpoint } from "../adapters/loopback";
 
 const nonEmpty = z.string().trim().min(1, "is required");
 const url = nonEmpty.pipe(z.url({ message: "must be an absolute URL" }));
@@ -7,6 +8,26 @@ const optionalSecret = z
   .trim()
   .optional()
   .transform((v) => (v ? v : undefined));
+
+/** Settings that `AUTH_MODE=entra` (production) cannot do without; `dev` mode signs its own tokens. */
+export const ENTRA_REQUIRED = ["AUTH_ISSUER", "AUTH_JWKS_URI", "AUTH_CLIENT_ID"] as const;
+
+function entraProblem(key: (typeof ENTRA_REQUIRED)[number], value: unknown): string | undefined {
+  const text = typeof value === "string" ? value.trim() : "";
+  if (!text) return "is required when AUTH_MODE is entra";
+  if (key === "AUTH_CLIENT_ID") return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    return "must be an absolute URL";
+  }
+  // Signing keys fetched over plain http could be swapped in transit; only a loopback test server may use it.
+  if (key === "AUTH_JWKS_URI" && parsed.protocol !== "https:" && !isLoopbackEndpoint(text)) {
+    return "must use https when AUTH_MODE is entra";
+  }
+  return undefined;
+}
 
 /**
  * Every setting the app reads, in one place. Names are the app-setting names used on Azure and in
@@ -43,15 +64,18 @@ export const settingsSchema = z
       .string()
       .refine((v) => Buffer.byteLength(v, "utf8") >= 32, { message: "must be at least 32 bytes" }),
   })
-  .superRefine((s, ctx) => {
-    if (s.AUTH_MODE === "entra") {
-      for (const key of ["AUTH_ISSUER", "AUTH_JWKS_URI", "AUTH_CLIENT_ID"] as const) {
-        if (!s[key])
-          ctx.addIssue({ code: "custom", path: [key], message: "is required when AUTH_MODE is entra" });
+  .superRefine(
+    (s, ctx) => {
+      // Runs even when other settings failed (see `when`), so one start-up lists every problem.
+      const raw = s as Partial<Record<string, unknown>>;
+      if (raw.AUTH_MODE !== "entra") return;
+      for (const key of ENTRA_REQUIRED) {
+        const problem = entraProblem(key, raw[key]);
+        if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
       }
-    }
-  });
-
+    },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  );
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** The setting names the app reads (for the drift test and for error messages). */
