@@ -1,0 +1,213 @@
+import { randomUUID } from "node:crypto";
+import { refuse, type DomainError, type RuleId } from "../../domain/errors";
+import {
+  hashInvitationToken,
+  isWellFormedInvitationToken,
+  tokenMatchesHash,
+} from "../../domain/invitation-token";
+import {
+  GLOBAL_ADMINISTRATOR_ROLE_ID,
+  type Actor,
+  type Cloud,
+  type Invitation,
+  type Partner,
+} from "../../domain/model";
+import type { CustomerDecisionEvent } from "../../workflows/invitation";
+import {
+  ConcurrencyConflict,
+  type AuditLog,
+  type Clock,
+  type InvitationRepository,
+  type PartnerRepository,
+} from "../ports";
+
+/**
+ * What the customer's link can do: show the invitation (never changing anything, R15) and record the
+ * customer's Global Administrator's decision (R2, R11, R12 when the tenant binds, R16).
+ */
+
+/** Who is deciding, from a verified token (bearer, or the page's sign-in session). */
+export interface CustomerIdentity {
+  tenantId: string;
+  userId: string;
+  /** Directory role template ids (`wids`). */
+  wids: string[];
+  /** The cloud the token was issued in; undefined when the token does not say (dev tokens). */
+  cloud?: Cloud;
+  email?: string;
+  name?: string;
+}
+
+export type Decision = "accepted" | "declined";
+
+export interface CustomerDecisionDependencies {
+  invitations: InvitationRepository;
+  partners: PartnerRepository;
+  audit: AuditLog;
+  clock: Clock;
+  /** Raises CUSTOMER_DECISION_EVENT on the invitation's orchestration. */
+  raiseDecision(invitationId: string, event: CustomerDecisionEvent): Promise<void>;
+  /** For the one message worth an operator's attention: an event that could not be raised. */
+  warn?(message: string): void;
+}
+
+/** Used, expired, cancelled, tampered or unknown: one answer for all, so the link reveals nothing (R16). */
+export const LINK_NOT_VALID_MESSAGE = "This invitation link is no longer valid.";
+
+export function linkNotValid(): DomainError {
+  return refuse.gone(LINK_NOT_VALID_MESSAGE, "R16");
+}
+
+export type LinkLookup =
+  | { state: "open"; invitation: Invitation; etag: string; partner: Partner; reseller?: Partner }
+  /** Never existed, malformed or tampered. */
+  | { state: "unknown" }
+  /** Existed, but decided, cancelled or expired. */
+  | { state: "closed"; invitation: Invitation };
+
+function isPastExpiry(invitation: Invitation, now: Date): boolean {
+  return now.getTime() >= Date.parse(invitation.expiresAt);
+}
+
+/** Resolves a link's token to its invitation. Reads only (R15). */
+export async function lookUpLink(deps: CustomerDecisionDependencies, token: string): Promise<LinkLookup> {
+  if (!isWellFormedInvitationToken(token)) return { state: "unknown" };
+  const found = await deps.invitations.findByTokenHash(hashInvitationToken(token));
+  // The lookup is keyed by the hash; the constant-time check guards against a lookup that matched loosely.
+  if (!found || !tokenMatchesHash(token, found.value.tokenHash)) return { state: "unknown" };
+  const invitation = found.value;
+  if (invitation.status !== "pending" || isPastExpiry(invitation, deps.clock.now())) {
+    return { state: "closed", invitation };
+  }
+  const partner = await deps.partners.get(invitation.partnerId);
+  if (!partner) return { state: "unknown" };
+  const reseller = invitation.resellerPartnerId
+    ? await deps.partners.get(invitation.resellerPartnerId)
+    : undefined;
+  return reseller
+    ? { state: "open", invitation, etag: found.etag, partner, reseller }
+    : { state: "open", invitation, etag: found.etag, partner };
+}
+
+function sameTenant(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/**
+ * The rules for this identity deciding this invitation; undefined when allowed. Returns the tenant id
+ * the invitation is bound to after the decision.
+ */
+async function check(
+  deps: CustomerDecisionDependencies,
+  invitation: Invitation,
+  identity: CustomerIdentity,
+): Promise<{ refusal: DomainError } | { tenantId: string }> {
+  if (!identity.wids.includes(GLOBAL_ADMINISTRATOR_ROLE_ID)) {
+    return {
+      refusal: refuse.forbidden(
+        "Only a Global Administrator of the customer's tenant may answer this invitation.",
+        "R2",
+      ),
+    };
+  }
+  const invited = invitation.customer.tenantId;
+  if (invited) {
+    if (!sameTenant(invited, identity.tenantId)) {
+      return { refusal: refuse.forbidden("This invitation was sent to another tenant.", "R2") };
+    }
+    return { tenantId: invited };
+  }
+  // No tenant named at invitation time: the accepting tenant binds it, under the same rules as creation.
+  if (await deps.partners.get(identity.tenantId)) {
+    return {
+      refusal: refuse.forbidden(
+        "A CSP partner's tenant cannot be the customer of a reseller relationship.",
+        "R11",
+      ),
+    };
+  }
+  const cloud = identity.cloud ?? "global";
+  if (cloud !== invitation.cloud) {
+    return { refusal: refuse.forbidden("The partner and the customer must be in the same cloud.", "R12") };
+  }
+  return { tenantId: identity.tenantId };
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/**
+ * Records the decision with a conditional replace (so of a concurrent accept and cancel exactly one
+ * wins), then tells the orchestration. The document is the truth: if the event cannot be raised the
+ * orchestration still finds the decision the next time it wakes.
+ */
+export async function decideInvitation(
+  deps: CustomerDecisionDependencies,
+  request: { token: string; decision: Decision; identity: CustomerIdentity },
+): Promise<Invitation> {
+  const { identity, decision } = request;
+  for (let attempt = 0; ; attempt++) {
+    const link = await lookUpLink(deps, request.token);
+    if (link.state !== "open") throw linkNotValid();
+    const { invitation, etag } = link;
+    const actor: Actor = { kind: "customer", tenantId: identity.tenantId, userId: identity.userId };
+    const verdict = await check(deps, invitation, identity);
+    if ("refusal" in verdict) {
+      await audit(deps, invitation, decision, actor, "refused", verdict.refusal.rule);
+      throw verdict.refusal;
+    }
+    const now = deps.clock.now().toISOString();
+    const decided: Invitation = {
+      ...invitation,
+      status: decision,
+      customer: { ...invitation.customer, tenantId: verdict.tenantId },
+      decidedAt: now,
+      decidedBy: actor,
+    };
+    try {
+      const { value } = await deps.invitations.replace(decided, etag);
+      await audit(deps, value, decision, actor, "applied");
+      await raise(deps, value.id, { decision, by: actor });
+      return value;
+    } catch (error) {
+      // Someone else wrote first: decide again on what is there now (usually: no longer pending -> 410).
+      if (!(error instanceof ConcurrencyConflict) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+    }
+  }
+}
+
+async function raise(deps: CustomerDecisionDependencies, invitationId: string, event: CustomerDecisionEvent) {
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      await deps.raiseDecision(invitationId, event);
+      return;
+    } catch (error) {
+      if (attempt === 2) {
+        deps.warn?.(
+          `Could not raise the decision on invitation ${invitationId} (${(error as Error).name}); ` +
+            "the orchestration will pick it up from the document when it next wakes.",
+        );
+      }
+    }
+  }
+}
+
+async function audit(
+  deps: CustomerDecisionDependencies,
+  invitation: Invitation,
+  decision: Decision,
+  actor: Actor,
+  outcome: "applied" | "refused",
+  rule?: RuleId,
+): Promise<void> {
+  await deps.audit.record({
+    id: randomUUID(),
+    partnerId: invitation.partnerId,
+    resourceType: "invitation",
+    resourceId: invitation.id,
+    action: decision === "accepted" ? "accept" : "decline",
+    outcome,
+    ...(rule ? { rule } : {}),
+    actor,
+    at: deps.clock.now().toISOString(),
+  });
+}
