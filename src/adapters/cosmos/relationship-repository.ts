@@ -1,0 +1,120 @@
+import { BulkOperationType, type CreateOperationInput, type Database, type JSONObject } from "@azure/cosmos";
+import { ConcurrencyConflict, type RelationshipRepository, type Versioned } from "../../application/ports";
+import type { Relationship } from "../../domain/model";
+import {
+  CONTAINERS,
+  cosmosStatus,
+  relationshipDocumentSchema,
+  relationshipLookupId,
+  relationshipLookupSchema,
+  requireEtag,
+  toDocument,
+} from "./documents";
+
+/**
+ * Relationships live in their customer's partition (`customers`, pk `/customerTenantId`): one
+ * customer's new relationships are written in one transactional batch, and the customer's
+ * relationship list is a single-partition query. `lookups` maps a relationship id to its customer
+ * for routes that only carry the id.
+ */
+export class CosmosRelationshipRepository implements RelationshipRepository {
+  constructor(private readonly database: Database) {}
+
+  private get customers() {
+    return this.database.container(CONTAINERS.customers);
+  }
+
+  private get lookups() {
+    return this.database.container(CONTAINERS.lookups);
+  }
+
+  async createMany(customerTenantId: string, relationships: Relationship[]): Promise<void> {
+    if (relationships.some((r) => r.customerTenantId !== customerTenantId)) {
+      throw new Error("Every relationship of one batch must belong to the same customer.");
+    }
+    // Lookups first and idempotent (same content on every run): a relationship is never stored
+    // without the lookup that finds it.
+    for (const relationship of relationships) {
+      await this.lookups.items.upsert({ id: relationshipLookupId(relationship.id), customerTenantId });
+    }
+    // Re-running must not overwrite a relationship that has moved on (e.g. been terminated).
+    const missing: Relationship[] = [];
+    for (const relationship of relationships) {
+      if (!(await this.read(customerTenantId, relationship.id))) missing.push(relationship);
+    }
+    if (missing.length === 0) return;
+    const operations: CreateOperationInput[] = missing.map((r) => ({
+      operationType: BulkOperationType.Create,
+      resourceBody: toDocument(r, { docType: "relationship" }) as JSONObject,
+    }));
+    const response = await this.customers.items.batch(operations, customerTenantId);
+    const failures = (response.result ?? []).filter((r) => r.statusCode >= 400 && r.statusCode !== 424);
+    if (failures.length === 0 && response.result) return;
+    // A concurrent run created them first: fine as long as all of them exist now.
+    for (const relationship of missing) {
+      if (!(await this.read(customerTenantId, relationship.id))) {
+        throw new Error(
+          `Storing relationships of customer failed (statuses ${failures.map((f) => f.statusCode).join(",")}).`,
+        );
+      }
+    }
+  }
+
+  async listForCustomer(customerTenantId: string): Promise<Relationship[]> {
+    const { resources } = await this.customers.items
+      .query<Record<string, unknown>>(
+        {
+          // Partition key as a predicate too: scoping never depends on the partition key option alone.
+          query:
+            "SELECT * FROM c WHERE c.customerTenantId = @customer AND c.docType = 'relationship' ORDER BY c.createdAt ASC",
+          parameters: [{ name: "@customer", value: customerTenantId }],
+        },
+        { partitionKey: customerTenantId },
+      )
+      .fetchAll();
+    return resources.map((doc) => relationshipDocumentSchema.parse(doc));
+  }
+
+  async get(id: string): Promise<Versioned<Relationship> | undefined> {
+    const lookupId = relationshipLookupId(id);
+    try {
+      const { resource } = await this.lookups.item(lookupId, lookupId).read<Record<string, unknown>>();
+      if (!resource) return undefined;
+      return await this.read(relationshipLookupSchema.parse(resource).customerTenantId, id);
+    } catch (error) {
+      if (cosmosStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async replace(relationship: Relationship, etag: string): Promise<Versioned<Relationship>> {
+    try {
+      const response = await this.customers
+        .item(relationship.id, relationship.customerTenantId)
+        .replace(toDocument(relationship, { docType: "relationship" }), {
+          accessCondition: { type: "IfMatch", condition: etag },
+        });
+      return {
+        value: relationshipDocumentSchema.parse(response.resource),
+        etag: requireEtag(response.etag, "a relationship"),
+      };
+    } catch (error) {
+      const status = cosmosStatus(error);
+      if (status === 412 || status === 404) throw new ConcurrencyConflict(`Relationship ${relationship.id}`);
+      throw error;
+    }
+  }
+
+  private async read(customerTenantId: string, id: string): Promise<Versioned<Relationship> | undefined> {
+    try {
+      const { resource, etag } = await this.customers
+        .item(id, customerTenantId)
+        .read<Record<string, unknown>>();
+      if (!resource || resource.docType !== "relationship") return undefined;
+      return { value: relationshipDocumentSchema.parse(resource), etag: requireEtag(etag, "a relationship") };
+    } catch (error) {
+      if (cosmosStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,247 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { CosmosAuditLog } from "../../src/adapters/cosmos/audit-repository";
+import { CosmosIdempotencyStore } from "../../src/adapters/cosmos/idempotency-repository";
+import {
+  CosmosInvitationRepository,
+  InvalidContinuationToken,
+} from "../../src/adapters/cosmos/invitation-repository";
+import { CosmosPartnerRepository } from "../../src/adapters/cosmos/partner-repository";
+import { CosmosRelationshipRepository } from "../../src/adapters/cosmos/relationship-repository";
+import { ConcurrencyConflict } from "../../src/application/ports";
+import type { Invitation, Partner, Relationship } from "../../src/domain/model";
+import { useCosmos } from "../support/cosmos";
+
+const cosmos = useCosmos();
+
+function partner(overrides: Partial<Partner> = {}): Partner {
+  return {
+    id: randomUUID(),
+    name: "Contoso Partners",
+    type: "direct",
+    cloud: "global",
+    contactEmail: "ops@contoso-partners.example",
+    createdAt: "2026-01-01T00:00:00.000Z",
+    updatedAt: "2026-01-01T00:00:00.000Z",
+    ...overrides,
+  };
+}
+
+function invitation(overrides: Partial<Invitation> = {}): Invitation {
+  const id = randomUUID();
+  return {
+    id,
+    partnerId: randomUUID(),
+    cloud: "global",
+    kind: "reseller",
+    status: "pending",
+    customer: { domain: "fabrikam.example", displayName: "Fabrikam", adminEmail: "admin@fabrikam.example" },
+    locale: "en",
+    tokenHash: randomUUID().replaceAll("-", "") + randomUUID().replaceAll("-", ""),
+    linkNonce: "nonce-" + id,
+    createdBy: { kind: "partner", tenantId: "t", userId: "u" },
+    createdAt: new Date().toISOString(),
+    expiresAt: "2026-04-01T00:00:00.000Z",
+    ...overrides,
+  };
+}
+
+function relationship(customerTenantId: string, overrides: Partial<Relationship> = {}): Relationship {
+  return {
+    id: randomUUID(),
+    customerTenantId,
+    type: "admin",
+    partnerId: randomUUID(),
+    status: "active",
+    roles: ["729827e3-9c14-49f7-bb1b-9608f156bbb8"],
+    durationDays: 30,
+    autoExtend: false,
+    startsAt: "2026-01-01T00:00:00.000Z",
+    endsAt: "2026-01-31T00:00:00.000Z",
+    invitationId: randomUUID(),
+    createdAt: "2026-01-01T00:00:00.000Z",
+    updatedAt: "2026-01-01T00:00:00.000Z",
+    ...overrides,
+  };
+}
+
+describe("CosmosPartnerRepository", () => {
+  it("creates, then replaces, and reads back by tenant id", async () => {
+    const repo = new CosmosPartnerRepository(cosmos().db);
+    const p = partner();
+    expect((await repo.put(p)).created).toBe(true);
+    const renamed = { ...p, name: "Contoso Partners Ltd" };
+    const second = await repo.put(renamed);
+    expect(second.created).toBe(false);
+    expect(second.partner).toEqual(renamed);
+    expect(await repo.get(p.id)).toEqual(renamed);
+    expect(await repo.get(randomUUID())).toBeUndefined();
+  });
+});
+
+describe("CosmosInvitationRepository", () => {
+  it("stores an invitation, finds it by its owner and by token hash, never by another partner", async () => {
+    const repo = new CosmosInvitationRepository(cosmos().db);
+    const inv = invitation({ admin: { roles: ["r"], durationDays: 10, autoExtend: false } });
+    await repo.create(inv);
+    await repo.create(inv); // a retried creation is a no-op
+    expect((await repo.get(inv.partnerId, inv.id))?.value).toEqual(inv);
+    expect(await repo.get(randomUUID(), inv.id)).toBeUndefined();
+    expect((await repo.findByTokenHash(inv.tokenHash))?.value.id).toBe(inv.id);
+    expect(await repo.findByTokenHash("0".repeat(64))).toBeUndefined();
+  });
+
+  it("replaces only with the current ETag: of concurrent replaces exactly one wins", async () => {
+    const repo = new CosmosInvitationRepository(cosmos().db);
+    const inv = invitation();
+    await repo.create(inv);
+    const current = await repo.get(inv.partnerId, inv.id);
+    if (!current) throw new Error("not stored");
+    const outcomes = await Promise.allSettled(
+      (["accepted", "cancelled", "declined", "accepted", "cancelled"] as const).map((status) =>
+        repo.replace({ ...current.value, status }, current.etag),
+      ),
+    );
+    const won = outcomes.filter((o) => o.status === "fulfilled");
+    const lost = outcomes.filter((o) => o.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(4);
+    for (const l of lost) expect(l.reason).toBeInstanceOf(ConcurrencyConflict);
+    const stored = await repo.get(inv.partnerId, inv.id);
+    expect(stored?.value.status).toBe(won[0]?.value.value.status);
+    expect(stored?.etag).toBe(won[0]?.value.etag);
+  });
+
+  it("lists one partner's invitations newest first, by status, in pages", async () => {
+    const repo = new CosmosInvitationRepository(cosmos().db);
+    const partnerId = randomUUID();
+    const stored: Invitation[] = [];
+    for (let i = 0; i < 5; i++) {
+      const inv = invitation({
+        partnerId,
+        status: i % 2 === 0 ? "pending" : "cancelled",
+        createdAt: `2026-01-0${i + 1}T00:00:00.000Z`,
+      });
+      stored.push(inv);
+      await repo.create(inv);
+    }
+    await repo.create(invitation()); // another partner's
+
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await repo.list(partnerId, { limit: 2, ...(token ? { continuationToken: token } : {}) });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((i) => i.id));
+      token = page.continuationToken;
+    } while (token);
+    expect(seen).toEqual([...stored].reverse().map((i) => i.id));
+
+    const pending = await repo.list(partnerId, { status: "pending", limit: 10 });
+    expect(pending.items.map((i) => i.status)).toEqual(["pending", "pending", "pending"]);
+    await expect(repo.list(partnerId, { limit: 2, continuationToken: "not*a*token" })).rejects.toBeInstanceOf(
+      InvalidContinuationToken,
+    );
+  });
+
+  it("removes an invitation together with its token lookup", async () => {
+    const repo = new CosmosInvitationRepository(cosmos().db);
+    const inv = invitation();
+    await repo.create(inv);
+    await repo.remove(inv.partnerId, inv.id);
+    expect(await repo.get(inv.partnerId, inv.id)).toBeUndefined();
+    expect(await repo.findByTokenHash(inv.tokenHash)).toBeUndefined();
+    await repo.remove(inv.partnerId, inv.id); // idempotent
+  });
+});
+
+describe("CosmosRelationshipRepository", () => {
+  it("stores one customer's relationships in a batch, idempotently, and finds each by id", async () => {
+    const repo = new CosmosRelationshipRepository(cosmos().db);
+    const customer = randomUUID();
+    const admin = relationship(customer);
+    const reseller = relationship(customer, { type: "reseller", roles: undefined, endsAt: undefined });
+    await repo.createMany(customer, [admin, reseller]);
+    const got = await repo.get(admin.id);
+    expect(got?.value).toEqual(admin);
+
+    // Re-running after a change must not undo the change.
+    await repo.replace({ ...admin, status: "terminated" }, got?.etag ?? "");
+    await repo.createMany(customer, [admin, reseller]);
+    expect((await repo.get(admin.id))?.value.status).toBe("terminated");
+    expect((await repo.listForCustomer(customer)).map((r) => r.id).sort()).toEqual(
+      [admin.id, reseller.id].sort(),
+    );
+    expect(await repo.listForCustomer(randomUUID())).toEqual([]);
+    expect(await repo.get(randomUUID())).toBeUndefined();
+  });
+
+  it("concurrent runs of the same batch leave each relationship stored once", async () => {
+    const repo = new CosmosRelationshipRepository(cosmos().db);
+    const customer = randomUUID();
+    const rels = [relationship(customer), relationship(customer, { type: "reseller" })];
+    await Promise.all([
+      repo.createMany(customer, rels),
+      repo.createMany(customer, rels),
+      repo.createMany(customer, rels),
+    ]);
+    expect((await repo.listForCustomer(customer)).map((r) => r.id).sort()).toEqual(
+      rels.map((r) => r.id).sort(),
+    );
+  });
+
+  it("refuses a stale ETag", async () => {
+    const repo = new CosmosRelationshipRepository(cosmos().db);
+    const customer = randomUUID();
+    const r = relationship(customer);
+    await repo.createMany(customer, [r]);
+    const first = await repo.get(r.id);
+    await repo.replace({ ...r, status: "terminated" }, first?.etag ?? "");
+    await expect(repo.replace({ ...r, status: "expired" }, first?.etag ?? "")).rejects.toBeInstanceOf(
+      ConcurrencyConflict,
+    );
+  });
+});
+
+describe("CosmosAuditLog and CosmosIdempotencyStore", () => {
+  it("keeps each partner's audit trail apart", async () => {
+    const log = new CosmosAuditLog(cosmos().db);
+    const partnerId = randomUUID();
+    const resourceId = randomUUID();
+    const entry = {
+      id: randomUUID(),
+      partnerId,
+      resourceType: "invitation" as const,
+      resourceId,
+      action: "create",
+      outcome: "refused" as const,
+      rule: "R11" as const,
+      actor: { kind: "partner" as const, tenantId: partnerId, userId: "u" },
+      at: "2026-01-01T00:00:00.000Z",
+    };
+    await log.record(entry);
+    await log.record(entry);
+    expect(await log.listFor(partnerId, resourceId)).toEqual([entry]);
+    expect(await log.listFor(randomUUID(), resourceId)).toEqual([]);
+  });
+
+  it("claims a key once per partner and returns the stored record afterwards", async () => {
+    const store = new CosmosIdempotencyStore(cosmos().db);
+    const partnerId = randomUUID();
+    const record = {
+      key: "key/with?odd#chars",
+      requestHash: "h1",
+      resourceId: "inv-1",
+      createdAt: "2026-01-01T00:00:00.000Z",
+    };
+    expect((await store.claim(partnerId, record)).created).toBe(true);
+    const again = await store.claim(partnerId, { ...record, requestHash: "h2", resourceId: "inv-2" });
+    expect(again).toEqual({ created: false, record });
+    await store.complete(partnerId, {
+      ...record,
+      response: { status: 202, body: { id: "inv-1" }, location: "/x" },
+    });
+    expect((await store.claim(partnerId, record)).record.response?.status).toBe(202);
+    expect((await store.claim(randomUUID(), { ...record, resourceId: "other" })).created).toBe(true);
+  });
+});
