@@ -20,7 +20,7 @@ export interface SystemRequest {
   res: ServerResponse;
   url: URL;
   /** Reads the body under the host's size limit (throws BodyTooLargeError). */
-  body(): Promise<Buffer>;
+  body: () => Promise<Buffer>;
 }
 
 /** A host-owned endpoint mounted before the app's routes; resolves false when the path is not its own. */

@@ -1,0 +1,301 @@
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { createClock, publishClock, type HostClock } from "./clock";
+import type { DurableEngine } from "./durable/engine";
+import { MemoryStore } from "./durable/memory-store";
+import type { DurableStore } from "./durable/store";
+import { clockRoutes, statusRoute } from "./http/dev-routes";
+import { sendProblem } from "./http/problem";
+import { HttpHost, type InputProvider, type SystemHandler } from "./http/server";
+import { startAzurite, type AzuriteInstance } from "./services/azurite";
+import { readContainerSpecs, startEmbeddedCosmos, type EmbeddedCosmos } from "./services/cosmos";
+import { mailRoutes, startEmailEndpoint, type EmailEndpoint } from "./services/email";
+import {
+  applySettingsToEnv,
+  findAppRoot,
+  isUnset,
+  readHostJson,
+  readLocalSettings,
+  wantsDevelopmentStorage,
+} from "./settings";
+import { TimerHost } from "./timers/timer-triggers";
+import { installFunctionsCore, loadApp, type FunctionsCore } from "./worker/functions-core";
+import { consoleInvocationLogger, type InvocationLogger } from "./worker/invoke";
+
+export interface StartHostOptions {
+  /** Compiled v4 app entry file (its `require`s resolve from where it lives). */
+  appFile: string;
+  /** Folder with host.json and local.settings.json; default: nearest folder above the app file with host.json. */
+  root?: string;
+  /** Default: `PORT`, then local.settings.json `Host.LocalHttpPort`, then 7071. 0 = any free port. */
+  port?: number;
+  /** Listen address (loopback by default). */
+  listenHost?: string;
+  /** Default: "virtual" when `CLOCK=virtual`, else "real". */
+  clock?: "real" | "virtual";
+  /** Durable store. Default "table" (Azure Table storage / Azurite). */
+  store?: "memory" | "table";
+  /** Where embedded Azurite keeps its files. Default `<root>/.localhost-data`. */
+  dataDir?: string;
+  activityConcurrency?: number;
+  /** Set a service to false to never start it even when its setting is empty. */
+  embedded?: { azurite?: boolean; cosmos?: boolean; email?: boolean };
+  /** Banner and host messages. Default console.log. */
+  print?: (line: string) => void;
+  log?: InvocationLogger;
+}
+
+export interface RunningHost {
+  /** e.g. http://127.0.0.1:7071 */
+  url: string;
+  port: number;
+  root: string;
+  clock: HostClock;
+  core: FunctionsCore;
+  engine: DurableEngine | undefined;
+  services: { azurite?: AzuriteInstance; cosmos?: EmbeddedCosmos; email?: EmailEndpoint };
+  stop(): Promise<void>;
+}
+
+const DURABLE_TRIGGERS = new Set(["orchestrationtrigger", "activitytrigger", "entitytrigger"]);
+
+/** Task hub names are 3-45 letters and digits starting with a letter (Azure Storage table naming). */
+export function sanitizeTaskHub(name: string | undefined): string {
+  let hub = (name ?? "").replace(/[^A-Za-z0-9]/g, "");
+  if (!/^[A-Za-z]/.test(hub)) hub = `hub${hub}`;
+  if (hub.length < 3) hub = "TestHubName";
+  return hub.slice(0, 45);
+}
+
+function resolvePort(explicit: number | undefined, localHttpPort: number | undefined): number {
+  if (explicit !== undefined) return explicit;
+  const fromEnv = process.env.PORT;
+  if (fromEnv !== undefined && fromEnv.trim() !== "") {
+    const n = Number(fromEnv);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`PORT=${fromEnv} is not a port number.`);
+    return n;
+  }
+  return localHttpPort ?? 7071;
+}
+
+/**
+ * Starts the local Functions host in this process: settings, embedded services, the app's
+ * registrations, the durable engine, timers and the HTTP front. One app per process (the
+ * functions-core registry is per process, as in the real worker).
+ *
+ * Order: install functions-core, read settings, bind the port (so settings can name the real port),
+ * start embedded services and fill their settings, load the app, run appStart hooks, start the
+ * durable engine and the timers, then answer requests (503 until then).
+ */
+export async function startHost(options: StartHostOptions): Promise<RunningHost> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const log = options.log ?? consoleInvocationLogger;
+  const appFile = path.resolve(options.appFile);
+  const core = installFunctionsCore();
+  const root = path.resolve(options.root ?? findAppRoot(appFile));
+  const settings = readLocalSettings(root);
+  applySettingsToEnv(settings.values);
+  const env = process.env;
+  const hostJson = readHostJson(root, env);
+  const clockMode = options.clock ?? (env.CLOCK?.toLowerCase() === "virtual" ? "virtual" : "real");
+  const clock = createClock(clockMode === "virtual");
+  publishClock(clock);
+  const storeKind = options.store ?? "table";
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const services: RunningHost["services"] = {};
+  const systemHandlers: SystemHandler[] = [];
+  const inputProviders = new Map<string, InputProvider>();
+  let engine: DurableEngine | undefined;
+  let store: DurableStore | undefined;
+  let timers: TimerHost | undefined;
+  const appHookData: Record<string, unknown> = {};
+  let appStarted = false;
+
+  const http = new HttpHost({
+    core,
+    routePrefix: hostJson.routePrefix,
+    maxRequestBodySize: hostJson.maxRequestBodySize,
+    keys: () => ({
+      functionKey: env.FUNCTIONS_LOCAL_FUNCTION_KEY,
+      masterKey: env.FUNCTIONS_LOCAL_MASTER_KEY,
+    }),
+    inputProviders,
+    systemHandlers,
+    log,
+    hostLog: print,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      const errors: unknown[] = [];
+      const attempt = async (fn: () => Promise<void> | void): Promise<void> => {
+        try {
+          await fn();
+        } catch (e) {
+          errors.push(e);
+        }
+      };
+      http.setReady(false);
+      await attempt(() => timers?.stop());
+      await attempt(() => http.close());
+      await attempt(() => engine?.stop());
+      await attempt(() => store?.close());
+      if (appStarted) await attempt(() => core.runHooks("appTerminate", { hookData: appHookData }));
+      for (const cleanup of cleanups.reverse()) await attempt(cleanup);
+      if (errors.length > 0)
+        print(`warning: ${errors.length} error(s) while stopping: ${errors.map(String).join("; ")}`);
+    })());
+
+  try {
+    const port = await http.listen(
+      resolvePort(options.port, settings.localHttpPort),
+      options.listenHost ?? "127.0.0.1",
+    );
+    const url = `http://${options.listenHost ?? "127.0.0.1"}:${port}`;
+    if (isUnset(env.PUBLIC_BASE_URL)) env.PUBLIC_BASE_URL = `http://localhost:${port}`;
+    if (isUnset(env.WEBSITE_HOSTNAME)) env.WEBSITE_HOSTNAME = `localhost:${port}`;
+
+    // Which functions need what, from the registrations' shapes. Read after loading the app below;
+    // services must exist first because apps read their settings while loading.
+    const embedded = options.embedded ?? {};
+
+    if (embedded.email !== false && isUnset(env.EMAIL_ENDPOINT)) {
+      const email = await startEmailEndpoint({ now: () => clock.now() });
+      cleanups.push(() => email.stop());
+      services.email = email;
+      env.EMAIL_ENDPOINT = email.endpoint;
+      env.EMAIL_ACCESS_KEY = email.accessKey;
+    }
+    systemHandlers.push(services.email ? services.email.devRoutes() : mailRoutes(() => []));
+
+    const wantsCosmos = !isUnset(env.COSMOS_DATABASE) || !isUnset(env.LOCALHOST_COSMOS_CONTAINERS);
+    const cosmosEmbedded = embedded.cosmos !== false && wantsCosmos && isUnset(env.COSMOS_ENDPOINT);
+    const storageEmbedded = embedded.azurite !== false && wantsDevelopmentStorage(env.AzureWebJobsStorage);
+    if (cosmosEmbedded && storeKind === "table" && !storageEmbedded) {
+      throw new Error(
+        "COSMOS_ENDPOINT is empty (embedded Cosmos: fresh data on every start) but AzureWebJobsStorage points at " +
+          "persistent storage: durable state would outlive the Cosmos data. Set both, or neither (or use --store memory).",
+      );
+    }
+
+    if (cosmosEmbedded) {
+      const containersFile = env.LOCALHOST_COSMOS_CONTAINERS;
+      const containers = isUnset(containersFile)
+        ? []
+        : readContainerSpecs(path.resolve(root, containersFile ?? ""));
+      const cosmos = await startEmbeddedCosmos({ database: env.COSMOS_DATABASE || undefined, containers });
+      cleanups.push(() => cosmos.stop());
+      services.cosmos = cosmos;
+      env.COSMOS_ENDPOINT = cosmos.endpoint;
+      env.COSMOS_KEY = cosmos.key;
+    }
+
+    loadApp(core, appFile);
+
+    const registrations = [...core.registrations.values()];
+    const usesDurable = registrations.some(
+      (r) =>
+        DURABLE_TRIGGERS.has(r.triggerType.toLowerCase()) ||
+        Object.values(r.metadata.bindings).some((b) => String(b.type).toLowerCase() === "durableclient"),
+    );
+    if (usesDurable) {
+      const taskHub = sanitizeTaskHub(hostJson.hubName ?? "TestHubName");
+      // Azurite only runs for durable state, so it starts once the app showed it has durable
+      // functions (the durable SDK reads AzureWebJobsStorage lazily, never at load).
+      if (storeKind === "table" && storageEmbedded) {
+        const dataDir = path.resolve(options.dataDir ?? path.join(root, ".localhost-data"));
+        const location = path.join(dataDir, "azurite");
+        // The embedded Cosmos server is in memory: wipe durable state with it, so a restart is all
+        // fresh, never half. With an external Cosmos its data survives, and so does Azurite's.
+        if (cosmosEmbedded) rmSync(location, { recursive: true, force: true });
+        const azurite = await startAzurite({ location, silent: true });
+        cleanups.push(() => azurite.stop());
+        services.azurite = azurite;
+        env.AzureWebJobsStorage = azurite.connectionString;
+      }
+      let durableStore: DurableStore;
+      if (storeKind === "table") {
+        const connectionString = env.AzureWebJobsStorage;
+        if (isUnset(connectionString))
+          throw new Error("AzureWebJobsStorage is empty and embedded Azurite is disabled.");
+        // Loaded on demand: apps without durable functions never pay for the Tables SDK.
+        const { TableStore } = await import("./durable/table-store.js");
+        durableStore = new TableStore({ connectionString: connectionString ?? "", taskHub });
+      } else {
+        durableStore = new MemoryStore();
+      }
+      store = durableStore;
+      await durableStore.init();
+      const { DurableEngine } = await import("./durable/engine.js");
+      const durable = new DurableEngine({
+        core,
+        store: durableStore,
+        clock,
+        taskHub,
+        publicBaseUrl: () => url,
+        activityConcurrency: options.activityConcurrency,
+        log,
+      });
+      engine = durable;
+      inputProviders.set("durableclient", () => durable.clientBindingData());
+    }
+    systemHandlers.unshift(async ({ req, res, url: u, body: readRequestBody }) => {
+      if (
+        !u.pathname.startsWith("/runtime/webhooks/durabletask/") &&
+        u.pathname !== "/runtime/webhooks/durabletask"
+      ) {
+        return false;
+      }
+      if (!engine) {
+        sendProblem(res, 404, "This app has no durable functions.");
+        return true;
+      }
+      if (!(await engine.handleHttp(req, res, await readRequestBody())))
+        sendProblem(res, 404, `Unknown durable API path ${u.pathname}.`);
+      return true;
+    });
+    systemHandlers.push(clockRoutes(clock));
+    systemHandlers.push(
+      statusRoute(() => ({
+        id: "localhost",
+        state: "Running",
+        version: "4.0.0-localhost",
+        processUptime: Math.round(process.uptime() * 1000),
+        functions: [...core.registrations.keys()],
+        clock: { virtual: clock.virtual, now: new Date(clock.now()).toISOString() },
+        durableStore: store?.kind ?? null,
+      })),
+    );
+    http.loadRoutes();
+    timers = new TimerHost({ core, clock, inputProviders, log, env });
+
+    await core.runHooks("appStart", { hookData: appHookData, functionAppDirectory: root });
+    appStarted = true;
+    await engine?.start();
+    timers.start();
+    http.setReady(true);
+
+    print(`Functions (${registrations.length}) from ${appFile}:`);
+    for (const line of http.describeRoutes()) print(`  http  ${line}`);
+    for (const line of timers.describe()) print(`  timer ${line}`);
+    for (const r of registrations) {
+      if (DURABLE_TRIGGERS.has(r.triggerType.toLowerCase())) print(`  ${r.triggerType} ${r.metadata.name}`);
+    }
+    print(
+      `Settings: ${settings.file ?? "(no local.settings.json)"}; clock ${clock.virtual ? "virtual" : "real"}; durable store ${store?.kind ?? "none"}`,
+    );
+    print(`App:        ${url}/`);
+    print(`Public URL: ${env.PUBLIC_BASE_URL ?? ""}`);
+    if (services.azurite) print(`Azurite:    ${services.azurite.tableEndpoint} (tables)`);
+    if (services.cosmos) print(`Cosmos:     ${services.cosmos.endpoint} (embedded, in memory)`);
+    if (services.email) print(`Email:      ${services.email.endpoint} (local ACS endpoint)`);
+    print(`Mail:       ${url}/dev/mail`);
+
+    return { url, port, root, clock, core, engine, services, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
