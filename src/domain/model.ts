@@ -130,3 +130,17 @@ export interface AuditRecord {
   at: string;
   detail?: string;
 }
+
+/** Who calls: the verified claims of a bearer token (API.md "Identity"). */
+export interface Principal {
+  /** `tid`: the caller's directory tenant (for partners, the partner id). */
+  tenantId: string;
+  /** `oid`. */
+  userId: string;
+  /** Partner roles, or `Operator`. */
+  roles: string[];
+  /** Customer directory role template ids (Global Administrator: GLOBAL_ADMINISTRATOR_ROLE_ID). */
+  wids: string[];
+  email?: string;
+  name?: string;
+}
