@@ -194,8 +194,8 @@ const outboxRowKey = (gen: number, ep: number): string => `o-${pad(gen, 6)}-${pa
  * Percent-encoding only those keeps the prefix property that `instanceIdPrefix` queries need.
  */
 export function partitionKeyOf(instanceId: string): string {
-  // eslint-disable-next-line no-control-regex
   return instanceId.replace(
+    // eslint-disable-next-line no-control-regex
     /[%/\\#?\u0000-\u001f\u007f]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
   );
@@ -425,6 +425,22 @@ export class DurableEngine {
         if (status) listener(status);
       });
     });
+  }
+
+  /** Calls `listener` after every commit of the instance; returns the unsubscribe function. */
+  onChange(instanceId: string, listener: (status: InstanceStatus) => void): () => void {
+    let set = this.listeners.get(instanceId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(instanceId, set);
+    }
+    const listeners = set;
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.listeners.get(instanceId) === listeners)
+        this.listeners.delete(instanceId);
+    };
   }
 
   /** Waits until the instance reaches one of `statuses` (default: any terminal status). */
