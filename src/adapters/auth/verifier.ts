@@ -1,0 +1,96 @@
+import { z } from "zod";
+import type { Clock } from "../../application/ports";
+import type { Principal } from "../../domain/model";
+import { loadJose, type Jose, type JWTVerifyGetKey } from "./jose";
+
+/** Why a token was refused; deliberately coarse, and never containing the token. */
+export class TokenRejected extends Error {
+  constructor(readonly reason: "malformed" | "signature" | "expired" | "claims" | "keys") {
+    super(`The bearer token was rejected (${reason}).`);
+    this.name = "TokenRejected";
+  }
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+const claimsSchema = z.object({
+  tid: z.string().min(1),
+  oid: z.string().min(1),
+  roles: z.array(z.string()).optional(),
+  wids: z.array(z.string()).optional(),
+  email: z.string().optional(),
+  preferred_username: z.string().optional(),
+  name: z.string().optional(),
+});
+
+/** Asymmetric algorithms only: an `alg: none` or HMAC token can never be accepted. */
+const ALGORITHMS = ["RS256", "ES256"];
+
+/**
+ * The one verifier for every token, dev or Entra: signature from a key set, issuer, audience and
+ * expiry (against the app clock, so a virtual clock expires tokens too).
+ */
+export function createTokenVerifier(options: {
+  keys: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+  clock: Clock;
+  clockToleranceSeconds?: number;
+}): TokenVerifier {
+  return {
+    async verify(token) {
+      const jose = await loadJose();
+      let payload;
+      try {
+        ({ payload } = await jose.jwtVerify(token, options.keys, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: ALGORITHMS,
+          currentDate: options.clock.now(),
+          clockTolerance: options.clockToleranceSeconds ?? 30,
+          requiredClaims: ["exp", "tid", "oid"],
+        }));
+      } catch (error) {
+        throw new TokenRejected(reasonOf(jose, error));
+      }
+      const claims = claimsSchema.safeParse(payload);
+      if (!claims.success) throw new TokenRejected("claims");
+      const { tid, oid, roles, wids, email, preferred_username, name } = claims.data;
+      const principal: Principal = { tenantId: tid, userId: oid, roles: roles ?? [], wids: wids ?? [] };
+      const mail = email ?? preferred_username;
+      if (mail) principal.email = mail;
+      if (name) principal.name = name;
+      return principal;
+    },
+  };
+}
+
+function reasonOf({ errors }: Jose, error: unknown): TokenRejected["reason"] {
+  if (error instanceof errors.JWTExpired) return "expired";
+  if (error instanceof errors.JWTClaimValidationFailed) return "claims";
+  if (error instanceof errors.JWSSignatureVerificationFailed) return "signature";
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JOSEAlgNotAllowed)
+    return "signature";
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return "keys";
+  return "malformed";
+}
+
+/** Entra ID: keys from the tenant's (or the common) JWKS endpoint, cached and refreshed by jose. */
+export function createEntraVerifier(options: {
+  jwksUri: string;
+  issuer: string;
+  audience: string;
+  clock: Clock;
+}): TokenVerifier {
+  // jose caches the key set and refetches it (rate limited) when a token names an unknown key id.
+  const remote = loadJose().then((jose) => jose.createRemoteJWKSet(new URL(options.jwksUri)));
+  remote.catch(() => undefined);
+  return createTokenVerifier({
+    keys: async (header, token) => (await remote)(header, token),
+    issuer: options.issuer,
+    audience: options.audience,
+    clock: options.clock,
+  });
+}

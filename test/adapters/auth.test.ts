@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { createAuth, TokenRejected } from "../../src/adapters/auth";
+import { createDevIssuer } from "../../src/adapters/auth/dev-issuer";
+import { loadJose } from "../../src/adapters/auth/jose";
+import { createTokenVerifier } from "../../src/adapters/auth/verifier";
+
+function movableClock(start = new Date("2026-03-01T10:00:00Z")) {
+  let now = start.getTime();
+  return { now: () => new Date(now), advance: (ms: number) => void (now += ms) };
+}
+
+const ISSUER = "http://127.0.0.1:7071/dev";
+const AUDIENCE = "api://csp-relationships";
+
+async function rejection(promise: Promise<unknown>): Promise<TokenRejected["reason"]> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TokenRejected) return error.reason;
+    throw error;
+  }
+  throw new Error("the token was accepted");
+}
+
+describe("token verification (one verifier for dev and Entra tokens)", () => {
+  it("accepts a dev token and maps its claims to the principal", async () => {
+    const clock = movableClock();
+    const { verifier, devIssuer } = createAuth(
+      { AUTH_MODE: "dev", AUTH_AUDIENCE: AUDIENCE, PUBLIC_BASE_URL: "http://127.0.0.1:7071/" },
+      clock,
+    );
+    if (!devIssuer) throw new Error("dev mode has a dev issuer");
+    expect(devIssuer.issuer).toBe(ISSUER);
+    const { token, expiresIn } = await devIssuer.issue({
+      tenantId: "t1",
+      userId: "u1",
+      roles: ["SalesAgent"],
+      wids: ["w"],
+      email: "a@b.example",
+      name: "Ann",
+    });
+    expect(expiresIn).toBe(3600);
+    expect(await verifier.verify(token)).toEqual({
+      tenantId: "t1",
+      userId: "u1",
+      roles: ["SalesAgent"],
+      wids: ["w"],
+      email: "a@b.example",
+      name: "Ann",
+    });
+  });
+
+  it("rejects an expired token by the app clock", async () => {
+    const clock = movableClock();
+    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
+    const verifier = createTokenVerifier({ keys: issuer.keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    const { token } = await issuer.issue({ tenantId: "t", expiresInSeconds: 60 });
+    await verifier.verify(token);
+    clock.advance(2 * 60 * 60 * 1000);
+    expect(await rejection(verifier.verify(token))).toBe("expired");
+  });
+
+  it("rejects a wrong issuer and a wrong audience", async () => {
+    const clock = movableClock();
+    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
+    const { token } = await issuer.issue({ tenantId: "t" });
+    const otherIssuer = createTokenVerifier({
+      keys: issuer.keys,
+      issuer: "https://elsewhere/dev",
+      audience: AUDIENCE,
+      clock,
+    });
+    const otherAudience = createTokenVerifier({
+      keys: issuer.keys,
+      issuer: ISSUER,
+      audience: "api://other",
+      clock,
+    });
+    expect(await rejection(otherIssuer.verify(token))).toBe("claims");
+    expect(await rejection(otherAudience.verify(token))).toBe("claims");
+  });
+
+  it("rejects a token signed by another key, a tampered one, an unsigned one and garbage", async () => {
+    const clock = movableClock();
+    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
+    const stranger = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
+    const verifier = createTokenVerifier({ keys: issuer.keys, issuer: ISSUER, audience: AUDIENCE, clock });
+
+    const foreign = (await stranger.issue({ tenantId: "t" })).token;
+    expect(await rejection(verifier.verify(foreign))).toBe("signature");
+
+    const genuine = (await issuer.issue({ tenantId: "t", roles: ["HelpdeskAgent"] })).token;
+    const [header, payload, signature] = genuine.split(".");
+    const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString()) as Record<string, unknown>;
+    const elevated = Buffer.from(JSON.stringify({ ...claims, roles: ["GlobalAdmin"] })).toString("base64url");
+    expect(await rejection(verifier.verify(`${header}.${elevated}.${signature}`))).toBe("signature");
+
+    const jose = await loadJose();
+    const unsigned = new jose.UnsecuredJWT({ tid: "t", oid: "u" })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime("1h")
+      .encode();
+    expect(await rejection(verifier.verify(unsigned))).not.toBeUndefined();
+    expect(await rejection(verifier.verify("not-a-jwt"))).toBe("malformed");
+  });
+
+  it("requires the tid and oid claims", async () => {
+    const clock = movableClock();
+    const jose = await loadJose();
+    const { privateKey, publicKey } = await jose.generateKeyPair("ES256");
+    const keys = jose.createLocalJWKSet({ keys: [{ ...(await jose.exportJWK(publicKey)), alg: "ES256" }] });
+    const verifier = createTokenVerifier({ keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    const sign = (claims: Record<string, unknown>) =>
+      new jose.SignJWT(claims)
+        .setProtectedHeader({ alg: "ES256" })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(Math.floor(clock.now().getTime() / 1000))
+        .setExpirationTime(Math.floor(clock.now().getTime() / 1000) + 600)
+        .sign(privateKey);
+    expect(await rejection(verifier.verify(await sign({ oid: "u" })))).toBe("claims");
+    expect(await rejection(verifier.verify(await sign({ tid: "t" })))).toBe("claims");
+    expect((await verifier.verify(await sign({ tid: "t", oid: "u" }))).roles).toEqual([]);
+  });
+});
