@@ -1,0 +1,157 @@
+/**
+ * Locales of the customer-facing pages and emails. Messages are plain strings with `{name}`
+ * placeholders so translators never touch markup; `format` fills them for text and `formatHtml`
+ * for markup (values escaped there).
+ */
+import { LOCALES, type Locale } from "../domain/model";
+import { html, SafeHtml, type HtmlValue, escapeHtml } from "./escape";
+import { en } from "./locales/en";
+import { hu } from "./locales/hu";
+import { ptBR } from "./locales/pt-BR";
+import { zhCN } from "./locales/zh-CN";
+
+export { LOCALES, type Locale };
+
+export const DEFAULT_LOCALE: Locale = "en";
+
+/** A `Locale`, or anything `resolveLocale` understands (a stored value, an Accept-Language header). */
+export type LocaleInput = string | null | undefined;
+
+export interface PluralMessage {
+  readonly one: string;
+  readonly other: string;
+}
+export type Message = string | PluralMessage;
+export type MessageKey = keyof typeof en;
+/** A translation: every key of the English catalog, plural where English is plural. */
+export type Catalog = {
+  readonly [K in MessageKey]: (typeof en)[K] extends PluralMessage ? PluralMessage : string;
+};
+
+const CATALOGS: Record<Locale, Catalog> = { en, "pt-BR": ptBR, "zh-CN": zhCN, hu };
+
+const BY_LOWERCASE = new Map<string, Locale>(LOCALES.map((l) => [l.toLowerCase(), l]));
+// A language we have without the exact region: Portuguese speakers read pt-BR more easily than
+// English, and bare or Simplified Chinese is what zh-CN is. Traditional Chinese (zh-TW, zh-HK,
+// zh-Hant) is deliberately not mapped to Simplified; it falls to the next preference.
+const BY_LANGUAGE = new Map<string, Locale>([
+  ["en", "en"],
+  ["pt", "pt-BR"],
+  ["hu", "hu"],
+  ["zh", "zh-CN"],
+]);
+const TRADITIONAL_CHINESE = /^zh-(tw|hk|mo|hant)(-|$)/;
+
+function matchTag(rawTag: string): Locale | undefined {
+  const tag = rawTag.trim().replace(/_/g, "-").toLowerCase();
+  if (tag === "" || tag === "*") return undefined;
+  const exact = BY_LOWERCASE.get(tag);
+  if (exact) return exact;
+  if (TRADITIONAL_CHINESE.test(tag)) return undefined;
+  return BY_LANGUAGE.get(tag.split("-")[0] ?? "");
+}
+
+/**
+ * The locale to render in: accepts a stored locale ("pt-BR", any case, "_" or "-"), a language
+ * ("pt", "zh-Hans-CN") or an Accept-Language header ("pt-BR,pt;q=0.9,en;q=0.8"), honouring q
+ * values. Anything unknown, empty or malformed is English.
+ */
+export function resolveLocale(input?: LocaleInput): Locale {
+  if (typeof input !== "string" || input.length > 1000) return DEFAULT_LOCALE;
+  const ranges = input
+    .split(",")
+    .map((part, index) => {
+      const [tag = "", ...params] = part.split(";");
+      const q = params
+        .map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p))
+        .find((m): m is RegExpExecArray => m !== null);
+      const quality = q ? Number(q[1]) : 1;
+      return { tag, quality: Number.isFinite(quality) ? quality : 0, index };
+    })
+    .filter((r) => r.quality > 0)
+    .sort((a, b) => b.quality - a.quality || a.index - b.index);
+  for (const range of ranges) {
+    const locale = matchTag(range.tag);
+    if (locale) return locale;
+  }
+  return DEFAULT_LOCALE;
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
+}
+
+export function catalog(locale: Locale): Catalog {
+  return CATALOGS[locale];
+}
+
+const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
+
+/** A date in the reader's language, e.g. "21 de novembro de 2026"; the calendar day in UTC. */
+export function formatDate(locale: Locale, value: string | Date): string {
+  const date = typeof value === "string" ? new Date(value) : value;
+  if (Number.isNaN(date.getTime())) throw new TypeError("formatDate needs a valid date.");
+  let format = dateFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" });
+    dateFormats.set(locale, format);
+  }
+  return format.format(date);
+}
+
+export function formatNumber(locale: Locale, value: number): string {
+  return new Intl.NumberFormat(locale).format(value);
+}
+
+function pick(locale: Locale, key: MessageKey, count: number | undefined): string {
+  const message: Message = CATALOGS[locale][key];
+  if (typeof message === "string") return message;
+  const category = new Intl.PluralRules(locale).select(count ?? 0);
+  return category === "one" ? message.one : message.other;
+}
+
+type Part = { text: string } | { name: string };
+
+function parts(template: string): Part[] {
+  return template
+    .split(/(\{[a-zA-Z]+\})/)
+    .filter((p) => p !== "")
+    .map((p) => (/^\{[a-zA-Z]+\}$/.test(p) ? { name: p.slice(1, -1) } : { text: p }));
+}
+
+/** A message as plain text (emails' text part, subjects, titles); values are not escaped. */
+export function format(
+  locale: Locale,
+  key: MessageKey,
+  values: Record<string, string | number> = {},
+): string {
+  const count = typeof values.count === "number" ? values.count : undefined;
+  return parts(pick(locale, key, count))
+    .map((p) => {
+      if ("text" in p) return p.text;
+      const value = values[p.name];
+      if (value === undefined) throw new Error(`Message ${key} needs a value for {${p.name}}.`);
+      return p.name === "count" && typeof value === "number" ? formatNumber(locale, value) : String(value);
+    })
+    .join("");
+}
+
+/**
+ * A message as markup: the template text and string values are escaped; `SafeHtml` values (for
+ * example `html\`<strong>${name}</strong>\``) are inserted as they are.
+ */
+export function formatHtml(
+  locale: Locale,
+  key: MessageKey,
+  values: Record<string, HtmlValue> = {},
+): SafeHtml {
+  const count = typeof values.count === "number" ? values.count : undefined;
+  const rendered = parts(pick(locale, key, count)).map((p) => {
+    if ("text" in p) return escapeHtml(p.text);
+    const value = values[p.name];
+    if (value === undefined) throw new Error(`Message ${key} needs a value for {${p.name}}.`);
+    if (p.name === "count" && typeof value === "number") return escapeHtml(formatNumber(locale, value));
+    return html`${value}`.toString();
+  });
+  return SafeHtml.trusted(rendered.join(""));
+}
