@@ -9,6 +9,10 @@ import {
 } from "../../../src/localhost/durable/store";
 import { MemoryStore } from "../../../src/localhost/durable/memory-store";
 import { TableStore, TableStoreError } from "../../../src/localhost/durable/table-store";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startAzurite } from "../../../src/localhost/services/azurite";
 import { useAzurite } from "../../support/azurite";
 
 const azurite = useAzurite();
@@ -460,6 +464,38 @@ describe("TableStore specifics", () => {
       );
     } finally {
       await store.close();
+    }
+  });
+
+  it("keeps its rows across an Azurite restart on the same workspace (state outlives the emulator process)", async () => {
+    const location = mkdtempSync(path.join(os.tmpdir(), "azurite-restart-"));
+    const taskHub = hub();
+    try {
+      const first = await startAzurite({ location, silent: true });
+      const writer = new TableStore({ connectionString: first.connectionString, taskHub });
+      await writer.init();
+      await writer.transact("i", [
+        { op: "insert", row: row("i", "state", "kept", { runtimeStatus: "Running" }) },
+        { op: "insert", row: row("i", "h-1", "x".repeat(100_000)) },
+      ]);
+      await writer.close();
+      await first.stop();
+
+      const second = await startAzurite({ location, silent: true });
+      const reader = new TableStore({ connectionString: second.connectionString, taskHub });
+      try {
+        await reader.init();
+        expect((await reader.readRow("i", "state"))?.data).toBe("kept");
+        expect((await reader.readRow("i", "h-1"))?.data).toHaveLength(100_000);
+        expect(
+          (await reader.query({ rowKey: "state", indexIn: { runtimeStatus: ["Running"] } })).rows,
+        ).toHaveLength(1);
+      } finally {
+        await reader.close();
+        await second.stop();
+      }
+    } finally {
+      rmSync(location, { recursive: true, force: true });
     }
   });
 });
