@@ -1,6 +1,8 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { createSelfSignedCert } from "../http/self-signed-cert";
 import type { SystemHandler } from "../http/server";
 
 /** One message accepted by the local email endpoint. */
@@ -19,9 +21,11 @@ export interface StoredMail {
 }
 
 export interface EmailEndpoint {
-  /** Base URL for `new EmailClient(endpoint, new AzureKeyCredential(accessKey))`. */
+  /** https base URL for `new EmailClient(endpoint, new AzureKeyCredential(accessKey), {agent})`. */
   endpoint: string;
   accessKey: string;
+  /** PEM of the endpoint's self-signed certificate, for clients that pin it instead of skipping checks. */
+  certificate: string;
   /** Newest first. */
   messages(): StoredMail[];
   /** `/dev/mail` and `/dev/mail.json` for the host's main port. */
@@ -123,8 +127,9 @@ function addresses(list: unknown): string[] | undefined {
 /**
  * A loopback endpoint speaking the Azure Communication Services Email REST API
  * (`POST /emails:send`, `GET /emails/operations/{id}`), so the real `@azure/communication-email`
- * client works unchanged. Plain http: the SDK's key credential signs requests but does not insist
- * on TLS, so nothing has to be relaxed on the app side.
+ * client works unchanged. The SDK refuses plain http, so it serves https with a self-signed
+ * certificate made at start; a client relaxes certificate checks for this loopback endpoint only,
+ * through its own agent (`new EmailClient(endpoint, credential, { agent })`), never process-wide.
  */
 export async function startEmailEndpoint(options: EmailEndpointOptions = {}): Promise<EmailEndpoint> {
   const accessKey = options.accessKey ?? randomBytes(32).toString("base64");
@@ -133,9 +138,10 @@ export async function startEmailEndpoint(options: EmailEndpointOptions = {}): Pr
   const operations = new Map<string, StoredMail>();
   let endpoint = "";
 
-  const server = createServer((req, res) => {
+  const tls = createSelfSignedCert();
+  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     void (async () => {
-      const url = new URL(req.url ?? "/", endpoint || "http://127.0.0.1");
+      const url = new URL(req.url ?? "/", endpoint || "https://127.0.0.1");
       const body = await readAll(req);
       if (!body) {
         acsError(res, 413, "RequestTooLarge", "The request body is too large.");
@@ -242,12 +248,13 @@ export async function startEmailEndpoint(options: EmailEndpointOptions = {}): Pr
       resolve();
     });
   });
-  endpoint = `http://${host}:${(server.address() as AddressInfo).port}`;
+  endpoint = `https://${host}:${(server.address() as AddressInfo).port}`;
   const newestFirst = (): StoredMail[] => [...mails].reverse();
 
   return {
     endpoint,
     accessKey,
+    certificate: tls.cert,
     messages: newestFirst,
     devRoutes: () => mailRoutes(newestFirst),
     stop: async () => {
