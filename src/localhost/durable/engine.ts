@@ -236,6 +236,7 @@ export class DurableEngine {
   private runningActivities = 0;
   private started = false;
   private stopping = false;
+  private abandoned = false;
   private messageCounter = 0;
 
   constructor(o: DurableEngineOptions) {
@@ -284,6 +285,17 @@ export class DurableEngine {
     this.scheduler.stop();
     this.activityQueue.length = 0;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Stops at once without waiting, as if the process died: work still running is abandoned and its
+   * results are not recorded. For crash tests; a new engine on the same store picks everything up.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    this.stopping = true;
+    this.scheduler.stop();
+    this.activityQueue.length = 0;
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -1230,6 +1242,7 @@ export class DurableEngine {
       for (let e = 0; e < ep && ops.length < MAX_TRANSACTION_OPS; e++)
         ops.push({ op: "delete", rowKey: historyRowKey(gen, e) });
     }
+    if (this.abandoned) throw new Error("The engine was abandoned.");
     await this.store.transact(pk, ops);
     if (resetHistory) {
       inst.history = [];
@@ -1478,6 +1491,7 @@ export class DurableEngine {
         };
       }
     }
+    if (this.abandoned) return;
     try {
       await this.deliverResult(work.instanceId, { gen: work.gen, task: work.task, ...result });
     } catch (e) {

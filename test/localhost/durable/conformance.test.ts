@@ -16,7 +16,10 @@ const DAY = 24 * 3600_000;
 const appFile = path.resolve(__dirname, "../../../dist/test/fixtures/durable/patterns-app.js");
 const core = installFunctionsCore();
 loadApp(core, appFile);
-const fixture = Module.createRequire(appFile)(appFile) as { attempts: Map<string, number> };
+const fixture = Module.createRequire(appFile)(appFile) as {
+  attempts: Map<string, number>;
+  gateFor(key: string): { entered: { promise: Promise<void> }; release: { resolve(): void } };
+};
 
 const quiet = (): void => undefined;
 
@@ -417,6 +420,44 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     expect((await engine.waitForStatus(eventId)).output).toBe(42);
     clock.advance(31 * DAY);
     expect((await engine.waitForStatus(timerId)).output).toEqual({ greeting: "Hello later", waitedDays: 31 });
+  });
+
+  it("re-runs an activity whose result was never recorded when the engine died (at least once)", async () => {
+    const key = `gate-${Math.random()}`;
+    const id = await engine.startNew("gatedFlow", { input: key });
+    const gate = fixture.gateFor(key);
+    await gate.entered.promise;
+    engine.abandon();
+    const dead = engine;
+
+    engine = await newEngine();
+    const status = await engine.waitForStatus(id);
+    expect(status.output).toEqual(["Hello before", "gated run 2", "Hello after"]);
+    expect(fixture.attempts.get(key)).toBe(2);
+
+    gate.release.resolve();
+    await dead.stop();
+    const events = await history(id);
+    expect(events.filter((e) => e.EventType === 5).map((e) => e.TaskScheduledId)).toEqual([0, 1, 2]);
+    expect(eventTypes(events)).toEqual([
+      "ExecutionStarted",
+      "TaskScheduled",
+      "TaskCompleted",
+      "TaskScheduled",
+      "TaskCompleted",
+      "TaskScheduled",
+      "TaskCompleted",
+      "ExecutionCompleted",
+    ]);
+  });
+
+  it("delivers a sub-orchestration start after a restart", async () => {
+    const id = await engine.startNew("parent", { instanceId: "restart-parent" });
+    await engine.waitFor(id, (s) => s.runtimeStatus === "Running");
+    await engine.stop();
+    engine = await newEngine();
+    const status = await engine.waitForStatus(id);
+    expect(status.output).toMatchObject({ a: 2, b: 4 });
   });
 
   describe("through the durable client (HTTP API on rpcBaseUrl)", () => {
