@@ -62,11 +62,10 @@ export function resolveLocale(input?: LocaleInput): Locale {
     .split(",")
     .map((part, index) => {
       const [tag = "", ...params] = part.split(";");
-      const q = params
-        .map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p))
-        .find((m): m is RegExpExecArray => m !== null);
-      const quality = q ? Number(q[1]) : 1;
-      return { tag, quality: Number.isFinite(quality) ? quality : 0, index };
+      // A range whose q is present but not a number in 0..1 is malformed and ignored.
+      const q = params.map((p) => /^\s*q\s*=(.*)$/i.exec(p)?.[1]?.trim()).find((v) => v !== undefined);
+      const quality = q === undefined ? 1 : /^[01](\.\d{0,3})?$/.test(q) ? Number(q) : 0;
+      return { tag, quality: quality <= 1 ? quality : 0, index };
     })
     .filter((r) => r.quality > 0)
     .sort((a, b) => b.quality - a.quality || a.index - b.index);
