@@ -5,8 +5,10 @@ import {
   notifyPartner,
   readInvitationStatus,
   sendCustomerEmail,
+  type InvitationEmailRenderer,
   type LifecycleDependencies,
 } from "../src/application/invitations/lifecycle";
+import { customerReminderEmail, invitationEmail, partnerNotificationEmail } from "../src/web";
 import {
   createRelationshipsInputSchema,
   expireInvitationInputSchema,
@@ -17,6 +19,8 @@ import {
 import {
   CREATE_RELATIONSHIPS_ACTIVITY,
   EXPIRE_INVITATION_ACTIVITY,
+  FIRST_REMINDER_AFTER_MS,
+  LAST_REMINDER_BEFORE_EXPIRY_MS,
   NOTIFY_PARTNER_ACTIVITY,
   READ_INVITATION_STATUS_ACTIVITY,
   SEND_CUSTOMER_EMAIL_ACTIVITY,
@@ -53,3 +57,42 @@ export function makeInvitationActivities(
     [NOTIFY_PARTNER_ACTIVITY]: (input: unknown) => notifyPartner(deps, notifyPartnerInputSchema.parse(input)),
   };
 }
+
+const DAY_MS = 86_400_000;
+
+/** The localized templates of src/web, fed from the stored invitation. */
+export const webInvitationEmails: InvitationEmailRenderer = {
+  customerEmail({ invitation, partner, reseller, step, link }) {
+    const input = {
+      locale: invitation.locale,
+      partnerName: partner.name,
+      ...(reseller ? { resellerName: reseller.name } : {}),
+      kind: invitation.kind,
+      customer: { displayName: invitation.customer.displayName, domain: invitation.customer.domain },
+      ...(invitation.admin ? { admin: invitation.admin } : {}),
+      link,
+      expiresAt: invitation.expiresAt,
+    };
+    if (step === "invitation") return invitationEmail(input);
+    // Days left as the schedule planned it (not "now"), so a retried activity renders the same email.
+    const expires = Date.parse(invitation.expiresAt);
+    const sendsAt =
+      step === "reminder-first"
+        ? Date.parse(invitation.createdAt) + FIRST_REMINDER_AFTER_MS
+        : expires - LAST_REMINDER_BEFORE_EXPIRY_MS;
+    return customerReminderEmail({ ...input, daysLeft: Math.round((expires - sendsAt) / DAY_MS) });
+  },
+  partnerNotification({ invitation, outcome }) {
+    return partnerNotificationEmail({
+      event: outcome,
+      invitationId: invitation.id,
+      customer: {
+        displayName: invitation.customer.displayName,
+        domain: invitation.customer.domain,
+        ...(invitation.customer.tenantId ? { tenantId: invitation.customer.tenantId } : {}),
+      },
+      ...(invitation.decidedBy ? { decidedBy: invitation.decidedBy } : {}),
+      ...(invitation.decidedAt ? { at: invitation.decidedAt } : {}),
+    });
+  },
+};
