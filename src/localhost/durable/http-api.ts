@@ -70,14 +70,20 @@ export async function handleDurableHttp(
 ): Promise<boolean> {
   const url = new URL(req.url ?? "/", "http://localhost");
   if (!url.pathname.startsWith(PREFIX) && url.pathname !== PREFIX.slice(0, -1)) return false;
-  const parts = url.pathname
-    .slice(PREFIX.length)
-    .split("/")
-    .filter((p, i, all) => p !== "" || i < all.length - 1)
-    .map((p) => decodeURIComponent(p));
   const method = (req.method ?? "GET").toUpperCase();
   const q = url.searchParams;
   try {
+    const parts = url.pathname
+      .slice(PREFIX.length)
+      .split("/")
+      .filter((p, i, all) => p !== "" || i < all.length - 1)
+      .map((p) => {
+        try {
+          return decodeURIComponent(p);
+        } catch {
+          throw new DurableHttpError(400, "The path is not valid percent-encoding.");
+        }
+      });
     const [root, id, action, extra] = parts;
     if (root === "orchestrators" && id) {
       if (method !== "POST") return methodNotAllowed(res, "POST");
@@ -86,6 +92,18 @@ export async function handleDurableHttp(
         input: JSON.parse(bodyJson(body)) as unknown,
       });
       const payload = { ...engine.managementUrls(instanceId), id: instanceId };
+      const timeout = q.get("timeout");
+      if (timeout !== null) {
+        // createAndWaitOnNewInstancePostUri: answer with the output when it finishes in time.
+        const seconds = Number(timeout);
+        if (!Number.isFinite(seconds) || seconds < 0)
+          throw new DurableHttpError(400, "timeout must be seconds.");
+        const done = await engine.waitForStatus(instanceId, undefined, seconds * 1000).catch(() => undefined);
+        if (done) {
+          send(res, 200, done.runtimeStatus === "Completed" ? done.output : done);
+          return true;
+        }
+      }
       send(res, 202, payload, { location: payload.statusQueryGetUri, "retry-after": "1" });
       return true;
     }

@@ -163,6 +163,17 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     expect(types.at(-1)).toBe("ExecutionCompleted");
   });
 
+  it("fans out beyond one transaction's worth of results (episodes take at most 90 inputs)", async () => {
+    const status = await run("fanOut", 150);
+    expect(status.output).toBe(150 * 151);
+    const events = await history(status.instanceId);
+    expect(events.filter((e) => e.EventType === 5)).toHaveLength(150);
+    expect(
+      events.filter((e) => eventTypeName(e.EventType) === "OrchestratorStarted").length,
+    ).toBeGreaterThanOrEqual(3);
+    expect(new Set(events.filter((e) => e.EventType === 5).map((e) => e.TaskScheduledId)).size).toBe(150);
+  });
+
   it("retries a failing activity with timers between attempts", async () => {
     const key = `retry-${Math.random()}`;
     const status = await run("retrying", { key, failTimes: 2, attempts: 3 });
@@ -579,6 +590,16 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
         (await fetch(`${baseUrl}/runtime/webhooks/durabletask/instances/http-1`, { method: "DELETE" }))
           .status,
       ).toBe(404);
+    });
+
+    it("creates and waits for the output on createAndWaitOnNewInstancePostUri", async () => {
+      const res = await fetch(`${baseUrl}/runtime/webhooks/durabletask/orchestrators/chain?timeout=20`, {
+        method: "POST",
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual(["Hello Tokyo", "Hello Seattle", "Hello London"]);
+      const bad = await fetch(`${baseUrl}/runtime/webhooks/durabletask/instances/%E0%A4%A`);
+      expect(bad.status).toBe(400);
     });
 
     it("pages queries with x-ms-continuation-token and filters by status and prefix", async () => {
