@@ -42,6 +42,8 @@ export const settingsSchema = z
     AUTH_JWKS_URI: z.string().trim().optional(),
     /** Entra app (client) id used by the customer page's sign-in; required in entra mode. */
     AUTH_CLIENT_ID: z.string().trim().optional(),
+    /** Secret the customer page's sign-in redeems its authorization code with (entra mode; Key Vault reference). */
+    AUTH_CLIENT_SECRET: optionalSecret,
 
     COSMOS_ENDPOINT: url,
     /** Absent: the app signs in with its managed identity (DefaultAzureCredential). */
