@@ -18,6 +18,36 @@ import {
   START_CANARY_ROUTE,
 } from "./diagnostics";
 import { HEALTH_FUNCTION, HEALTH_ROUTE, makeHealthHandler } from "./health";
+import { createAuth } from "../src/adapters/auth";
+import { CosmosAuditLog } from "../src/adapters/cosmos/audit-repository";
+import { CosmosInvitationRepository } from "../src/adapters/cosmos/invitation-repository";
+import { CosmosPartnerRepository } from "../src/adapters/cosmos/partner-repository";
+import { CosmosRelationshipRepository } from "../src/adapters/cosmos/relationship-repository";
+import { AcsEmailSender } from "../src/adapters/email/acs-email-sender";
+import { entraSignInRuntime } from "../src/application/invitations/customer-sign-in";
+import {
+  CUSTOMER_INVITE_ACCEPT_FUNCTION,
+  CUSTOMER_INVITE_ACCEPT_ROUTE,
+  CUSTOMER_INVITE_DECLINE_FUNCTION,
+  CUSTOMER_INVITE_DECLINE_ROUTE,
+  CUSTOMER_INVITE_PAGE_FUNCTION,
+  CUSTOMER_INVITE_PAGE_ROUTE,
+  CUSTOMER_INVITE_SIGNIN_FUNCTION,
+  CUSTOMER_INVITE_SIGNIN_ROUTE,
+  CUSTOMER_SIGNIN_CALLBACK_FUNCTION,
+  CUSTOMER_SIGNIN_CALLBACK_ROUTE,
+  makeDecisionHandler,
+  makeInvitePageHandler,
+  makeSignInCallbackHandler,
+  makeSignInHandler,
+  type CustomerInviteDependencies,
+} from "./customer-invite";
+import {
+  INVITATION_ORCHESTRATION,
+  invitationOrchestrator,
+  makeInvitationActivities,
+  webInvitationEmails,
+} from "./invitation-workflow";
 
 const settings = loadSettings(process.env);
 const clock = resolveClock();
@@ -42,3 +72,93 @@ app.http(START_CANARY_FUNCTION, {
 });
 df.app.orchestration(DIAGNOSTICS_CANARY_ORCHESTRATION, diagnosticsCanaryOrchestrator);
 df.app.activity(DIAGNOSTICS_ECHO_ACTIVITY, { handler: makeEchoActivity({ clock }) });
+
+// ---- Shared by the partner API and the invitation lifecycle: one auth (one dev key pair), one set of repositories.
+const auth = createAuth(settings, clock);
+const repositories = {
+  partners: new CosmosPartnerRepository(database),
+  invitations: new CosmosInvitationRepository(database),
+  relationships: new CosmosRelationshipRepository(database),
+  audit: new CosmosAuditLog(database),
+};
+const emailSender = new AcsEmailSender(settings);
+
+// ---- Invitation lifecycle (orchestration + activities) and the customer's link routes.
+df.app.orchestration(INVITATION_ORCHESTRATION, invitationOrchestrator);
+for (const [name, handler] of Object.entries(
+  makeInvitationActivities({
+    ...repositories,
+    email: emailSender,
+    clock,
+    render: webInvitationEmails,
+    linkKey: settings.INVITATION_LINK_KEY,
+    publicBaseUrl: settings.PUBLIC_BASE_URL,
+  }),
+)) {
+  df.app.activity(name, { handler });
+}
+
+const customerInvite: CustomerInviteDependencies = {
+  decision: {
+    invitations: repositories.invitations,
+    partners: repositories.partners,
+    audit: repositories.audit,
+    clock,
+  },
+  verifyBearer: (token) => auth.verifier.verify(token),
+  secret: settings.INVITATION_LINK_KEY,
+  signIn: auth.devIssuer
+    ? {
+        mode: "dev",
+        issue: async (request) => (await auth.devIssuer!.issue(request)).token,
+      }
+    : (() => {
+        const entra = {
+          authorityHost: settings.AUTH_ISSUER
+            ? new URL(settings.AUTH_ISSUER).origin
+            : "https://login.microsoftonline.com",
+          clientId: settings.AUTH_CLIENT_ID ?? "",
+          redirectUri: `${settings.PUBLIC_BASE_URL.replace(/\/+$/, "")}/${CUSTOMER_SIGNIN_CALLBACK_ROUTE}`,
+          sealSecret: settings.INVITATION_LINK_KEY,
+          ...(settings.AUTH_CLIENT_SECRET ? { clientSecret: settings.AUTH_CLIENT_SECRET } : {}),
+        };
+        let runtime: ReturnType<typeof entraSignInRuntime> | undefined;
+        return {
+          mode: "entra" as const,
+          settings: entra,
+          runtime: () => (runtime ??= entraSignInRuntime(entra)),
+        };
+      })(),
+};
+app.http(CUSTOMER_INVITE_PAGE_FUNCTION, {
+  route: CUSTOMER_INVITE_PAGE_ROUTE,
+  methods: ["GET", "HEAD"],
+  authLevel: "anonymous",
+  handler: makeInvitePageHandler(customerInvite),
+});
+app.http(CUSTOMER_INVITE_ACCEPT_FUNCTION, {
+  route: CUSTOMER_INVITE_ACCEPT_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  extraInputs: [df.input.durableClient()],
+  handler: makeDecisionHandler(customerInvite, "accepted"),
+});
+app.http(CUSTOMER_INVITE_DECLINE_FUNCTION, {
+  route: CUSTOMER_INVITE_DECLINE_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  extraInputs: [df.input.durableClient()],
+  handler: makeDecisionHandler(customerInvite, "declined"),
+});
+app.http(CUSTOMER_INVITE_SIGNIN_FUNCTION, {
+  route: CUSTOMER_INVITE_SIGNIN_ROUTE,
+  methods: ["GET", "POST"],
+  authLevel: "anonymous",
+  handler: makeSignInHandler(customerInvite),
+});
+app.http(CUSTOMER_SIGNIN_CALLBACK_FUNCTION, {
+  route: CUSTOMER_SIGNIN_CALLBACK_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeSignInCallbackHandler(customerInvite),
+});
