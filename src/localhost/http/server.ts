@@ -226,7 +226,7 @@ export class HttpHost {
     }
     const bytes = await body();
     const http = toRpcHttpRequest(req, this.baseUrl, params, bytes);
-    await this.invoke(registration, http, method, url, res);
+    await this.invoke(registration, http, method, route.template, res);
   }
 
   private authorized(req: IncomingMessage, url: URL, level: HttpTarget["authLevel"]): boolean {
@@ -242,7 +242,7 @@ export class HttpHost {
     registration: Registration,
     http: RpcHttpData,
     method: string,
-    url: URL,
+    routeTemplate: string,
     res: ServerResponse,
   ): Promise<void> {
     const invocationId = randomUUID();
@@ -256,9 +256,10 @@ export class HttpHost {
     const started = performance.now();
     const line = (level: "information" | "error", message: string): void =>
       this.log({ functionName, invocationId, level, category: "system", message });
+    // The route template, never the path: paths can carry secrets (e.g. invitation link tokens).
     line(
       "information",
-      `Executing 'Functions.${functionName}' (Reason='${method} ${url.pathname}', Id=${invocationId})`,
+      `Executing 'Functions.${functionName}' (Reason='${method} /${routeTemplate}', Id=${invocationId})`,
     );
     let response;
     try {
