@@ -1,4 +1,11 @@
-import type { AuditRecord, Invitation, InvitationStatus, Partner, Relationship } from "../domain/model";
+import type {
+  Actor,
+  AuditRecord,
+  Invitation,
+  InvitationStatus,
+  Partner,
+  Relationship,
+} from "../domain/model";
 
 /** What the application needs from the outside world; adapters implement these. */
 
@@ -95,10 +102,19 @@ export interface IdempotencyRecord {
 }
 
 export interface IdempotencyStore {
+  get(partnerId: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** Records the key for this partner unless it is already known; returns the stored record either way. */
   claim(
     partnerId: string,
     record: IdempotencyRecord,
   ): Promise<{ created: boolean; record: IdempotencyRecord }>;
   complete(partnerId: string, record: IdempotencyRecord): Promise<void>;
+}
+
+/** The invitation's orchestration as the partner API drives it (a durable client underneath). */
+export interface InvitationWorkflow {
+  /** Starts the orchestration whose instance id is the invitation id; a no-op if that instance exists. */
+  start(input: { invitationId: string; partnerId: string }): Promise<void>;
+  /** Tells the orchestration the partner cancelled (the document already says so). */
+  raisePartnerCancelled(invitationId: string, event: { by: Actor }): Promise<void>;
 }

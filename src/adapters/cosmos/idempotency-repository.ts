@@ -30,6 +30,18 @@ export class CosmosIdempotencyStore implements IdempotencyStore {
     return this.database.container(CONTAINERS.invitations);
   }
 
+  async get(partnerId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    try {
+      const { resource } = await this.container
+        .item(documentId(key), partnerId)
+        .read<Record<string, unknown>>();
+      return resource ? recordSchema.parse(resource) : undefined;
+    } catch (error) {
+      if (cosmosStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
   async claim(
     partnerId: string,
     record: IdempotencyRecord,

@@ -1,0 +1,289 @@
+import { createHash, randomUUID } from "node:crypto";
+import { z } from "zod";
+import { DomainError, refuse } from "../../domain/errors";
+import { hashInvitationToken, invitationToken, newLinkNonce } from "../../domain/invitation-token";
+import {
+  INVITATION_KINDS,
+  LOCALES,
+  type Invitation,
+  type Locale,
+  type Partner,
+  type Principal,
+} from "../../domain/model";
+import { checkInvitation, cloudOfDomain, requireWriteRole, type KnownCloud } from "../../domain/rules";
+import { audit, auditedCheck, partnerActor } from "../audit";
+import { callerPartner } from "../partners";
+import type {
+  AuditLog,
+  Clock,
+  IdempotencyRecord,
+  IdempotencyStore,
+  InvitationRepository,
+  InvitationWorkflow,
+  PartnerRepository,
+  RelationshipRepository,
+} from "../ports";
+import { domainSchema, emailSchema, guidSchema, nameSchema } from "../schemas";
+import { invitationViewSchema, toInvitationView, type InvitationView } from "./query";
+
+/** An unknown or missing locale falls back to English; `pt-br` and `zh` find their locale. */
+export function normalizeLocale(value: string | undefined): Locale {
+  if (!value) return "en";
+  const lower = value.trim().toLowerCase();
+  const exact = LOCALES.find((l) => l.toLowerCase() === lower);
+  if (exact) return exact;
+  const language = lower.split(/[-_]/)[0];
+  return LOCALES.find((l) => l.toLowerCase().split("-")[0] === language) ?? "en";
+}
+
+export const adminRequestSchema = z
+  .strictObject({
+    roles: z
+      .array(z.string().trim().min(1).max(64))
+      .min(1)
+      .max(72)
+      .describe("Microsoft Entra role template ids (GET /api/admin-roles lists the catalog)."),
+    durationDays: z.number().int().describe("R4: 1..730."),
+    autoExtend: z.boolean().describe("R6: not allowed when the roles include Global Administrator."),
+  })
+  .meta({ id: "AdminRequest" });
+
+export const createInvitationInputSchema = z
+  .strictObject({
+    kind: z.enum(INVITATION_KINDS),
+    customer: z.strictObject({
+      domain: domainSchema,
+      displayName: nameSchema,
+      adminEmail: emailSchema,
+      tenantId: guidSchema.optional(),
+    }),
+    locale: z
+      .string()
+      .max(35)
+      .optional()
+      .describe("en, pt-BR, zh-CN or hu; anything else falls back to en.")
+      .transform(normalizeLocale),
+    admin: adminRequestSchema.optional(),
+    resellerPartnerId: guidSchema
+      .optional()
+      .describe("An indirect provider names the reseller it invites for (R13)."),
+  })
+  .meta({ id: "CreateInvitationInput" });
+export type CreateInvitationInput = z.infer<typeof createInvitationInputSchema>;
+
+export const createInvitationResultSchema = invitationViewSchema;
+
+/** `Idempotency-Key`: visible ASCII, like the IETF draft's examples (UUIDs, random strings). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export interface CreateInvitationDeps {
+  clock: Clock;
+  partners: PartnerRepository;
+  invitations: InvitationRepository;
+  relationships: RelationshipRepository;
+  audit: AuditLog;
+  idempotency: IdempotencyStore;
+  workflow: InvitationWorkflow;
+  invitationTtlDays: number;
+  linkKey: string;
+}
+
+export interface CreateInvitationResult {
+  status: 202;
+  body: InvitationView;
+  location: string;
+  /** True when this answer replays an earlier one for the same Idempotency-Key. */
+  replayed: boolean;
+}
+
+export const invitationLocation = (id: string): string => `/api/invitations/${encodeURIComponent(id)}`;
+
+/**
+ * POST /api/invitations. Every rule is checked before anything is stored; then the invitation and
+ * its token lookup are stored, and only then the orchestration starts (instance id = invitation
+ * id). A failed start fails the request; a retry with the same Idempotency-Key finishes the same
+ * invitation (creation and start are both idempotent by id), and without a key the stored
+ * invitation is removed again, so a plain re-POST cannot leave a twin behind.
+ */
+export async function createInvitation(
+  deps: CreateInvitationDeps,
+  principal: Principal,
+  input: CreateInvitationInput,
+  idempotencyKey?: string,
+): Promise<CreateInvitationResult> {
+  const caller = await callerPartner(deps.partners, principal);
+  const actor = partnerActor(principal);
+  const requestHash = hashRequest(input);
+  let invitationId: string = randomUUID();
+
+  let record: IdempotencyRecord | undefined;
+  if (idempotencyKey !== undefined) {
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw refuse.invalid("The Idempotency-Key header is not valid.", [
+        { field: "Idempotency-Key", message: "must be 1 to 255 visible ASCII characters" },
+      ]);
+    }
+    record = await deps.idempotency.get(caller.id, idempotencyKey);
+    if (record) {
+      const replay = replayOrResume(record, requestHash);
+      if (replay) return replay;
+      invitationId = record.resourceId;
+    }
+  }
+
+  await auditedCheck(
+    deps.audit,
+    deps.clock,
+    { partnerId: caller.id, resourceType: "invitation", resourceId: invitationId, action: "create", actor },
+    () => requireWriteRole(principal),
+  );
+  const facts = await gatherFacts(deps, caller, input);
+  await auditedCheck(
+    deps.audit,
+    deps.clock,
+    { partnerId: caller.id, resourceType: "invitation", resourceId: invitationId, action: "create", actor },
+    () => checkInvitation(input, { principal, caller, ...facts }),
+  );
+
+  if (idempotencyKey !== undefined && !record) {
+    const claimed = await deps.idempotency.claim(caller.id, {
+      key: idempotencyKey,
+      requestHash,
+      resourceId: invitationId,
+      createdAt: deps.clock.now().toISOString(),
+    });
+    record = claimed.record;
+    if (!claimed.created) {
+      // Another request with the same key got there first.
+      const replay = replayOrResume(record, requestHash);
+      if (replay) return replay;
+      invitationId = record.resourceId;
+    }
+  }
+
+  const invitation = await storeInvitation(deps, caller, principal, invitationId, input);
+  await audit(deps.audit, deps.clock, {
+    id: `${invitation.id}:created`,
+    partnerId: caller.id,
+    resourceType: "invitation",
+    resourceId: invitation.id,
+    action: "created",
+    outcome: "applied",
+    actor,
+  });
+
+  try {
+    await deps.workflow.start({ invitationId: invitation.id, partnerId: caller.id });
+  } catch (error) {
+    if (idempotencyKey === undefined)
+      await deps.invitations.remove(caller.id, invitation.id).catch(() => undefined);
+    throw error;
+  }
+
+  const body = toInvitationView(invitation);
+  const location = invitationLocation(invitation.id);
+  if (record && idempotencyKey !== undefined) {
+    await deps.idempotency.complete(caller.id, { ...record, response: { status: 202, body, location } });
+  }
+  return { status: 202, body, location, replayed: false };
+}
+
+function replayOrResume(record: IdempotencyRecord, requestHash: string): CreateInvitationResult | undefined {
+  if (record.requestHash !== requestHash) {
+    throw new DomainError("invalid", "This Idempotency-Key was used with a different request body.", {
+      errors: [{ field: "Idempotency-Key", message: "was already used with a different body" }],
+    });
+  }
+  if (!record.response) return undefined;
+  return {
+    status: 202,
+    body: invitationViewSchema.parse(record.response.body),
+    location: record.response.location ?? invitationLocation(record.resourceId),
+    replayed: true,
+  };
+}
+
+/** Facts the rules need, each a point read except the customer's existing relationships. */
+async function gatherFacts(
+  deps: Pick<CreateInvitationDeps, "partners" | "relationships">,
+  caller: Partner,
+  input: CreateInvitationInput,
+): Promise<{
+  reseller: Partner | undefined;
+  customerPartner: Partner | undefined;
+  customerClouds: KnownCloud[];
+}> {
+  const reseller = input.resellerPartnerId
+    ? await deps.partners.get(input.resellerPartnerId.toLowerCase())
+    : undefined;
+  const tenantId = input.customer.tenantId?.toLowerCase();
+  const customerPartner = tenantId ? await deps.partners.get(tenantId) : undefined;
+  const customerClouds: KnownCloud[] = [];
+  if (customerPartner)
+    customerClouds.push({ cloud: customerPartner.cloud, source: "enrolled partner tenant" });
+  if (tenantId && !customerPartner) {
+    // A tenant that accepted an invitation before is bound to its partners' cloud (R12 held then).
+    const existing = await deps.relationships.listForCustomer(tenantId);
+    const other = existing.find((r) => r.partnerId !== caller.id) ?? existing[0];
+    const otherPartner = other ? await deps.partners.get(other.partnerId) : undefined;
+    if (otherPartner) customerClouds.push({ cloud: otherPartner.cloud, source: "existing relationship" });
+  }
+  const byDomain = cloudOfDomain(input.customer.domain);
+  if (byDomain) customerClouds.push({ cloud: byDomain, source: "initial domain" });
+  return { reseller, customerPartner, customerClouds };
+}
+
+async function storeInvitation(
+  deps: CreateInvitationDeps,
+  caller: Partner,
+  principal: Principal,
+  id: string,
+  input: CreateInvitationInput,
+): Promise<Invitation> {
+  const existing = await deps.invitations.get(caller.id, id);
+  if (existing) return existing.value;
+  const now = deps.clock.now();
+  const linkNonce = newLinkNonce();
+  const invitation: Invitation = {
+    id,
+    partnerId: caller.id,
+    cloud: caller.cloud,
+    kind: input.kind,
+    status: "pending",
+    customer: {
+      domain: input.customer.domain,
+      displayName: input.customer.displayName,
+      adminEmail: input.customer.adminEmail,
+      ...(input.customer.tenantId ? { tenantId: input.customer.tenantId.toLowerCase() } : {}),
+    },
+    locale: input.locale,
+    ...(input.admin
+      ? { admin: { ...input.admin, roles: input.admin.roles.map((r) => r.toLowerCase()) } }
+      : {}),
+    ...(input.resellerPartnerId ? { resellerPartnerId: input.resellerPartnerId.toLowerCase() } : {}),
+    tokenHash: hashInvitationToken(invitationToken(deps.linkKey, id, linkNonce)),
+    linkNonce,
+    createdBy: partnerActor(principal),
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + deps.invitationTtlDays * 86_400_000).toISOString(),
+  };
+  await deps.invitations.create(invitation);
+  // Read back: a concurrent request with the same key may have stored its own first.
+  return (await deps.invitations.get(caller.id, id))?.value ?? invitation;
+}
+
+/** sha256 of the request with keys in a fixed order: the same JSON in another key order is the same body. */
+export function hashRequest(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

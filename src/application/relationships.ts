@@ -1,0 +1,127 @@
+import { z } from "zod";
+import { refuse } from "../domain/errors";
+import { RELATIONSHIP_TYPES, type Principal, type Relationship } from "../domain/model";
+import { checkTerminable, isCustomerGlobalAdmin, requireReadRole, requireWriteRole } from "../domain/rules";
+import { audit, auditedCheck, customerActor, partnerActor } from "./audit";
+import { callerPartner } from "./partners";
+import {
+  ConcurrencyConflict,
+  type AuditLog,
+  type Clock,
+  type PartnerRepository,
+  type RelationshipRepository,
+} from "./ports";
+
+export const relationshipViewSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(RELATIONSHIP_TYPES),
+    customerTenantId: z.string(),
+    partnerId: z.string(),
+    indirectResellerId: z.string().optional(),
+    status: z.string(),
+    roles: z.array(z.string()).optional(),
+    durationDays: z.number().optional(),
+    autoExtend: z.boolean().optional(),
+    startsAt: z.string(),
+    endsAt: z.string().optional(),
+    invitationId: z.string(),
+  })
+  .meta({ id: "Relationship" });
+export type RelationshipView = z.infer<typeof relationshipViewSchema>;
+
+export const relationshipListSchema = z
+  .object({ items: z.array(relationshipViewSchema) })
+  .meta({ id: "RelationshipList" });
+
+export function toRelationshipView(r: Relationship): RelationshipView {
+  const view: RelationshipView = {
+    id: r.id,
+    type: r.type,
+    customerTenantId: r.customerTenantId,
+    partnerId: r.partnerId,
+    status: r.status,
+    startsAt: r.startsAt,
+    invitationId: r.invitationId,
+  };
+  if (r.indirectResellerId) view.indirectResellerId = r.indirectResellerId;
+  if (r.roles) view.roles = [...r.roles];
+  if (r.durationDays !== undefined) view.durationDays = r.durationDays;
+  if (r.autoExtend !== undefined) view.autoExtend = r.autoExtend;
+  if (r.endsAt) view.endsAt = r.endsAt;
+  return view;
+}
+
+export interface RelationshipDeps {
+  clock: Clock;
+  partners: PartnerRepository;
+  relationships: RelationshipRepository;
+  audit: AuditLog;
+}
+
+const isParty = (r: Relationship, partnerId: string): boolean =>
+  r.partnerId === partnerId || r.indirectResellerId === partnerId;
+
+/** GET /api/customers/{tenantId}/relationships: only those the calling partner is party to (R10). */
+export async function listCustomerRelationships(
+  deps: RelationshipDeps,
+  principal: Principal,
+  customerTenantId: string,
+): Promise<{ items: RelationshipView[] }> {
+  const caller = await callerPartner(deps.partners, principal);
+  requireReadRole(principal);
+  const all = await deps.relationships.listForCustomer(customerTenantId.toLowerCase());
+  return { items: all.filter((r) => isParty(r, caller.id)).map(toRelationshipView) };
+}
+
+/**
+ * POST /api/relationships/{id}/terminate (R9): the partner party to an admin relationship, or the
+ * customer's Global Administrator, ends it at any time. Others' ids are 404, never 403.
+ */
+export async function terminateRelationship(
+  deps: RelationshipDeps,
+  principal: Principal,
+  id: string,
+): Promise<RelationshipView> {
+  let found = await deps.relationships.get(id);
+  if (!found) throw refuse.notFound("The relationship");
+  const byCustomer = isCustomerGlobalAdmin(principal, found.value.customerTenantId);
+  let actor = customerActor(principal);
+  if (!byCustomer) {
+    const caller = await callerPartner(deps.partners, principal).catch(() => undefined);
+    // Whoever is neither party learns nothing, not even that the id exists.
+    if (!caller || found.value.partnerId !== caller.id) throw refuse.notFound("The relationship");
+    actor = partnerActor(principal);
+    await auditedCheck(
+      deps.audit,
+      deps.clock,
+      { partnerId: caller.id, resourceType: "relationship", resourceId: id, action: "terminate", actor },
+      () => requireWriteRole(principal),
+    );
+  }
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    checkTerminable(found.value);
+    const now = deps.clock.now().toISOString();
+    try {
+      const next: Relationship = { ...found.value, status: "terminated", endsAt: now, updatedAt: now };
+      const saved = await deps.relationships.replace(next, found.etag);
+      await audit(deps.audit, deps.clock, {
+        id: `${id}:terminated`,
+        partnerId: saved.value.partnerId,
+        resourceType: "relationship",
+        resourceId: id,
+        action: "terminated",
+        outcome: "applied",
+        actor,
+      });
+      return toRelationshipView(saved.value);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflict)) throw error;
+      const reread = await deps.relationships.get(id);
+      if (!reread) throw refuse.notFound("The relationship");
+      found = reread;
+    }
+  }
+  throw refuse.conflict("The relationship kept changing; try again.");
+}
