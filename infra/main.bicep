@@ -71,6 +71,10 @@ param cosmosDatabaseName string = 'csp'
 })
 param invitationLinkKey string
 
+@description('Client secret of the app registration, for the customer sign-in page\'s code redemption (azd env set AUTH_CLIENT_SECRET …). Stored in Key Vault; empty: none.')
+@secure()
+param authClientSecret string = ''
+
 @description('Overrides the resource group name (default rg-<environmentName>).')
 param resourceGroupName string = ''
 
@@ -174,6 +178,7 @@ module keyVault 'app/key-vault.bicep' = {
     userPrincipalId: principalId
     userPrincipalType: principalType
     invitationLinkKey: invitationLinkKey
+    authClientSecret: authClientSecret
   }
 }
 
@@ -201,6 +206,7 @@ module api 'app/api.bicep' = {
     authJwksUri: '${entraAuthority}/discovery/v2.0/keys'
     authAudience: !empty(authAudience) ? authAudience : 'api://${authClientId}'
     authClientId: authClientId
+    authClientSecretUri: keyVault.outputs.authClientSecretUri
     publicBaseUrl: publicBaseUrl
     invitationTtlDays: invitationTtlDays
   }

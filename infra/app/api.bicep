@@ -1,6 +1,6 @@
 // The function app on the Flex Consumption plan (Linux, Node 22), running as the user-assigned identity.
-// Every connection in its app settings is identity-based; the one secret (INVITATION_LINK_KEY) is a Key
-// Vault reference. test/config/settings.test.ts reads `appSettings` below and fails when it and the
+// Every connection in its app settings is identity-based; the secrets (INVITATION_LINK_KEY, and
+// AUTH_CLIENT_SECRET when given) are Key Vault references. test/config/settings.test.ts reads `appSettings` below and fails when it and the
 // settings schema (src/config/schema.ts) or local.settings.sample.json disagree.
 
 @description('Name of the function app.')
@@ -75,6 +75,9 @@ param authJwksUri string
 
 @description('Entra app (client) id.')
 param authClientId string
+
+@description('Versionless Key Vault secret URI of AUTH_CLIENT_SECRET; empty: no client secret.')
+param authClientSecretUri string = ''
 
 @description('Public base URL for links in emails; empty uses the app default host name.')
 param publicBaseUrl string = ''
@@ -172,6 +175,7 @@ var appSettings = {
   AUTH_AUDIENCE: authAudience
   AUTH_JWKS_URI: authJwksUri
   AUTH_CLIENT_ID: authClientId
+  AUTH_CLIENT_SECRET: empty(authClientSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${authClientSecretUri})'
 
   COSMOS_ENDPOINT: cosmosEndpoint
   COSMOS_DATABASE: cosmosDatabaseName

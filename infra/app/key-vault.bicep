@@ -29,6 +29,10 @@ param userPrincipalType string = 'User'
 @minLength(32)
 param invitationLinkKey string
 
+@description('Client secret of the Entra app registration (AUTH_CLIENT_SECRET); empty stores none.')
+@secure()
+param authClientSecret string = ''
+
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
@@ -58,6 +62,15 @@ resource invitationLinkKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' 
   }
 }
 
+resource authClientSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(authClientSecret)) {
+  parent: vault
+  name: 'auth-client-secret'
+  properties: {
+    value: authClientSecret
+    contentType: 'text/plain'
+  }
+}
+
 resource appSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, appPrincipalId, keyVaultSecretsUser)
   scope: vault
@@ -81,3 +94,5 @@ resource userSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
 output name string = vault.name
 // Versionless: the app follows the latest version when the secret is rotated.
 output invitationLinkKeyUri string = invitationLinkKeySecret.properties.secretUri
+// Empty when no client secret was given (the customer sign-in then runs as a public client).
+output authClientSecretUri string = empty(authClientSecret) ? '' : '${vault.properties.vaultUri}secrets/${authClientSecretSecret.name}'

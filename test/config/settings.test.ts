@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigurationError, loadSettings } from "../../src/config/load";
@@ -127,15 +128,23 @@ describe("start-up refuses missing or invalid settings, naming each one", () => 
       COSMOS_DATABASE: "",
     };
     for (const name of [...ENTRA_REQUIRED, "COSMOS_ENDPOINT", "EMAIL_ENDPOINT", "PORT"]) delete env[name];
+    // A root of its own, so a developer's local.settings.json cannot fill in what the test leaves out.
+    const root = mkdtempSync(path.join(tmpdir(), "csp-settings-"));
+    copyFileSync(path.join(REPO_ROOT, "host.json"), path.join(root, "host.json"));
+    writeFileSync(
+      path.join(root, "local.settings.json"),
+      JSON.stringify({ IsEncrypted: false, Values: { FUNCTIONS_WORKER_RUNTIME: "node" } }),
+    );
     const child = spawn(
       process.execPath,
-      [CLI, "--port", "0", "--store", "memory", "--no-azurite", "--no-cosmos", "--no-email"],
+      [CLI, "--root", root, "--port", "0", "--store", "memory", "--no-azurite", "--no-cosmos", "--no-email"],
       { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
     const code = await new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)));
+    rmSync(root, { recursive: true, force: true });
 
     expect(code, output).not.toBe(0);
     expect(output).not.toMatch(/Host ready on/);
@@ -176,7 +185,7 @@ const hostOnly = (name: string): boolean => HOST_ONLY.some((p) => p.test(name));
 /** Keys for local emulators; on Azure the identity replaces them, so Bicep must not set them. */
 const KEY_SETTINGS = ["COSMOS_KEY", "EMAIL_ACCESS_KEY"];
 /** Secrets: on Azure they come from Key Vault, never as a value in the template. */
-const SECRET_SETTINGS = ["INVITATION_LINK_KEY"];
+const SECRET_SETTINGS = ["INVITATION_LINK_KEY", "AUTH_CLIENT_SECRET"];
 
 function sampleValues(): Record<string, string> {
   const sample = JSON.parse(read("local.settings.sample.json")) as { Values: Record<string, string> };
@@ -233,8 +242,13 @@ describe("settings drift: schema, sample settings and Bicep agree", () => {
   it("Azure gets no keys: emulator keys are absent, secrets are Key Vault references, connections use the identity", () => {
     const settings = new Map(bicepAppSettings().map((e) => [e.key, e.value]));
     for (const name of KEY_SETTINGS) expect(settings.has(name), name).toBe(false);
-    for (const name of SECRET_SETTINGS)
-      expect(settings.get(name), name).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=/);
+    // A secret is a Key Vault reference; an optional one may instead be empty when none was provided.
+    const reference = String.raw`'@Microsoft\.KeyVault\(SecretUri=\$\{\w+\}\)'`;
+    for (const name of SECRET_SETTINGS) {
+      expect(settings.get(name), name).toMatch(
+        new RegExp(`^(?:${reference}|empty\\(\\w+\\) \\? '' : ${reference})$`),
+      );
+    }
     expect(settings.get("AUTH_MODE")).toBe("'entra'");
     expect(settings.get("AzureWebJobsStorage__credential")).toBe("'managedidentity'");
     expect(settings.has("AzureWebJobsStorage")).toBe(false);
