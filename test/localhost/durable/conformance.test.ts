@@ -241,6 +241,38 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     ]);
   });
 
+  it("a decision event cancels a long timer mid-way (legs, then event)", async () => {
+    const id = await engine.startNew("expiry");
+    await waitForHistory(id, (t) => t.includes("TimerCreated"));
+    clock.advance(30 * DAY);
+    await waitForHistory(
+      id,
+      (t) => t.filter((x) => x === "TimerFired").length === 1 && t.at(-1) === "TimerCreated",
+    );
+    await engine.raiseEvent(id, "decide", '"accepted"');
+    const status = await engine.waitForStatus(id);
+    expect(status.output).toEqual({ decided: "accepted", reminded: false, day: 30 });
+    expect(eventTypes(await history(id))).toEqual([
+      "ExecutionStarted",
+      "TimerCreated",
+      "TimerFired",
+      "TimerCreated",
+      "EventRaised",
+      "ExecutionCompleted",
+    ]);
+  });
+
+  it("reminds before expiry and expires when no decision comes", async () => {
+    const id = await engine.startNew("expiry");
+    await waitForHistory(id, (t) => t.includes("TimerCreated"));
+    clock.advance(81 * DAY);
+    await waitForHistory(id, (t) => t.includes("TaskCompleted") && t.at(-1) === "TimerCreated");
+    expect((await engine.getStatus(id))?.runtimeStatus).toBe("Running");
+    clock.advance(10 * DAY);
+    const status = await engine.waitForStatus(id);
+    expect(status.output).toEqual({ expired: true, reminded: true, day: 91 });
+  });
+
   it("Task.any: an external event beats the timer, which is cancelled", async () => {
     const id = await engine.startNew("approval");
     await waitForHistory(id, (t) => t.includes("TimerCreated"));
