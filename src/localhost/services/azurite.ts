@@ -12,7 +12,7 @@ export const AZURITE_ACCOUNT_KEY =
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 export interface AzuriteOptions {
-  /** Workspace folder Azurite persists its data in (created if missing). */
+  /** Workspace folder Azurite persists its data in (created if missing; its working directory when in memory). */
   location: string;
   /** Loopback address to listen on. Defaults to 127.0.0.1. */
   host?: string;
@@ -73,8 +73,6 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteInst
     "--disableTelemetry",
     "--skipApiVersionCheck",
     "--loose",
-    "--location",
-    options.location,
     "--blobHost",
     host,
     "--blobPort",
@@ -89,7 +87,9 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteInst
     "0",
   ];
   if (options.silent) args.push("--silent");
+  // Azurite refuses --location together with --inMemoryPersistence; it still runs in that folder.
   if (options.inMemory) args.push("--inMemoryPersistence");
+  else args.push("--location", options.location);
 
   const child = spawn(process.execPath, args, {
     cwd: options.location,
