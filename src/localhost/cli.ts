@@ -95,12 +95,16 @@ function parseArgs(argv: string[]): StartHostOptions {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const host = await startHost(options);
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (++signals > 1) {
+    if (firstSignalAt !== undefined) {
+      // Tools like `timeout` signal the process and then its group: a repeat within a second is
+      // the same request. A later one is a user insisting.
+      if (Date.now() - firstSignalAt < 1_000) return;
       console.error(`${signal} again: exiting without waiting.`);
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     console.log(`${signal}: stopping the host...`);
     host.stop().then(
       () => process.exit(0),

@@ -173,12 +173,6 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     const wantsCosmos = !isUnset(env.COSMOS_DATABASE) || !isUnset(env.LOCALHOST_COSMOS_CONTAINERS);
     const cosmosEmbedded = embedded.cosmos !== false && wantsCosmos && isUnset(env.COSMOS_ENDPOINT);
     const storageEmbedded = embedded.azurite !== false && wantsDevelopmentStorage(env.AzureWebJobsStorage);
-    if (cosmosEmbedded && storeKind === "table" && !storageEmbedded) {
-      throw new Error(
-        "COSMOS_ENDPOINT is empty (embedded Cosmos: fresh data on every start) but AzureWebJobsStorage points at " +
-          "persistent storage: durable state would outlive the Cosmos data. Set both, or neither (or use --store memory).",
-      );
-    }
 
     if (cosmosEmbedded) {
       const containersFile = env.LOCALHOST_COSMOS_CONTAINERS;
@@ -202,6 +196,12 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     );
     if (usesDurable) {
       const taskHub = sanitizeTaskHub(hostJson.hubName ?? "TestHubName");
+      if (cosmosEmbedded && storeKind === "table" && !storageEmbedded) {
+        throw new Error(
+          "COSMOS_ENDPOINT is empty (embedded Cosmos: fresh data on every start) but AzureWebJobsStorage points at " +
+            "persistent storage: durable state would outlive the Cosmos data. Set both, or neither (or use --store memory).",
+        );
+      }
       // Azurite only runs for durable state, so it starts once the app showed it has durable
       // functions (the durable SDK reads AzureWebJobsStorage lazily, never at load).
       if (storeKind === "table" && storageEmbedded) {
