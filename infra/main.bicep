@@ -206,7 +206,7 @@ module api 'app/api.bicep' = {
     authJwksUri: '${entraAuthority}/discovery/v2.0/keys'
     authAudience: !empty(authAudience) ? authAudience : 'api://${authClientId}'
     authClientId: authClientId
-    authClientSecretUri: keyVault.outputs.authClientSecretUri
+    authClientSecretUri: empty(authClientSecret) ? '' : keyVault.outputs.authClientSecretUri
     publicBaseUrl: publicBaseUrl
     invitationTtlDays: invitationTtlDays
   }

@@ -94,5 +94,6 @@ resource userSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
 output name string = vault.name
 // Versionless: the app follows the latest version when the secret is rotated.
 output invitationLinkKeyUri string = invitationLinkKeySecret.properties.secretUri
-// Empty when no client secret was given (the customer sign-in then runs as a public client).
-output authClientSecretUri string = empty(authClientSecret) ? '' : '${vault.properties.vaultUri}secrets/${authClientSecretSecret.name}'
+// Where AUTH_CLIENT_SECRET lives when one was given (the caller knows whether it did: an output that
+// depended on the secure parameter would count as leaking it).
+output authClientSecretUri string = '${vault.properties.vaultUri}secrets/auth-client-secret'
