@@ -59,7 +59,8 @@ const CONSTRAINTS: Record<string, (arg?: string) => Constraint> = {
     return hi === undefined ? (v) => v.length === lo : (v) => v.length >= (lo ?? 0) && v.length <= hi;
   },
   regex: (a) => {
-    const re = new RegExp(a ?? "", "i");
+    // Route templates escape braces by doubling them ({{ and }}).
+    const re = new RegExp((a ?? "").replace(/\{\{/g, "{").replace(/\}\}/g, "}"), "i");
     return (v) => re.test(v);
   },
 };
