@@ -44,6 +44,8 @@ export const DATA_CHUNK_CHARS = 32_000;
 /** Azure's entity size limit, computed the way the service documents it. */
 export const MAX_ENTITY_BYTES = 1024 * 1024;
 const MAX_KEY_CHARS = 1024;
+/** Azure's limit on one entity-group transaction's payload. */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 const INDEX_PREFIX = "x_";
 const INDEX_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,200}$/;
 const TASK_HUB = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
@@ -526,6 +528,13 @@ export class TableStore implements DurableStore {
       parts.push(head.join(CRLF) + CRLF + CRLF + body);
     }
     const payload = parts.join(CRLF) + `${CRLF}--${changesetId}--${CRLF}--${batchId}--${CRLF}`;
+    const bytes = Buffer.byteLength(payload, "utf8");
+    if (bytes > MAX_BATCH_BYTES) {
+      // Azure refuses such a batch (413); Azurite would accept it, so say so here for both.
+      throw new TableStoreError(
+        `Transaction on partition "${decodeKey(pk)}" is ${bytes} bytes; Azure Tables accept at most ${MAX_BATCH_BYTES} per transaction`,
+      );
+    }
     const [base, sas] = this.client.url.split("?");
     const request = createPipelineRequest({
       url: `${(base ?? "").replace(/\/+$/, "")}/$batch${sas ? `?${sas}` : ""}`,

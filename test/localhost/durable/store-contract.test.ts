@@ -432,6 +432,24 @@ describe("TableStore specifics", () => {
     }
   });
 
+  it("refuses a transaction beyond Azure's 4 MiB payload limit and writes nothing", async () => {
+    const store = new TableStore({ connectionString: azurite().connectionString, taskHub: hub() });
+    await store.init();
+    try {
+      const big = "z".repeat(500_000);
+      const ops: RowOp[] = Array.from({ length: 9 }, (_, i) => ({
+        op: "upsert",
+        row: row("p", `r${i}`, big),
+      }));
+      await expect(store.transact("p", ops)).rejects.toThrow(/4194304/);
+      expect(await store.readPartition("p")).toEqual([]);
+      await store.transact("p", ops.slice(0, 4));
+      expect(await store.readPartition("p")).toHaveLength(4);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("shares the data of one task hub between store instances and keeps hubs apart", async () => {
     const name = hub();
     const a = new TableStore({ connectionString: azurite().connectionString, taskHub: name });
