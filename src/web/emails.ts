@@ -82,16 +82,22 @@ interface RequestLines {
 /** The bullet list of what is asked, shared by the invitation and the reminder. */
 function requestLines(locale: Locale, input: InvitationEmailInput): RequestLines {
   const items: string[] = [];
+  const colon = format(locale, "punct.colon");
   if (input.kind !== "admin") items.push(format(locale, "kind.reseller"));
   if (input.kind !== "reseller" && input.admin) {
-    const roles = input.admin.roles.map((role) => describeRole(locale, role).name).join(", ");
+    const roles = input.admin.roles
+      .map((role) => describeRole(locale, role).name)
+      .join(format(locale, "punct.listSeparator"));
     const duration = format(locale, "admin.days", { count: input.admin.durationDays });
-    items.push(`${format(locale, "kind.admin")}: ${format(locale, "email.adminLine", { roles, duration })}`);
     items.push(
-      `${format(locale, "admin.autoExtend")}: ${format(locale, input.admin.autoExtend ? "admin.autoExtendOn" : "admin.autoExtendOff")}`,
+      `${format(locale, "kind.admin")}${colon}${format(locale, "email.adminLine", { roles, duration })}`,
+    );
+    items.push(
+      `${format(locale, "admin.autoExtend")}${colon}${format(locale, input.admin.autoExtend ? "admin.autoExtendOn" : "admin.autoExtendOff")}`,
     );
   }
-  if (input.resellerName) items.push(`${format(locale, "page.details.reseller")}: ${input.resellerName}`);
+  if (input.resellerName)
+    items.push(`${format(locale, "page.details.reseller")}${colon}${input.resellerName}`);
   return {
     html: html`<ul>
       ${items.map((item) => html`<li>${item}</li>`)}

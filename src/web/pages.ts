@@ -73,7 +73,9 @@ function summaryList(locale: Locale, view: DecisionPageView & { expiresAt?: stri
     ${
       customer
         ? html`<dt>${format(locale, "page.details.organization")}</dt>
-            <dd>${customer.displayName} (${customer.domain})</dd>`
+            <dd>
+              ${format(locale, "punct.withDetail", { main: customer.displayName, detail: customer.domain })}
+            </dd>`
         : null
     }
     ${
@@ -116,7 +118,7 @@ function adminSection(locale: Locale, view: InvitationPageView): HtmlValue {
     <ul class="roles" aria-labelledby="roles-heading">
       ${roles.map(
         (role) =>
-          html`<li${role.isGlobalAdministrator ? html` class="privileged"` : null}><strong>${role.name}</strong>: ${role.allows}</li>\n`,
+          html`<li${role.isGlobalAdministrator ? html` class="privileged"` : null}><strong>${role.name}</strong>${format(locale, "punct.colon")}${role.allows}</li>\n`,
       )}
     </ul>
   </section>`;
@@ -124,7 +126,7 @@ function adminSection(locale: Locale, view: InvitationPageView): HtmlValue {
 
 function signedInLine(locale: Locale, who: SignedInCustomer): SafeHtml {
   const tenant = format(locale, "signin.tenant", { tenantId: who.tenantId });
-  const label = who.email ? `${who.email} (${tenant})` : tenant;
+  const label = who.email ? format(locale, "punct.withDetail", { main: who.email, detail: tenant }) : tenant;
   return html`<p class="notice" id="signed-in">
       ${formatHtml(locale, "signin.signedInAs", { who: strong(label) })}
     </p>
@@ -159,7 +161,9 @@ function devSignInForm(locale: Locale, view: InvitationPageView): SafeHtml {
       ></label
     >
     <div class="actions">
-      <button type="submit" class="secondary">${format(locale, "signin.submit")}</button>
+      <button type="submit" class="${view.signedInAs ? "secondary" : "primary"}" id="signin-submit">
+        ${format(locale, "signin.submit")}
+      </button>
     </div>
   </form>`;
 }

@@ -102,6 +102,15 @@ describe("renderInvitationPage", () => {
     if (locale !== "en") expect(page).not.toMatch(/>\s*Accept\s*<\/button>/);
   });
 
+  it("uses Chinese punctuation around names in zh-CN", () => {
+    const page = renderInvitationPage(
+      pageView({ signedInAs: { tenantId: "t1", email: "a@w.example", isGlobalAdmin: true } }, "zh-CN"),
+    );
+    expect(page).toMatch(/<dd>\s*Woodgrove Bank（woodgrove\.example）\s*<\/dd>/);
+    expect(page).toContain("<strong>用户管理员</strong>：管理用户和组");
+    expect(page).toContain("<strong>a@w.example（租户 t1）</strong>");
+  });
+
   it("falls back to English for an unknown locale", () => {
     const page = renderInvitationPage(pageView({ locale: "xx-YY" as Locale }));
     expect(page).toContain('<html lang="en"');
@@ -195,7 +204,8 @@ describe("renderInvitationPage", () => {
     expect(inputs[2]).toHaveProperty("checked");
     const labelled = new Set(attributes(page, "label").map((l) => l.for));
     for (const input of inputs) expect(labelled, input.name).toContain(input.id);
-    expect(page).toMatch(/<button type="submit" class="secondary">\s*Sign in\s*<\/button>/);
+    // Signing in is the next step, so it is the prominent button until someone has signed in.
+    expect(page).toMatch(/<button type="submit" class="primary" id="signin-submit">\s*Sign in\s*<\/button>/);
   });
 
   it("warns a signed-in account that is not a Global Administrator, and offers another account", () => {

@@ -16,6 +16,10 @@ export const en = {
   "page.details.organization": "Your organization",
   "page.details.request": "Request",
   "page.details.expires": "Expires",
+  // Punctuation that differs by script: Chinese uses full-width colon and parentheses.
+  "punct.colon": ": ",
+  "punct.listSeparator": ", ",
+  "punct.withDetail": "{main} ({detail})",
   "kind.reseller": "Reseller relationship",
   "kind.admin": "Administrative privileges",
   "kind.reseller+admin": "Reseller relationship and administrative privileges",
