@@ -35,7 +35,11 @@ export async function launchBrowser(): Promise<TestBrowser> {
   } catch {
     throw new Error(`${CHROMIUM_PATH} is missing: run \`node scripts/ensure-chromium.mjs\` (npm test does).`);
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
   const contexts: BrowserContext[] = [];
   return {
     browser,
