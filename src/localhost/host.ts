@@ -8,7 +8,7 @@ import { clockRoutes, statusRoute } from "./http/dev-routes";
 import { sendProblem } from "./http/problem";
 import { HttpHost, type InputProvider, type SystemHandler } from "./http/server";
 import { startAzurite, type AzuriteInstance } from "./services/azurite";
-import { readContainerSpecs, startEmbeddedCosmos, type EmbeddedCosmos } from "./services/cosmos";
+import type { EmbeddedCosmos } from "./services/cosmos";
 import { mailRoutes, startEmailEndpoint, type EmailEndpoint } from "./services/email";
 import {
   applySettingsToEnv,
@@ -175,6 +175,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     const storageEmbedded = embedded.azurite !== false && wantsDevelopmentStorage(env.AzureWebJobsStorage);
 
     if (cosmosEmbedded) {
+      // Loaded on demand: the Cosmos SDK and server take a while to require.
+      const { readContainerSpecs, startEmbeddedCosmos } = await import("./services/cosmos.js");
       const containersFile = env.LOCALHOST_COSMOS_CONTAINERS;
       const containers = isUnset(containersFile)
         ? []
