@@ -1,6 +1,8 @@
 import { EmailClient } from "@azure/communication-email";
 import { AzureKeyCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
+import { Agent } from "node:https";
+import { isLoopbackEndpoint } from "../loopback";
 import type { EmailSender, OutgoingEmail } from "../../application/ports";
 
 export interface EmailSettings {
@@ -17,7 +19,15 @@ export class AcsEmailSender implements EmailSender {
     const credential = settings.EMAIL_ACCESS_KEY
       ? new AzureKeyCredential(settings.EMAIL_ACCESS_KEY)
       : new DefaultAzureCredential();
-    this.client = new EmailClient(settings.EMAIL_ENDPOINT, credential);
+    // The local host's ACS endpoint serves a self-signed certificate on loopback: relaxed for that
+    // endpoint's own client only, never process-wide.
+    this.client = new EmailClient(
+      settings.EMAIL_ENDPOINT,
+      credential,
+      isLoopbackEndpoint(settings.EMAIL_ENDPOINT)
+        ? { agent: new Agent({ rejectUnauthorized: false, keepAlive: true }) }
+        : {},
+    );
   }
 
   async send(email: OutgoingEmail, operationId: string): Promise<void> {
