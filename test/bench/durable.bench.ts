@@ -1,9 +1,12 @@
 /**
  * Durable throughput benchmark (`npm run bench:durable`; not part of `npm test`).
  * Runs the engine in-process on the memory store and on the table store over a fresh Azurite, starts N
- * five-activity sequential orchestrations at once and measures until the last one completed.
+ * five-activity sequential orchestrations at once and measures until the last one completed. Each
+ * store runs several rounds (fresh engine and store each) and the median round is reported, since
+ * this 2-core machine is often shared with other work.
  *
- * Options (env): BENCH_MEMORY_N (default 2000), BENCH_TABLE_N (default 500), BENCH_ONLY=memory|table,
+ * Options (env): BENCH_MEMORY_N (default 2000), BENCH_TABLE_N (default 500), BENCH_ROUNDS (default 3),
+ * BENCH_ONLY=memory|table, BENCH_AZURITE_IN_MEMORY=1 (Azurite without disk persistence),
  * BENCH_ACTIVITY_CONCURRENCY (engine default when unset).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -20,13 +23,18 @@ import { BENCH_ORCHESTRATION, BENCH_STEPS } from "./bench-names";
 
 const TARGETS = { memory: 300, table: 60 } as const;
 
-interface Result {
-  store: "memory" | "table";
-  n: number;
+interface Round {
   seconds: number;
   orchPerSec: number;
-  activitiesPerSec: number;
   failed: number;
+}
+
+interface Result {
+  store: "memory" | "table";
+  label: string;
+  n: number;
+  rounds: Round[];
+  median: Round;
 }
 
 function envInt(name: string, fallback: number): number {
@@ -34,12 +42,7 @@ function envInt(name: string, fallback: number): number {
   return Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
-async function run(
-  core: FunctionsCore,
-  kind: "memory" | "table",
-  store: DurableStore,
-  n: number,
-): Promise<Result> {
+async function round(core: FunctionsCore, store: DurableStore, n: number): Promise<Round> {
   const clock = createClock(false);
   publishClock(clock);
   const concurrency = process.env.BENCH_ACTIVITY_CONCURRENCY
@@ -57,7 +60,7 @@ async function run(
   });
   await engine.start();
   try {
-    // Warm-up: JIT, connection pool, table creation paths.
+    // Warm-up: JIT, connection pool, first writes to a new table.
     const warm = await Promise.all(
       Array.from({ length: 20 }, (_, i) => engine.startNew(BENCH_ORCHESTRATION, { input: i })),
     );
@@ -72,18 +75,29 @@ async function run(
     const failed = finals.filter(
       (s, i) => s.runtimeStatus !== "Completed" || s.output !== i + BENCH_STEPS,
     ).length;
-    return {
-      store: kind,
-      n,
-      seconds,
-      orchPerSec: n / seconds,
-      activitiesPerSec: (n * BENCH_STEPS) / seconds,
-      failed,
-    };
+    return { seconds, orchPerSec: n / seconds, failed };
   } finally {
     await engine.stop();
     await store.close();
   }
+}
+
+async function measure(
+  core: FunctionsCore,
+  kind: "memory" | "table",
+  label: string,
+  n: number,
+  newStore: (round: number) => Promise<DurableStore>,
+): Promise<Result> {
+  const rounds: Round[] = [];
+  const count = envInt("BENCH_ROUNDS", 3);
+  for (let i = 0; i < count; i++) {
+    const r = await round(core, await newStore(i), n);
+    console.log(`  round ${i + 1}: ${r.orchPerSec.toFixed(1)} orchestrations/s (${r.seconds.toFixed(2)} s)`);
+    rounds.push(r);
+  }
+  const sorted = [...rounds].sort((a, b) => a.orchPerSec - b.orchPerSec);
+  return { store: kind, label, n, rounds, median: sorted[Math.floor(sorted.length / 2)]! };
 }
 
 function table(rows: string[][]): string {
@@ -101,19 +115,33 @@ async function main(): Promise<void> {
 
   if (only !== "table") {
     const n = envInt("BENCH_MEMORY_N", 2000);
-    console.log(`memory store: ${n} concurrent five-activity orchestrations...`);
-    results.push(await run(core, "memory", new MemoryStore(), n));
+    console.log(`memory store: ${n} concurrent five-activity orchestrations`);
+    results.push(
+      await measure(core, "memory", "Local host, memory store", n, () => Promise.resolve(new MemoryStore())),
+    );
   }
   if (only !== "memory") {
     const n = envInt("BENCH_TABLE_N", 500);
+    const inMemory = process.env.BENCH_AZURITE_IN_MEMORY === "1";
     const location = mkdtempSync(path.join(os.tmpdir(), "azurite-bench-"));
-    const azurite = await startAzurite({ location, silent: true });
+    const azurite = await startAzurite({ location, silent: true, inMemory });
     try {
       console.log(
-        `table store (Azurite at ${azurite.tableEndpoint}): ${n} concurrent five-activity orchestrations...`,
+        `table store on Azurite (${inMemory ? "in memory" : "persisting to disk"}, ${azurite.tableEndpoint}): ` +
+          `${n} concurrent five-activity orchestrations`,
       );
-      const store = new TableStore({ connectionString: azurite.connectionString, taskHub: "BenchHub" });
-      results.push(await run(core, "table", store, n));
+      const label = `Local host, Azurite tables${inMemory ? " (in-memory Azurite)" : ""}`;
+      results.push(
+        await measure(core, "table", label, n, async (i) => {
+          // A task hub (table) per round, so every round starts from an empty table.
+          const store = new TableStore({
+            connectionString: azurite.connectionString,
+            taskHub: `BenchHub${i}`,
+          });
+          await store.init();
+          return store;
+        }),
+      );
     } finally {
       await azurite.stop();
       rmSync(location, { recursive: true, force: true });
@@ -121,43 +149,45 @@ async function main(): Promise<void> {
   }
 
   const rows: string[][] = [
-    ["Backend", "Orchestrations (5 activities)/s", "Activities/s", "N", "Seconds", "Target", "Note"],
+    ["Backend", "5-activity orchestrations/s", "Activities/s", "N", "Rounds (orch/s)", "Target", "Correct"],
   ];
   for (const r of results) {
     const target = TARGETS[r.store];
+    const failed = r.rounds.reduce((sum, x) => sum + x.failed, 0);
     rows.push([
-      r.store === "memory" ? "Local host, memory store" : "Local host, Azurite tables",
-      r.orchPerSec.toFixed(1),
-      r.activitiesPerSec.toFixed(0),
+      r.label,
+      r.median.orchPerSec.toFixed(1),
+      (r.median.orchPerSec * BENCH_STEPS).toFixed(0),
       String(r.n),
-      r.seconds.toFixed(2),
-      `>= ${target}/s ${r.orchPerSec >= target ? "met" : "MISSED"}`,
-      r.failed ? `${r.failed} not completed correctly` : "all completed",
+      r.rounds.map((x) => x.orchPerSec.toFixed(0)).join(", "),
+      `>= ${target}: ${r.median.orchPerSec >= target ? "met" : "MISSED"}`,
+      failed ? `${failed} wrong` : "all",
     ]);
   }
   // Reference figures from DURABLE-PROTOCOL.md ("Real-host reference figures").
   rows.push([
-    "Real host, Azure Storage (one small VM)",
-    "~1 per instance",
-    "~5 sequential / 100 fan-out",
-    "",
+    "Real host, Azure Storage backend, small VM",
+    "(~1 per instance)",
+    "~5 sequential per instance; 100 fan-out",
     "",
     "",
     "reference",
+    "",
   ]);
-  rows.push(["Real host, Netherite (one EP1)", "50", "250 sequential", "", "", "", "reference"]);
+  rows.push(["Real host, Netherite, one EP1 worker", "50", "250 sequential", "", "", "reference", ""]);
   rows.push([
-    "Real host, Durable Task Scheduler (one EP2)",
+    "Real host, Durable Task Scheduler, one EP2",
     "",
     "~1,400 work items (Azure Storage ~250)",
     "",
     "",
-    "",
     "reference",
+    "",
   ]);
   console.log("");
+  console.log("Median round; activities/s = 5 x orchestrations/s.");
   console.log(table(rows));
-  process.exitCode = results.some((r) => r.failed > 0) ? 1 : 0;
+  process.exitCode = results.some((r) => r.rounds.some((x) => x.failed > 0)) ? 1 : 0;
 }
 
 main().then(
