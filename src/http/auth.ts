@@ -1,7 +1,8 @@
-import type { HttpRequest } from "@azure/functions";
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { TokenVerifier } from "../adapters/auth/verifier";
 import { refuse } from "../domain/errors";
 import type { Principal } from "../domain/model";
+import { toProblemResponse } from "./problem";
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9_.~+/=-]+)$/i;
 
@@ -22,3 +23,37 @@ export async function authenticate(request: HttpRequest, verifier: TokenVerifier
 
 /** 401 responses name the scheme (RFC 6750) without saying why the token failed. */
 export const WWW_AUTHENTICATE = 'Bearer realm="csp-relationships"';
+
+/**
+ * Wraps an API handler: authenticates the caller, runs the handler, and maps every failure through
+ * the one problem mapper (401s also name the scheme).
+ */
+export function authenticated(
+  verifier: TokenVerifier,
+  handler: (
+    request: HttpRequest,
+    context: InvocationContext,
+    principal: Principal,
+  ) => Promise<HttpResponseInit>,
+): HttpHandler {
+  return async (request, context) => {
+    try {
+      const principal = await authenticate(request, verifier);
+      return await handler(request, context, principal);
+    } catch (error) {
+      const response = toProblemResponse(error, context);
+      if (response.status === 401) {
+        response.headers = {
+          ...(response.headers as Record<string, string>),
+          "www-authenticate": WWW_AUTHENTICATE,
+        };
+      }
+      return response;
+    }
+  };
+}
+
+/** JSON answers of the partner API are never cached by intermediaries: they are per caller. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status, jsonBody: body, headers: { "cache-control": "no-store", ...headers } };
+}
