@@ -48,6 +48,31 @@ import {
   makeInvitationActivities,
   webInvitationEmails,
 } from "./invitation-workflow";
+import { CosmosIdempotencyStore } from "../src/adapters/cosmos/idempotency-repository";
+import { DEV_TOKEN_FUNCTION, DEV_TOKEN_ROUTE, makeDevTokenHandler } from "./dev-token";
+import {
+  CANCEL_INVITATION_FUNCTION,
+  CANCEL_INVITATION_ROUTE,
+  CREATE_INVITATION_FUNCTION,
+  GET_INVITATION_FUNCTION,
+  GET_INVITATION_ROUTE,
+  INVITATIONS_ROUTE,
+  LIST_INVITATIONS_FUNCTION,
+  makeCancelInvitationHandler,
+  makeCreateInvitationHandler,
+  makeGetInvitationHandler,
+  makeListInvitationsHandler,
+} from "./invitations";
+import { makeOpenApiHandler, OPENAPI_FUNCTION, OPENAPI_ROUTE } from "./openapi";
+import { makePutPartnerHandler, PUT_PARTNER_FUNCTION, PUT_PARTNER_ROUTE } from "./partners";
+import {
+  LIST_CUSTOMER_RELATIONSHIPS_FUNCTION,
+  LIST_CUSTOMER_RELATIONSHIPS_ROUTE,
+  makeListCustomerRelationshipsHandler,
+  makeTerminateRelationshipHandler,
+  TERMINATE_RELATIONSHIP_FUNCTION,
+  TERMINATE_RELATIONSHIP_ROUTE,
+} from "./relationships";
 
 const settings = loadSettings(process.env);
 const clock = resolveClock();
@@ -162,3 +187,74 @@ app.http(CUSTOMER_SIGNIN_CALLBACK_FUNCTION, {
   authLevel: "anonymous",
   handler: makeSignInCallbackHandler(customerInvite),
 });
+
+// ---- Partner and operator API (H3): partners, invitations, relationships, OpenAPI, dev tokens.
+const partnerApi = {
+  ...repositories,
+  idempotency: new CosmosIdempotencyStore(database),
+  clock,
+  verifier: auth.verifier,
+};
+app.http(PUT_PARTNER_FUNCTION, {
+  route: PUT_PARTNER_ROUTE,
+  methods: ["PUT"],
+  authLevel: "anonymous",
+  handler: makePutPartnerHandler(partnerApi),
+});
+app.http(CREATE_INVITATION_FUNCTION, {
+  route: INVITATIONS_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  extraInputs: [df.input.durableClient()],
+  handler: makeCreateInvitationHandler({
+    ...partnerApi,
+    invitationTtlDays: settings.INVITATION_TTL_DAYS,
+    linkKey: settings.INVITATION_LINK_KEY,
+  }),
+});
+app.http(LIST_INVITATIONS_FUNCTION, {
+  route: INVITATIONS_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeListInvitationsHandler(partnerApi),
+});
+app.http(GET_INVITATION_FUNCTION, {
+  route: GET_INVITATION_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeGetInvitationHandler(partnerApi),
+});
+app.http(CANCEL_INVITATION_FUNCTION, {
+  route: CANCEL_INVITATION_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  extraInputs: [df.input.durableClient()],
+  handler: makeCancelInvitationHandler(partnerApi),
+});
+app.http(LIST_CUSTOMER_RELATIONSHIPS_FUNCTION, {
+  route: LIST_CUSTOMER_RELATIONSHIPS_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeListCustomerRelationshipsHandler(partnerApi),
+});
+app.http(TERMINATE_RELATIONSHIP_FUNCTION, {
+  route: TERMINATE_RELATIONSHIP_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  handler: makeTerminateRelationshipHandler(partnerApi),
+});
+app.http(OPENAPI_FUNCTION, {
+  route: OPENAPI_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: makeOpenApiHandler({ devMode: settings.AUTH_MODE === "dev", version: "0.1.0" }),
+});
+// Only a dev deployment can mint tokens; in entra mode the route does not exist at all.
+if (auth.devIssuer) {
+  app.http(DEV_TOKEN_FUNCTION, {
+    route: DEV_TOKEN_ROUTE,
+    methods: ["POST"],
+    authLevel: "anonymous",
+    handler: makeDevTokenHandler({ devIssuer: auth.devIssuer }),
+  });
+}
