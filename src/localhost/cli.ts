@@ -94,6 +94,13 @@ function parseArgs(argv: string[]): StartHostOptions {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  // A promise an app forgot to await must not take the whole host (and every instance) down; the
+  // Node worker logs these too.
+  process.on("unhandledRejection", (reason) => {
+    console.error(
+      `Unhandled promise rejection in the app: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
+  });
   const host = await startHost(options);
   let firstSignalAt: number | undefined;
   const shutdown = (signal: NodeJS.Signals): void => {
