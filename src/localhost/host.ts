@@ -189,6 +189,13 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     }
 
     loadApp(core, appFile);
+    // The worker asks for capabilities right after loading; that also locks `app.setup()`.
+    const capabilities = (await core.programmingModel?.getCapabilities?.({})) ?? {};
+    if (capabilities.HttpUri) {
+      throw new Error(
+        "The app enables HTTP streaming (app.setup({ enableHttpStream: true })); the local host does not support it.",
+      );
+    }
 
     const registrations = [...core.registrations.values()];
     const usesDurable = registrations.some(
