@@ -196,19 +196,19 @@ const PARTNER_EVENT: Record<PartnerNotificationEvent, { subject: string; sentenc
   accepted: {
     subject: "Invitation accepted by {customer}",
     sentence:
-      "{customer} ({domain}) accepted invitation {id}. The relationships it asked for are now active.",
+      "{customer} ({domain}) accepted your invitation. The relationships it asked for are now active.",
   },
   declined: {
     subject: "Invitation declined by {customer}",
-    sentence: "{customer} ({domain}) declined invitation {id}. Nothing was granted.",
+    sentence: "{customer} ({domain}) declined your invitation. Nothing was granted.",
   },
   expired: {
     subject: "Invitation to {customer} expired",
-    sentence: "Invitation {id} to {customer} ({domain}) expired without an answer. Nothing was granted.",
+    sentence: "Your invitation to {customer} ({domain}) expired without an answer. Nothing was granted.",
   },
   cancelled: {
     subject: "Invitation to {customer} cancelled",
-    sentence: "Invitation {id} to {customer} ({domain}) was cancelled. Nothing was granted.",
+    sentence: "Your invitation to {customer} ({domain}) was cancelled. Nothing was granted.",
   },
 };
 

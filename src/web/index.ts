@@ -4,6 +4,7 @@ export {
   renderLinkUnavailablePage,
   renderDecisionPage,
   renderErrorPage,
+  renderContinuePage,
   PAGE_HEADERS,
   type InvitationPageView,
   type DecisionPageView,

@@ -84,7 +84,17 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "cache-control": "no-store",
 });
 
-export function document(locale: Locale, title: string, body: HtmlValue): string {
+export interface DocumentOptions {
+  /** Navigate there at once (an escaped `safeUrl`). */
+  refreshTo?: SafeHtml;
+}
+
+export function document(
+  locale: Locale,
+  title: string,
+  body: HtmlValue,
+  options: DocumentOptions = {},
+): string {
   const page: SafeHtml = html`<!doctype html>
     <html lang="${locale}" dir="ltr">
       <head>
@@ -92,6 +102,7 @@ export function document(locale: Locale, title: string, body: HtmlValue): string
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <meta name="robots" content="noindex, nofollow" />
+        ${options.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${options.refreshTo}" />` : null}
         <title>${title}</title>
         ${STYLE_ELEMENT}
       </head>

@@ -287,3 +287,17 @@ export function renderErrorPage(
     <footer><p class="muted">${format(lang, "error.code", { status })}</p></footer>`;
   return document(lang, title, body);
 }
+
+/**
+ * The hop after a sign-in: a same-origin page that moves on to `href` at once (meta refresh, no
+ * script) with a link for browsers that do not follow it. Used so a SameSite=Strict cookie set
+ * on a cross-site redirect travels with the next page load.
+ */
+export function renderContinuePage(locale: LocaleInput, href: string): string {
+  const lang = resolveLocale(locale);
+  const url = safeUrl(href);
+  const title = format(lang, "continue.title");
+  const body = html`<h1>${title}</h1>
+    <p><a href="${url}">${format(lang, "continue.link")}</a></p>`;
+  return document(lang, title, body, { refreshTo: url });
+}

@@ -11,12 +11,14 @@ import type { Page } from "playwright-core";
 import { LOCALES, type Locale } from "../../src/domain/model";
 import {
   PAGE_HEADERS,
+  renderContinuePage,
   renderDecisionPage,
   renderErrorPage,
   renderInvitationPage,
   renderLinkUnavailablePage,
   type InvitationPageView,
 } from "../../src/web/pages";
+import { customerReminderEmail, invitationEmail, partnerNotificationEmail } from "../../src/web/emails";
 import { launchBrowser, type TestBrowser } from "../support/browser";
 import { hostileView, pageView } from "./fixtures";
 
@@ -75,6 +77,20 @@ class FormServer {
     await new Promise<void>((resolve, reject) => this.server.close((e) => (e ? reject(e) : resolve())));
   }
 }
+
+const emailInput = {
+  partnerName: "Contoso Ltd",
+  resellerName: "Fabrikam Reseller",
+  kind: "reseller+admin" as const,
+  customer: { displayName: "Woodgrove Bank", domain: "woodgrove.example" },
+  admin: {
+    roles: ["62e90394-69f5-4237-9190-012177145e10", "fe930be7-5e62-47db-91af-98c3a49a38b1"],
+    durationDays: 30,
+    autoExtend: false,
+  },
+  link: "https://relationships.example/invite/q8Zt3xVw1bR0yJkLmN4pQs",
+  expiresAt: "2027-02-19T10:00:00Z",
+};
 
 let browser: TestBrowser;
 let server: FormServer;
@@ -287,7 +303,16 @@ describe("customer page in Chromium", () => {
     expect(violations).toEqual([]);
   });
 
-  it("other pages and a narrow screen read well (screenshots)", async () => {
+  it("the continue page navigates on by itself under the page CSP", async () => {
+    server.pages.set("/continue", renderContinuePage("en", "/arrived"));
+    server.pages.set("/arrived", renderLinkUnavailablePage("en"));
+    const page = await browser.newPage();
+    await page.goto(`${server.origin}/continue`);
+    await page.waitForURL(`${server.origin}/arrived`);
+    expect(await page.locator("h1").textContent()).toBe("This link is not available");
+  });
+
+  it("other pages, emails and a narrow screen read well (screenshots)", async () => {
     const shots: [string, string, number?][] = [
       ["unavailable-hu", renderLinkUnavailablePage("hu")],
       [
@@ -301,6 +326,18 @@ describe("customer page in Chromium", () => {
       ["error-en", renderErrorPage("en", 403, "notGlobalAdmin", { backHref: "/invite/x" })],
       ["invite-pt-BR-narrow", renderInvitationPage(view("pt-BR")), 375],
       ["invite-en-entra", renderInvitationPage(view("en", { signIn: { mode: "entra" } }))],
+      ["email-invitation-zh-CN", invitationEmail({ ...emailInput, locale: "zh-CN" }).html],
+      ["email-reminder-hu", customerReminderEmail({ ...emailInput, locale: "hu", daysLeft: 3 }).html],
+      [
+        "email-partner-accepted",
+        partnerNotificationEmail({
+          event: "accepted",
+          invitationId: "0d7f4c9e-3d0b-4a57-9f2b-1b7e0e5c2a11",
+          customer: { displayName: "Woodgrove Bank", domain: "woodgrove.example", tenantId: "t-1" },
+          decidedBy: "admin@woodgrove.example",
+          at: "2026-11-21T09:30:00Z",
+        }).html,
+      ],
     ];
     for (const [name, html, width] of shots) {
       const page = await open(html, width ? { width } : {});

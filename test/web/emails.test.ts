@@ -59,7 +59,7 @@ describe("invitationEmail", () => {
       expect(part).toContain(
         "Administrative privileges: User Administrator, Exchange Administrator, for 90 days",
       );
-      expect(part).toContain("Off: access ends automatically");
+      expect(part).toContain("Off — access ends automatically");
       expect(part).toContain("The invitation expires on February 19, 2027.");
       expect(part).toContain("you can safely ignore it");
     }
@@ -134,7 +134,7 @@ describe("customerReminderEmail", () => {
 describe("partnerNotificationEmail", () => {
   it.each([
     ["accepted", "Invitation accepted by Woodgrove Bank", "are now active"],
-    ["declined", "Invitation declined by Woodgrove Bank", "declined invitation inv-1"],
+    ["declined", "Invitation declined by Woodgrove Bank", "declined your invitation"],
     ["expired", "Invitation to Woodgrove Bank expired", "expired without an answer"],
     ["cancelled", "Invitation to Woodgrove Bank cancelled", "was cancelled"],
   ] as const)("%s", (event, subject, sentence) => {

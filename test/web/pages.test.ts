@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LOCALES, type Locale } from "../../src/domain/model";
 import {
   PAGE_HEADERS,
+  renderContinuePage,
   renderDecisionPage,
   renderErrorPage,
   renderInvitationPage,
@@ -126,7 +127,7 @@ describe("renderInvitationPage", () => {
     expect(page).toContain("Manages users and groups");
     expect(page).toContain("Exchange Administrator");
     expect(page).toContain("90 days");
-    expect(page).toContain("On: extended by 180 days");
+    expect(page).toContain("On — extended by 180 days");
     expect(page).toContain("February 19, 2027");
     expect(page).toMatch(/<main>/);
     expect(page).toMatch(/<h1>/);
@@ -288,6 +289,15 @@ describe("other pages", () => {
       titles.add(/<title>([^<]*)<\/title>/.exec(page)?.[1] ?? "");
     }
     expect(titles.size).toBe(reasons.length);
+  });
+
+  it("continue page moves on at once without script, and refuses a foreign scheme", () => {
+    const page = renderContinuePage("hu", "/invite/tok_123");
+    expect(page).toContain('<meta http-equiv="refresh" content="0;url=/invite/tok_123" />');
+    expect(page).toContain('<a href="/invite/tok_123">Tovább a meghívóhoz</a>');
+    expect(page).not.toContain("<script");
+    expect(() => renderContinuePage("en", "javascript:alert(1)")).toThrow(TypeError);
+    expect(renderContinuePage("en", `/invite/a"b`)).toContain("/invite/a&quot;b");
   });
 
   it("error page without a way back has no link", () => {

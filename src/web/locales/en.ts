@@ -33,8 +33,8 @@ export const en = {
   "admin.duration": "Duration",
   "admin.days": { one: "{count} day", other: "{count} days" },
   "admin.autoExtend": "Automatic extension",
-  "admin.autoExtendOn": "On: extended by 180 days at the end date, unless you or the partner end it first",
-  "admin.autoExtendOff": "Off: access ends automatically when the duration is over",
+  "admin.autoExtendOn": "On — extended by 180 days at the end date, unless you or the partner end it first",
+  "admin.autoExtendOff": "Off — access ends automatically when the duration is over",
   "admin.unknownRole": "A directory role (ID {id}).",
   "signin.heading": "Sign in to respond",
   "signin.explain": "Only a Global Administrator of {customer} can accept or decline this request.",
@@ -66,6 +66,8 @@ export const en = {
   "declined.title": "Request declined",
   "declined.body":
     "You declined the request from {partner}. Nothing was granted and the partner has been notified. You can close this page.",
+  "continue.title": "Signed in",
+  "continue.link": "Continue to the invitation",
   "error.notGlobalAdmin.title": "A Global Administrator is required",
   "error.notGlobalAdmin.body":
     "The account you signed in with is not a Global Administrator of the invited organization. Sign in with a Global Administrator account and try again.",

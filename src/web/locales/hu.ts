@@ -35,8 +35,8 @@ export const hu: Catalog = {
   "admin.days": { one: "{count} nap", other: "{count} nap" },
   "admin.autoExtend": "Automatikus meghosszabbítás",
   "admin.autoExtendOn":
-    "Be: a befejezés napján 180 nappal meghosszabbodik, hacsak Ön vagy a partner előbb meg nem szünteti",
-  "admin.autoExtendOff": "Ki: a hozzáférés az időtartam végén automatikusan megszűnik",
+    "Be – a befejezés napján 180 nappal meghosszabbodik, hacsak Ön vagy a partner előbb meg nem szünteti",
+  "admin.autoExtendOff": "Ki – a hozzáférés az időtartam végén automatikusan megszűnik",
   "admin.unknownRole": "Címtárszerepkör (azonosító: {id}).",
   "signin.heading": "Jelentkezzen be a válaszadáshoz",
   "signin.explain":
@@ -69,6 +69,8 @@ export const hu: Catalog = {
   "declined.title": "Kérés elutasítva",
   "declined.body":
     "Elutasította a kérést (küldő: {partner}). Semmilyen jogosultságot nem adott meg, és a partnert értesítettük. Ezt a lapot bezárhatja.",
+  "continue.title": "Bejelentkezve",
+  "continue.link": "Tovább a meghívóhoz",
   "error.notGlobalAdmin.title": "Globális rendszergazda szükséges",
   "error.notGlobalAdmin.body":
     "A fiók, amellyel bejelentkezett, nem globális rendszergazdája a meghívott szervezetnek. Jelentkezzen be egy globális rendszergazdai fiókkal, és próbálja újra.",

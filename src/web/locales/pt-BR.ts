@@ -31,8 +31,8 @@ export const ptBR: Catalog = {
   "admin.days": { one: "{count} dia", other: "{count} dias" },
   "admin.autoExtend": "Extensão automática",
   "admin.autoExtendOn":
-    "Ativada: estendida por mais 180 dias na data de término, a menos que você ou o parceiro a encerrem antes",
-  "admin.autoExtendOff": "Desativada: o acesso termina automaticamente ao fim da duração",
+    "Ativada — estendida por mais 180 dias na data de término, a menos que você ou o parceiro a encerrem antes",
+  "admin.autoExtendOff": "Desativada — o acesso termina automaticamente ao fim da duração",
   "admin.unknownRole": "Uma função do diretório (ID {id}).",
   "signin.heading": "Entre para responder",
   "signin.explain": "Somente um Administrador Global de {customer} pode aceitar ou recusar esta solicitação.",
@@ -64,6 +64,8 @@ export const ptBR: Catalog = {
   "declined.title": "Solicitação recusada",
   "declined.body":
     "Você recusou a solicitação de {partner}. Nada foi concedido e o parceiro foi notificado. Você pode fechar esta página.",
+  "continue.title": "Conectado",
+  "continue.link": "Continuar para o convite",
   "error.notGlobalAdmin.title": "É necessário um Administrador Global",
   "error.notGlobalAdmin.body":
     "A conta com que você entrou não é de Administrador Global da organização convidada. Entre com uma conta de Administrador Global e tente novamente.",
