@@ -189,7 +189,7 @@ function signInSection(locale: Locale, view: InvitationPageView): SafeHtml {
       : devSignInForm(locale, view);
   }
   return html`<section aria-labelledby="signin-heading">
-    <h2 id="signin-heading">${format(locale, "signin.heading")}</h2>
+    <h2 id="signin-heading">${format(locale, signedIn ? "signin.headingSignedIn" : "signin.heading")}</h2>
     <p>${formatHtml(locale, "signin.explain", { customer: strong(view.customer.displayName) })}</p>
     ${body}
   </section>`;

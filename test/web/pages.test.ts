@@ -214,6 +214,7 @@ describe("renderInvitationPage", () => {
       pageView({ signedInAs: { tenantId: "t1", email: "ann@woodgrove.example", isGlobalAdmin: false } }),
     );
     expect(page).toContain("Signed in as <strong>ann@woodgrove.example (tenant t1)</strong>.");
+    expect(page).toContain('<h2 id="signin-heading">Your account</h2>');
     expect(page).toContain("This account is not a Global Administrator");
     expect(page).toMatch(/<details>\s*<summary>Use another account<\/summary>/);
   });

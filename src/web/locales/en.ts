@@ -37,6 +37,7 @@ export const en = {
   "admin.autoExtendOff": "Off — access ends automatically when the duration is over",
   "admin.unknownRole": "A directory role (ID {id}).",
   "signin.heading": "Sign in to respond",
+  "signin.headingSignedIn": "Your account",
   "signin.explain": "Only a Global Administrator of {customer} can accept or decline this request.",
   "signin.devNote":
     "Development sign-in: no password is checked. Enter the tenant ID of the organization you act for.",

@@ -39,6 +39,7 @@ export const hu: Catalog = {
   "admin.autoExtendOff": "Ki – a hozzáférés az időtartam végén automatikusan megszűnik",
   "admin.unknownRole": "Címtárszerepkör (azonosító: {id}).",
   "signin.heading": "Jelentkezzen be a válaszadáshoz",
+  "signin.headingSignedIn": "Az Ön fiókja",
   "signin.explain":
     "Ezt a kérést csak a következő szervezet globális rendszergazdája fogadhatja el vagy utasíthatja el: {customer}.",
   "signin.devNote":

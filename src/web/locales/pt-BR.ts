@@ -35,6 +35,7 @@ export const ptBR: Catalog = {
   "admin.autoExtendOff": "Desativada — o acesso termina automaticamente ao fim da duração",
   "admin.unknownRole": "Uma função do diretório (ID {id}).",
   "signin.heading": "Entre para responder",
+  "signin.headingSignedIn": "Sua conta",
   "signin.explain": "Somente um Administrador Global de {customer} pode aceitar ou recusar esta solicitação.",
   "signin.devNote":
     "Entrada de desenvolvimento: nenhuma senha é verificada. Informe a ID do locatário da organização que você representa.",

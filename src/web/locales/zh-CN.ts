@@ -32,6 +32,7 @@ export const zhCN: Catalog = {
   "admin.autoExtendOff": "已关闭，期限结束时访问权限自动终止",
   "admin.unknownRole": "目录角色（ID：{id}）。",
   "signin.heading": "登录后答复",
+  "signin.headingSignedIn": "您的帐户",
   "signin.explain": "只有 {customer} 的全局管理员才能接受或拒绝此请求。",
   "signin.devNote": "开发环境登录：不会验证密码。请输入您所代表的组织的租户 ID。",
   "signin.tenantId": "租户 ID",
