@@ -81,17 +81,12 @@ describe("production mode (AUTH_MODE=entra)", () => {
     expect(response.status).toBe(404);
   });
 
-  it("still serves the health endpoint, with the app's dependencies reachable", async () => {
+  it("still serves the health endpoint, with every dependency reachable", async () => {
     const response = await fetch(`${host.url}/api/health`);
-    // 200 when every check passes, 503 when one fails: either way the function is registered and ran.
-    expect([200, 503]).toContain(response.status);
     const body = (await response.json()) as { status: string; checks: { name: string; status: string }[] };
-    expect(body.checks).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ name: "cosmos", status: "ok" }),
-        expect.objectContaining({ name: "email", status: "ok" }),
-      ]),
-    );
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    expect(body.status).toBe("ok");
+    expect(body.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["cosmos", "email", "durable"]));
   });
 
   it("accepts a token signed by the configured issuer's key for its audience", async () => {
