@@ -62,8 +62,9 @@ const DURABLE_TRIGGERS = new Set(["orchestrationtrigger", "activitytrigger", "en
 /** Task hub names are 3-45 letters and digits starting with a letter (Azure Storage table naming). */
 export function sanitizeTaskHub(name: string | undefined): string {
   let hub = (name ?? "").replace(/[^A-Za-z0-9]/g, "");
+  if (hub === "") return "TestHubName";
   if (!/^[A-Za-z]/.test(hub)) hub = `hub${hub}`;
-  if (hub.length < 3) hub = "TestHubName";
+  if (hub.length < 3) hub = `${hub}hub`;
   return hub.slice(0, 45);
 }
 
