@@ -82,6 +82,18 @@ describe("invitation journey over HTTP", () => {
     expect(notice!.text).toContain(id);
     // The partner's notification never carries the customer's link.
     expect(notice!.text).not.toContain(link);
+
+    // The orchestration ended with the outcome, and the link's secret is nowhere it persists or
+    // prints: not in the orchestration's input, history or output, not in the host's log.
+    const secret = link.slice("/invite/".length);
+    const orchestration = await eventually(
+      () => journey.orchestration(id),
+      (o) => o.runtimeStatus === "Completed",
+      "the orchestration to complete",
+    );
+    expect(orchestration.output).toMatchObject({ invitationId: id, outcome: "accepted" });
+    expect(JSON.stringify(orchestration)).not.toContain(secret);
+    expect(journey.host.output()).not.toContain(secret);
   });
 
   it("decline: nothing is granted and the partner is told", async () => {
