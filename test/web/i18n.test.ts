@@ -3,6 +3,7 @@ import { LOCALES } from "../../src/domain/model";
 import { catalog, format, formatDate, formatHtml, resolveLocale, type MessageKey } from "../../src/web/i18n";
 import { describeRole, DESCRIBED_ROLE_IDS } from "../../src/web/roles";
 import { en } from "../../src/web/locales/en";
+import { ADMIN_ROLE_CATALOG } from "../../src/domain/admin-roles";
 
 describe("resolveLocale", () => {
   it.each([
@@ -136,6 +137,11 @@ describe("roles", () => {
       name: "Administrador Global",
       isGlobalAdministrator: true,
     });
+  });
+
+  it("describes every role a partner may request (the domain's catalog) in every locale", () => {
+    const missing = Object.keys(ADMIN_ROLE_CATALOG).filter((id) => !DESCRIBED_ROLE_IDS.includes(id));
+    expect(missing).toEqual([]);
   });
 
   it("falls back to the caller's display name, then the id, for roles it does not know", () => {
