@@ -26,10 +26,10 @@ export const hu: Catalog = {
   "kind.reseller+admin": "Viszonteladói kapcsolat és rendszergazdai jogosultságok",
   "reseller.heading": "Viszonteladói kapcsolat",
   "reseller.body":
-    "A partner ({partner}) Microsoft-felhőelőfizetéseket értékesíthet a szervezetének, és az általa értékesítettek nyilvántartott partnere lesz. A meglévő előfizetések, azok feltételei és a többi partnere változatlanok maradnak.",
+    "A partner ({partner}) Microsoft-felhőelőfizetéseket értékesíthet az Ön szervezetének, és az általa értékesítettek nyilvántartott partnere lesz. A meglévő előfizetések, azok feltételei és a többi partnere változatlanok maradnak.",
   "admin.heading": "Rendszergazdai jogosultságok",
   "admin.body":
-    "A partner ({partner}) munkatársai korlátozott ideig kezelhetik a szervezet Microsoft-felhőbeli bérlőjét az alábbi szerepkörökkel.",
+    "A partner ({partner}) munkatársai korlátozott ideig kezelhetik az Ön szervezetének Microsoft-felhőbeli bérlőjét az alábbi szerepkörökkel.",
   "admin.roles": "Szerepkörök",
   "admin.duration": "Időtartam",
   "admin.days": { one: "{count} nap", other: "{count} nap" },
