@@ -43,7 +43,14 @@ export function durableInvitationWorkflow(context: InvocationContext): Invitatio
     async start(input) {
       const parsed = invitationOrchestrationInputSchema.parse(input);
       if (await instanceExists(client, parsed.invitationId)) return;
-      await client.startNew(INVITATION_ORCHESTRATION, { instanceId: parsed.invitationId, input: parsed });
+      try {
+        await client.startNew(INVITATION_ORCHESTRATION, { instanceId: parsed.invitationId, input: parsed });
+      } catch (error) {
+        // A concurrent retry started it between our check and our start: the host refuses the
+        // second start of a live instance id, which is exactly the idempotence wanted here.
+        if (await instanceExists(client, parsed.invitationId)) return;
+        throw error;
+      }
     },
     async raisePartnerCancelled(invitationId, event) {
       await client.raiseEvent(invitationId, PARTNER_CANCELLED_EVENT, event);
