@@ -49,6 +49,20 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+// Hosts run in their own process groups; if the test process ends without stopping one (a crash,
+// a timeout), take the groups down with it rather than leave servers behind.
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackForExit(child: ChildProcess): void {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const c of live) killGroup(c, "SIGKILL");
+  });
+}
+
 /**
  * Spawns `node dist/src/localhost/cli.js --port 0 ...` and resolves once it printed its ready line.
  * Requires a build (`npm run build`; `npm test` builds first).
@@ -70,6 +84,7 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
+  trackForExit(child);
   let output = "";
   const watchers = new Set<() => void>();
   const onData = (chunk: Buffer): void => {
