@@ -128,5 +128,5 @@ describe("crash recovery on the table store", () => {
     expect(countsFor("executions.log", id)).toEqual([1, 1, 2, 1, 2, 1]);
     await host.stop();
     hosts.delete(host);
-  });
+  }, 240_000); // three host starts and two crashes: slow on a busy 2-core machine, bounded all the same
 });

@@ -515,5 +515,5 @@ describe("TableStore specifics", () => {
     } finally {
       rmSync(location, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
