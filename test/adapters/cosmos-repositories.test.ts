@@ -234,7 +234,9 @@ describe("CosmosAuditLog and CosmosIdempotencyStore", () => {
       resourceId: "inv-1",
       createdAt: "2026-01-01T00:00:00.000Z",
     };
+    expect(await store.get(partnerId, record.key)).toBeUndefined();
     expect((await store.claim(partnerId, record)).created).toBe(true);
+    expect(await store.get(partnerId, record.key)).toEqual(record);
     const again = await store.claim(partnerId, { ...record, requestHash: "h2", resourceId: "inv-2" });
     expect(again).toEqual({ created: false, record });
     await store.complete(partnerId, {

@@ -220,6 +220,10 @@ describe("authentication: 401 for every bad token, never echoing it", () => {
     const expired = await list({ authorization: `Bearer ${shortLived}` });
     expect(expired.status).toBe(401);
     expect(expired.text).not.toContain(shortLived);
+    // Neither the tokens nor their signatures ever reach the host's log.
+    const log = host().host.output();
+    for (const secret of [p.token, shortLived, tampered, foreign, sig ?? "", forged])
+      expect(log).not.toContain(secret);
   });
 
   it("an authenticated tenant that is not an enrolled partner gets 403", async () => {
