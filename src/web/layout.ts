@@ -89,7 +89,7 @@ export interface DocumentOptions {
   refreshTo?: SafeHtml;
 }
 
-export function document(
+export function renderDocument(
   locale: Locale,
   title: string,
   body: HtmlValue,

@@ -6,7 +6,7 @@
 import type { InvitationKind, Locale } from "../domain/model";
 import { html, safeUrl, type HtmlValue, type SafeHtml } from "./escape";
 import { format, formatDate, formatHtml, resolveLocale, type LocaleInput } from "./i18n";
-import { document } from "./layout";
+import { renderDocument } from "./layout";
 import { describeRole, type RoleRef } from "./roles";
 
 export { PAGE_HEADERS } from "./layout";
@@ -238,14 +238,14 @@ export function renderInvitationPage(view: InvitationPageView): string {
     ${resellerSection(locale, view)} ${adminSection(locale, view)} ${signInSection(locale, view)}
     ${decisionSection(locale, view)}
     <footer><p class="muted">${format(locale, "page.unexpected")}</p></footer>`;
-  return document(locale, format(locale, "page.invite.title", { partner }), body);
+  return renderDocument(locale, format(locale, "page.invite.title", { partner }), body);
 }
 
 /** One page for every unusable link (unknown, used, expired, tampered): it never says which. */
 export function renderLinkUnavailablePage(locale: LocaleInput): string {
   const lang = resolveLocale(locale);
   const title = format(lang, "unavailable.title");
-  return document(
+  return renderDocument(
     lang,
     title,
     html`<h1>${title}</h1>
@@ -266,7 +266,7 @@ export function renderDecisionPage(
       ${formatHtml(lang, `${outcome}.body`, { partner: strong(view.partnerName) })}
     </p>
     ${summaryList(lang, view)}`;
-  return document(lang, title, body);
+  return renderDocument(lang, title, body);
 }
 
 /**
@@ -285,7 +285,7 @@ export function renderErrorPage(
     <p>${format(lang, `error.${reason}.body`)}</p>
     ${options.backHref ? html`<p><a href="${safeUrl(options.backHref)}">${format(lang, "error.back")}</a></p>` : null}
     <footer><p class="muted">${format(lang, "error.code", { status })}</p></footer>`;
-  return document(lang, title, body);
+  return renderDocument(lang, title, body);
 }
 
 /**
@@ -299,5 +299,5 @@ export function renderContinuePage(locale: LocaleInput, href: string): string {
   const title = format(lang, "continue.title");
   const body = html`<h1>${title}</h1>
     <p><a href="${url}">${format(lang, "continue.link")}</a></p>`;
-  return document(lang, title, body, { refreshTo: url });
+  return renderDocument(lang, title, body, { refreshTo: url });
 }
