@@ -42,7 +42,7 @@ export const adminRequestSchema = z
       .array(z.string().trim().min(1).max(64))
       .min(1)
       .max(72)
-      .describe("Microsoft Entra role template ids (GET /api/admin-roles lists the catalog)."),
+      .describe("Microsoft Entra role template ids (src/domain/admin-roles.ts lists those accepted)."),
     durationDays: z.number().int().describe("R4: 1..730."),
     autoExtend: z.boolean().describe("R6: not allowed when the roles include Global Administrator."),
   })
