@@ -45,6 +45,12 @@ export interface DurableEngineOptions {
   publicBaseUrl: () => string;
   activityConcurrency?: number;
   log?: InvocationLogger;
+  /**
+   * Write every activity result as a message row before the episode that consumes it. Off by default:
+   * a result for an instance that is in memory is committed by the consuming episode's transaction
+   * (one write fewer per activity); a crash in between re-runs the activity (at least once).
+   */
+  persistActivityResults?: boolean;
 }
 
 /** What the status endpoint and the in-process helpers answer. */
@@ -148,6 +154,8 @@ interface Message {
   details?: string;
   name?: string;
   input?: string;
+  /** Held in memory only; committed by the episode that consumes it. */
+  mem?: boolean;
 }
 
 type OutboxItem =
@@ -177,7 +185,27 @@ class Instance {
   readonly timers = new Map<number, () => void>();
   tail: Promise<void> = Promise.resolve();
   kicked = false;
+  /** Not in the store yet: its first episode inserts the state row (creation and first episode in one write). */
+  unsaved = false;
+  private settleFirst: ((err?: unknown) => void) | undefined;
+  firstCommit: Promise<void> | undefined;
   constructor(public s: InstanceState) {}
+
+  expectFirstCommit(): Promise<void> {
+    this.unsaved = true;
+    this.firstCommit = new Promise<void>((resolve, reject) => {
+      this.settleFirst = (err) =>
+        err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(errorMessage(err)));
+    });
+    return this.firstCommit;
+  }
+
+  firstCommitted(err?: unknown): void {
+    const settle = this.settleFirst;
+    this.settleFirst = undefined;
+    if (err === undefined) this.unsaved = false;
+    settle?.(err);
+  }
 }
 
 const STATE_ROW = "state";
@@ -233,6 +261,7 @@ export class DurableEngine {
   private readonly listeners = new Map<string, Set<(status: InstanceStatus) => void>>();
   private readonly activityQueue: ActivityWork[] = [];
   private readonly activityConcurrency: number;
+  private readonly persistActivityResults: boolean;
   private runningActivities = 0;
   private started = false;
   private stopping = false;
@@ -247,6 +276,7 @@ export class DurableEngine {
     this.publicBaseUrl = o.publicBaseUrl;
     this.log = o.log ?? consoleInvocationLogger;
     this.activityConcurrency = Math.max(1, o.activityConcurrency ?? 32);
+    this.persistActivityResults = o.persistActivityResults ?? false;
     this.scheduler = new Scheduler(o.clock);
   }
 
@@ -652,9 +682,16 @@ export class DurableEngine {
       open: {},
       outbox: false,
     };
+    if (this.stopping) throw new DurableHttpError(503, "The durable engine is stopping.");
+    const inst = new Instance(s);
+    const firstCommit = inst.expectFirstCommit();
+    this.instances.set(instanceId, inst);
+    this.notify(inst);
+    this.kick(inst);
     try {
-      await this.store.transact(pk, [{ op: "insert", row: this.stateRow(s) }]);
+      await firstCommit;
     } catch (e) {
+      if (this.instances.get(instanceId) === inst) this.instances.delete(instanceId);
       if (e instanceof ConcurrencyError) {
         if (fromClient)
           throw new DurableHttpError(409, `An instance with ID '${instanceId}' already exists.`);
@@ -662,10 +699,6 @@ export class DurableEngine {
       }
       throw e;
     }
-    const inst = new Instance(s);
-    this.instances.set(instanceId, inst);
-    this.notify(inst);
-    this.kick(inst);
   }
 
   private async readState(pk: string): Promise<InstanceState | undefined> {
@@ -761,16 +794,29 @@ export class DurableEngine {
   }
 
   private kick(inst: Instance): void {
-    if (inst.kicked || this.stopping) return;
+    if (this.stopping) {
+      if (inst.unsaved) inst.firstCommitted(new DurableHttpError(503, "The durable engine is stopping."));
+      return;
+    }
+    if (inst.kicked) return;
     inst.kicked = true;
     void this.serial(inst, async () => {
       inst.kicked = false;
       try {
         while (!this.stopping && this.hasWork(inst)) await this.episode(inst);
+        if (inst.unsaved) inst.firstCommitted(new DurableHttpError(503, "The durable engine is stopping."));
       } catch (e) {
         // Memory may be ahead of the store now: forget the instance and reload it from its rows.
         const id = inst.s.instanceId;
-        console.error(`[durable] instance ${id}: episode failed, reloading it: ${errorMessage(e)}`);
+        if (inst.unsaved) {
+          // Never stored: whoever started it hears the error; nothing to reload.
+          inst.firstCommitted(e);
+          this.closeOpen(inst);
+          if (this.instances.get(id) === inst) this.instances.delete(id);
+          return;
+        }
+        if (!this.stopping)
+          console.error(`[durable] instance ${id}: episode failed, reloading it: ${errorMessage(e)}`);
         this.closeOpen(inst);
         if (this.instances.get(id) === inst) this.instances.delete(id);
         setTimeout(() => {
@@ -798,7 +844,7 @@ export class DurableEngine {
     const consumed: string[] = [];
     if (isTerminal(s.status)) {
       // Inputs that arrived after the end (e.g. a late activity result) are dropped.
-      const stale = inst.inbox.splice(0, MAX_MESSAGES_PER_EPISODE);
+      const stale = inst.inbox.splice(0, MAX_MESSAGES_PER_EPISODE).filter((m) => !m.mem);
       await this.store.transact(
         partitionKeyOf(s.instanceId),
         stale.map((m) => ({ op: "delete", rowKey: m.rk })),
@@ -903,14 +949,17 @@ export class DurableEngine {
 
     let taken = 0;
     if (!solo) {
+      const consume = (message: Message): void => {
+        if (!message.mem) consumed.push(message.rk);
+        taken++;
+      };
       for (const message of inst.inbox) {
-        if (consumed.length >= MAX_MESSAGES_PER_EPISODE) break;
+        if (taken >= MAX_MESSAGES_PER_EPISODE) break;
         if (message.kind === "event") {
           incoming.push(
             historyEvent(EventType.EventRaised, now, { Name: message.name, Input: message.input ?? "null" }),
           );
-          consumed.push(message.rk);
-          taken++;
+          consume(message);
           delivered++;
           continue;
         }
@@ -918,14 +967,12 @@ export class DurableEngine {
         const task = s.open[id];
         if (message.gen !== s.gen || !task || task.k === "t") {
           // A duplicate or a result for an earlier execution: consume without delivering.
-          consumed.push(message.rk);
-          taken++;
+          consume(message);
           continue;
         }
         const retryFails = !message.ok && task.retry !== undefined;
         if (retryFails && delivered > 0) break;
-        consumed.push(message.rk);
-        taken++;
+        consume(message);
         delivered++;
         delete s.open[id];
         if (task.k === "a") {
@@ -1222,7 +1269,9 @@ export class DurableEngine {
     } else {
       s.ep = ep + 1;
     }
-    const ops: RowOp[] = [{ op: "upsert", row: this.stateRow(s) }];
+    const ops: RowOp[] = [
+      inst.unsaved ? { op: "insert", row: this.stateRow(s) } : { op: "upsert", row: this.stateRow(s) },
+    ];
     if (!resetHistory) {
       ops.push({
         op: "insert",
@@ -1244,6 +1293,7 @@ export class DurableEngine {
     }
     if (this.abandoned) throw new Error("The engine was abandoned.");
     await this.store.transact(pk, ops);
+    if (inst.unsaved) inst.firstCommitted();
     if (resetHistory) {
       inst.history = [];
     } else {
@@ -1263,7 +1313,8 @@ export class DurableEngine {
       if (item.t === "start") {
         try {
           if (!this.orchestrator(item.name)) {
-            throw new Error(
+            throw new DurableHttpError(
+              400,
               `The function '${item.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
             );
           }
@@ -1275,6 +1326,9 @@ export class DurableEngine {
             false,
           );
         } catch (e) {
+          // Unknown orchestrator or a live instance with that id: the parent's task fails. Anything
+          // else (stopping, store trouble) leaves the outbox row for the next delivery attempt.
+          if (!(e instanceof DurableHttpError) || (e.status !== 400 && e.status !== 409)) throw e;
           await this.deliverResult(item.parent.id, {
             gen: item.parent.gen,
             task: item.parent.task,
@@ -1293,7 +1347,9 @@ export class DurableEngine {
   private async clearOutbox(inst: Instance, rowKeys: string[]): Promise<void> {
     const s = inst.s;
     s.outbox = false;
-    const ops: RowOp[] = [{ op: "upsert", row: this.stateRow(s) }];
+    const ops: RowOp[] = [
+      inst.unsaved ? { op: "insert", row: this.stateRow(s) } : { op: "upsert", row: this.stateRow(s) },
+    ];
     for (const rk of rowKeys) ops.push({ op: "delete", rowKey: rk });
     await this.store.transact(partitionKeyOf(s.instanceId), ops);
   }
@@ -1321,6 +1377,7 @@ export class DurableEngine {
   private async deliverResult(
     instanceId: string,
     r: { gen: number; task: number; ok: boolean; result?: string; reason?: string; details?: string },
+    fromActivity = false,
   ): Promise<void> {
     const message: Message = {
       rk: resultRowKey(r.gen, r.task),
@@ -1334,6 +1391,14 @@ export class DurableEngine {
       details: r.details,
     };
     const inst = this.instances.get(instanceId);
+    if (fromActivity && !this.persistActivityResults && inst && inst.s.status !== "Suspended") {
+      if (isTerminal(inst.s.status) || inst.s.gen !== r.gen || !inst.s.open[r.task]) return;
+      if (inst.inbox.some((m) => m.rk === message.rk)) return;
+      message.mem = true;
+      inst.inbox.push(message);
+      this.kick(inst);
+      return;
+    }
     if (!inst) {
       const s = await this.readState(partitionKeyOf(instanceId));
       if (!s || isTerminal(s.status)) return;
@@ -1493,7 +1558,7 @@ export class DurableEngine {
     }
     if (this.abandoned) return;
     try {
-      await this.deliverResult(work.instanceId, { gen: work.gen, task: work.task, ...result });
+      await this.deliverResult(work.instanceId, { gen: work.gen, task: work.task, ...result }, true);
     } catch (e) {
       console.error(
         `[durable] could not record the result of ${work.name} for ${work.instanceId}: ${errorMessage(e)}`,
