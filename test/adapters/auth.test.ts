@@ -124,3 +124,34 @@ describe("token verification (one verifier for dev and Entra tokens)", () => {
     expect((await verifier.verify(await sign({ tid: "t", oid: "u" }))).roles).toEqual([]);
   });
 });
+
+describe("multi-tenant Entra issuer", () => {
+  it("accepts an issuer template only when filled with the token's own tid", async () => {
+    const clock = movableClock();
+    const jose = await loadJose();
+    const { privateKey, publicKey } = await jose.generateKeyPair("RS256");
+    const keys = jose.createLocalJWKSet({ keys: [{ ...(await jose.exportJWK(publicKey)), alg: "RS256" }] });
+    const verifier = createTokenVerifier({
+      keys,
+      issuer: "https://login.microsoftonline.com/{tenantid}/v2.0",
+      audience: AUDIENCE,
+      clock,
+    });
+    const sign = (tid: string, iss: string) =>
+      new jose.SignJWT({ tid, oid: "u", roles: ["SalesAgent"] })
+        .setProtectedHeader({ alg: "RS256" })
+        .setIssuer(iss)
+        .setAudience(AUDIENCE)
+        .setExpirationTime(Math.floor(clock.now().getTime() / 1000) + 600)
+        .sign(privateKey);
+    const tid = "6b3f2c1e-0000-4000-8000-000000000001";
+    const ok = await verifier.verify(await sign(tid, `https://login.microsoftonline.com/${tid}/v2.0`));
+    expect(ok.tenantId).toBe(tid);
+    const otherTenant = await sign(
+      tid,
+      "https://login.microsoftonline.com/6b3f2c1e-0000-4000-8000-000000000002/v2.0",
+    );
+    expect(await rejection(verifier.verify(otherTenant))).toBe("claims");
+    expect(await rejection(verifier.verify(await sign(tid, "https://evil.example/v2.0")))).toBe("claims");
+  });
+});

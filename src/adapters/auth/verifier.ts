@@ -28,9 +28,13 @@ const claimsSchema = z.object({
 /** Asymmetric algorithms only: an `alg: none` or HMAC token can never be accepted. */
 const ALGORITHMS = ["RS256", "ES256"];
 
+/** Multi-tenant Entra apps see one issuer per tenant: `https://login.microsoftonline.com/{tenantid}/v2.0`. */
+export const TENANT_PLACEHOLDER = "{tenantid}";
+
 /**
  * The one verifier for every token, dev or Entra: signature from a key set, issuer, audience and
- * expiry (against the app clock, so a virtual clock expires tokens too).
+ * expiry (against the app clock, so a virtual clock expires tokens too). An issuer containing
+ * `{tenantid}` must equal the template filled with the token's own `tid`.
  */
 export function createTokenVerifier(options: {
   keys: JWTVerifyGetKey;
@@ -39,13 +43,14 @@ export function createTokenVerifier(options: {
   clock: Clock;
   clockToleranceSeconds?: number;
 }): TokenVerifier {
+  const templated = options.issuer.toLowerCase().includes(TENANT_PLACEHOLDER);
   return {
     async verify(token) {
       const jose = await loadJose();
       let payload;
       try {
         ({ payload } = await jose.jwtVerify(token, options.keys, {
-          issuer: options.issuer,
+          ...(templated ? {} : { issuer: options.issuer }),
           audience: options.audience,
           algorithms: ALGORITHMS,
           currentDate: options.clock.now(),
@@ -57,6 +62,10 @@ export function createTokenVerifier(options: {
       }
       const claims = claimsSchema.safeParse(payload);
       if (!claims.success) throw new TokenRejected("claims");
+      if (templated) {
+        const expected = options.issuer.replace(/\{tenantid\}/i, claims.data.tid);
+        if (payload.iss !== expected) throw new TokenRejected("claims");
+      }
       const { tid, oid, roles, wids, email, preferred_username, name } = claims.data;
       const principal: Principal = { tenantId: tid, userId: oid, roles: roles ?? [], wids: wids ?? [] };
       const mail = email ?? preferred_username;
