@@ -4,7 +4,7 @@ import Module from "node:module";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClock, type HostClock } from "../../../src/localhost/clock";
-import { DurableEngine, type InstanceStatus } from "../../../src/localhost/durable/engine";
+import { DurableEngine, partitionKeyOf, type InstanceStatus } from "../../../src/localhost/durable/engine";
 import { eventTypeName, type HistoryEvent } from "../../../src/localhost/durable/history";
 import type { DurableStore } from "../../../src/localhost/durable/store";
 import { installFunctionsCore, loadApp } from "../../../src/localhost/worker/functions-core";
@@ -57,10 +57,13 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     await factory.teardown?.();
   });
 
-  async function newEngine(): Promise<DurableEngine> {
+  async function newEngine(
+    options: { persistActivityResults?: boolean; store?: DurableStore } = {},
+  ): Promise<DurableEngine> {
     const e = new DurableEngine({
+      persistActivityResults: options.persistActivityResults,
       core,
-      store,
+      store: options.store ?? store,
       clock,
       taskHub: "conformance",
       publicBaseUrl: () => baseUrl,
@@ -492,6 +495,32 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
       "TaskCompleted",
       "ExecutionCompleted",
     ]);
+  });
+
+  it("writes activity results as message rows first when asked to (persistActivityResults)", async () => {
+    await engine.stop();
+    const inserted: string[] = [];
+    const spy: DurableStore = {
+      kind: store.kind,
+      init: () => store.init(),
+      readRow: (pk, rk) => store.readRow(pk, rk),
+      readPartition: (pk, prefix) => store.readPartition(pk, prefix),
+      transact: (pk, ops) => {
+        for (const op of ops) if (op.op === "insert") inserted.push(op.row.rowKey);
+        return store.transact(pk, ops);
+      },
+      query: (q) => store.query(q),
+      deletePartition: (pk) => store.deletePartition(pk),
+      close: () => Promise.resolve(),
+    };
+    engine = await newEngine({ persistActivityResults: true, store: spy });
+    const status = await run("fiveSteps", 1);
+    expect(status.output).toBe(32);
+    expect(inserted.filter((rk) => rk.startsWith("m-r-"))).toHaveLength(5);
+    expect(inserted.filter((rk) => rk === "state")).toHaveLength(1);
+    const leftovers = await store.readPartition(partitionKeyOf(status.instanceId), "m-");
+    expect(leftovers).toEqual([]);
+    expect(eventTypes(await history(status.instanceId)).filter((t) => t === "TaskCompleted")).toHaveLength(5);
   });
 
   it("delivers a sub-orchestration start after a restart", async () => {
