@@ -1,4 +1,9 @@
-import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
+import {
+  RetryOptions,
+  type OrchestrationContext,
+  type OrchestrationHandler,
+  type Task,
+} from "durable-functions";
 import { z } from "zod";
 
 /**
@@ -63,17 +68,17 @@ export const sendCustomerEmailInputSchema = invitationOrchestrationInputSchema
   .extend({ step: z.enum(CUSTOMER_EMAIL_STEPS) })
   .strict();
 export type SendCustomerEmailInput = z.infer<typeof sendCustomerEmailInputSchema>;
-/** Sending reads the document anyway, so it also hands back what the timers are computed from. */
-export const sendCustomerEmailResultSchema = z.object({
-  sent: z.boolean(),
+/** `sent: false` when the invitation was no longer pending (or past expiry): nothing went out. */
+export const sendCustomerEmailResultSchema = z.object({ sent: z.boolean(), status: statusSchema });
+export type SendCustomerEmailResult = z.infer<typeof sendCustomerEmailResultSchema>;
+
+export const readInvitationStatusInputSchema = invitationOrchestrationInputSchema;
+/** The status, and the dates the timers are computed from (read once at the start). */
+export const readInvitationStatusResultSchema = z.object({
   status: statusSchema,
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
 });
-export type SendCustomerEmailResult = z.infer<typeof sendCustomerEmailResultSchema>;
-
-export const readInvitationStatusInputSchema = invitationOrchestrationInputSchema;
-export const readInvitationStatusResultSchema = z.object({ status: statusSchema });
 export type ReadInvitationStatusResult = z.infer<typeof readInvitationStatusResultSchema>;
 
 export const expireInvitationInputSchema = invitationOrchestrationInputSchema;
@@ -98,6 +103,17 @@ export interface InvitationOrchestrationOutput {
   relationshipIds: string[];
   remindersSent: number;
 }
+
+/**
+ * Activities talk to Cosmos DB and the email service, both of which throttle (ACS: 429 with
+ * Retry-After): retried with backoff, on durable timers, so a retry costs nothing while it waits.
+ */
+export const ACTIVITY_RETRY = (() => {
+  const retry = new RetryOptions(30_000, 6);
+  retry.backoffCoefficient = 2;
+  retry.maxRetryIntervalInMilliseconds = 15 * 60_000;
+  return retry;
+})();
 
 interface Wake {
   at: Date;
@@ -127,23 +143,56 @@ function outcomeOf(status: z.infer<typeof statusSchema>): InvitationOutcome | un
 export const invitationOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = invitationOrchestrationInputSchema.parse(context.df.getInput());
   const ref = { invitationId: input.invitationId, partnerId: input.partnerId };
-  context.df.setCustomStatus({ phase: "sending" });
+  const emailFailures: CustomerEmailStep[] = [];
 
-  const first = sendCustomerEmailResultSchema.parse(
-    yield context.df.callActivity(SEND_CUSTOMER_EMAIL_ACTIVITY, { ...ref, step: "invitation" }),
-  );
-  let outcome = outcomeOf(first.status);
+  /** Reads the document: whatever woke us, it decides. */
+  function* read(): Generator<Task, ReadInvitationStatusResult, unknown> {
+    return readInvitationStatusResultSchema.parse(
+      yield context.df.callActivityWithRetry(READ_INVITATION_STATUS_ACTIVITY, ACTIVITY_RETRY, ref),
+    );
+  }
+
+  /**
+   * A customer email that still fails after the retries does not end the invitation: it stays
+   * answerable (and expires on time); the failure shows in the custom status for operators.
+   */
+  function* email(step: CustomerEmailStep): Generator<Task, SendCustomerEmailResult | undefined, unknown> {
+    try {
+      return sendCustomerEmailResultSchema.parse(
+        yield context.df.callActivityWithRetry(SEND_CUSTOMER_EMAIL_ACTIVITY, ACTIVITY_RETRY, {
+          ...ref,
+          step,
+        }),
+      );
+    } catch {
+      emailFailures.push(step);
+      return undefined;
+    }
+  }
+
+  const start = yield* read();
+  let outcome = outcomeOf(start.status);
   let remindersSent = 0;
+  if (outcome === undefined) {
+    context.df.setCustomStatus({ phase: "sending" });
+    const sent = yield* email("invitation");
+    if (sent) outcome = outcomeOf(sent.status);
+  }
 
   const schedule = wakeSchedule(
-    new Date(first.createdAt),
-    new Date(first.expiresAt),
+    new Date(start.createdAt),
+    new Date(start.expiresAt),
     context.df.currentUtcDateTime,
   );
   let next = 0;
   while (outcome === undefined) {
     const wake = schedule[Math.min(next, schedule.length - 1)]!;
-    context.df.setCustomStatus({ phase: "waiting", next: wake.step, at: wake.at.toISOString() });
+    context.df.setCustomStatus({
+      phase: "waiting",
+      next: wake.step,
+      at: wake.at.toISOString(),
+      emailFailures,
+    });
     // Fresh event tasks each round: the SDK hands a raised event to the newest waiter.
     const decision = context.df.waitForExternalEvent(CUSTOMER_DECISION_EVENT);
     const cancelled = context.df.waitForExternalEvent(PARTNER_CANCELLED_EVENT);
@@ -151,40 +200,35 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
     const winner = (yield context.df.Task.any([decision, cancelled, timer])) as Task;
     if (winner !== timer) timer.cancel();
 
-    // Whatever woke us, the document decides.
-    const current = readInvitationStatusResultSchema.parse(
-      yield context.df.callActivity(READ_INVITATION_STATUS_ACTIVITY, ref),
-    );
-    outcome = outcomeOf(current.status);
+    outcome = outcomeOf((yield* read()).status);
+    // An event whose document still says pending changes nothing: keep waiting for the same wake.
     if (outcome !== undefined || winner !== timer) continue;
 
     next++;
     if (wake.step === "expiry") {
       const expired = expireInvitationResultSchema.parse(
-        yield context.df.callActivity(EXPIRE_INVITATION_ACTIVITY, ref),
+        yield context.df.callActivityWithRetry(EXPIRE_INVITATION_ACTIVITY, ACTIVITY_RETRY, ref),
       );
       outcome = outcomeOf(expired.status);
       if (outcome === undefined)
         throw new Error(`Invitation ${input.invitationId} is still pending after expiry.`);
     } else {
-      const sent = sendCustomerEmailResultSchema.parse(
-        yield context.df.callActivity(SEND_CUSTOMER_EMAIL_ACTIVITY, { ...ref, step: wake.step }),
-      );
-      if (sent.sent) remindersSent++;
-      outcome = outcomeOf(sent.status);
+      const sent = yield* email(wake.step);
+      if (sent?.sent) remindersSent++;
+      if (sent) outcome = outcomeOf(sent.status);
     }
   }
 
-  context.df.setCustomStatus({ phase: "concluding", outcome });
+  context.df.setCustomStatus({ phase: "concluding", outcome, emailFailures });
   let relationshipIds: string[] = [];
   if (outcome === "accepted") {
     const created = createRelationshipsResultSchema.parse(
-      yield context.df.callActivity(CREATE_RELATIONSHIPS_ACTIVITY, ref),
+      yield context.df.callActivityWithRetry(CREATE_RELATIONSHIPS_ACTIVITY, ACTIVITY_RETRY, ref),
     );
     relationshipIds = created.relationshipIds;
   }
-  yield context.df.callActivity(NOTIFY_PARTNER_ACTIVITY, { ...ref, outcome });
-  context.df.setCustomStatus({ phase: "done", outcome });
+  yield context.df.callActivityWithRetry(NOTIFY_PARTNER_ACTIVITY, ACTIVITY_RETRY, { ...ref, outcome });
+  context.df.setCustomStatus({ phase: "done", outcome, emailFailures });
   const output: InvitationOrchestrationOutput = {
     invitationId: input.invitationId,
     outcome,

@@ -251,18 +251,35 @@ describe("invitation journey over HTTP", () => {
     );
   });
 
-  it("R12 at acceptance: a tenant of another cloud cannot bind an invitation", async () => {
+  it("R12 at acceptance: a tenant known to be in another cloud cannot bind an invitation", async () => {
     const journey = host();
-    const partner = await journey.enrolPartner({ cloud: "usgov" });
-    const { tenantId: _unused, ...customer } = customerFor();
-    const { id } = await journey.invite(partner, { kind: "reseller", customer, locale: "en" });
+    // The tenant already works with a global-cloud partner: that fixes its cloud.
+    const known = await invited(journey, { kind: "reseller" });
+    const first = await journey.call("POST", `${known.link}/accept`, {
+      token: await journey.customerToken(known.customer.tenantId),
+    });
+    expect(first.status).toBe(200);
+    await eventually(
+      () => journey.relationships(known.partner, known.customer.tenantId),
+      (items) => items.length === 1,
+      "the first relationship",
+    );
+
+    const usgov = await journey.enrolPartner({ cloud: "usgov" });
+    const { tenantId: _unnamed, ...customer } = customerFor();
+    const { id } = await journey.invite(usgov, { kind: "reseller", customer, locale: "en" });
     const [mail] = await journey.waitForMail(customer.adminEmail, 1);
-    // Dev tokens are issued in the global cloud.
     const refused = await journey.call<{ rule?: string }>("POST", `${linkPath(mail!)}/accept`, {
-      token: await journey.customerToken(customerFor().tenantId),
+      token: await journey.customerToken(known.customer.tenantId),
     });
     expect(refused.status).toBe(403);
     expect(refused.body.rule).toBe("R12");
-    expect((await journey.invitation(partner, id)).status).toBe("pending");
+    expect((await journey.invitation(usgov, id)).status).toBe("pending");
+    // A tenant with no known cloud may bind it.
+    const fresh = customerFor().tenantId;
+    const accepted = await journey.call("POST", `${linkPath(mail!)}/accept`, {
+      token: await journey.customerToken(fresh),
+    });
+    expect(accepted.status).toBe(200);
   });
 });

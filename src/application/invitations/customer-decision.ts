@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { refuse, type DomainError, type RuleId } from "../../domain/errors";
+import { DomainError, refuse, type RuleId } from "../../domain/errors";
 import {
   hashInvitationToken,
   isWellFormedInvitationToken,
@@ -12,6 +12,7 @@ import {
   type Invitation,
   type Partner,
 } from "../../domain/model";
+import { checkNotResellingToPartner, checkSameCloud, type KnownCloud } from "../../domain/rules";
 import type { CustomerDecisionEvent } from "../../workflows/invitation";
 import {
   ConcurrencyConflict,
@@ -19,6 +20,7 @@ import {
   type Clock,
   type InvitationRepository,
   type PartnerRepository,
+  type RelationshipRepository,
 } from "../ports";
 
 /**
@@ -32,7 +34,7 @@ export interface CustomerIdentity {
   userId: string;
   /** Directory role template ids (`wids`). */
   wids: string[];
-  /** The cloud the token was issued in; undefined when the token does not say (dev tokens). */
+  /** The cloud the token was issued in; undefined when the token does not say (dev and API tokens). */
   cloud?: Cloud;
   email?: string;
   name?: string;
@@ -43,6 +45,8 @@ export type Decision = "accepted" | "declined";
 export interface CustomerDecisionDependencies {
   invitations: InvitationRepository;
   partners: PartnerRepository;
+  /** The binding tenant's existing relationships tell its cloud (R12). */
+  relationships: Pick<RelationshipRepository, "listForCustomer">;
   audit: AuditLog;
   clock: Clock;
   /** Raises CUSTOMER_DECISION_EVENT on the invitation's orchestration. */
@@ -117,20 +121,29 @@ async function check(
     }
     return { tenantId: invited };
   }
-  // No tenant named at invitation time: the accepting tenant binds it, under the same rules as creation.
-  if (await deps.partners.get(identity.tenantId)) {
-    return {
-      refusal: refuse.forbidden(
-        "A CSP partner's tenant cannot be the customer of a reseller relationship.",
-        "R11",
-      ),
-    };
+  // No tenant named at invitation time: the accepting tenant binds it, under the rules creation
+  // would have applied had the partner named it (domain/rules.ts).
+  const tenantId = identity.tenantId.trim().toLowerCase();
+  const customerPartner = await deps.partners.get(tenantId);
+  const clouds: KnownCloud[] = [];
+  if (identity.cloud) clouds.push({ cloud: identity.cloud, source: "initial domain" });
+  if (customerPartner) clouds.push({ cloud: customerPartner.cloud, source: "enrolled partner tenant" });
+  else {
+    // A tenant that accepted before is bound to its partners' cloud (R12 held then).
+    const existing = (await deps.relationships.listForCustomer(tenantId)).find(
+      (r) => r.partnerId !== invitation.partnerId,
+    );
+    const otherPartner = existing ? await deps.partners.get(existing.partnerId) : undefined;
+    if (otherPartner) clouds.push({ cloud: otherPartner.cloud, source: "existing relationship" });
   }
-  const cloud = identity.cloud ?? "global";
-  if (cloud !== invitation.cloud) {
-    return { refusal: refuse.forbidden("The partner and the customer must be in the same cloud.", "R12") };
+  try {
+    checkNotResellingToPartner(invitation.kind, customerPartner);
+    checkSameCloud(invitation.cloud, clouds);
+  } catch (error) {
+    if (error instanceof DomainError) return { refusal: error };
+    throw error;
   }
-  return { tenantId: identity.tenantId };
+  return { tenantId };
 }
 
 const MAX_CONFLICT_RETRIES = 5;

@@ -117,12 +117,7 @@ export async function sendCustomerEmail(
   input: InvitationOrchestrationInput & { step: CustomerEmailStep },
 ): Promise<SendCustomerEmailResult> {
   const { value: invitation } = await load(deps, input);
-  const result = {
-    sent: false,
-    status: invitation.status,
-    createdAt: invitation.createdAt,
-    expiresAt: invitation.expiresAt,
-  };
+  const result = { sent: false, status: invitation.status };
   const expired = deps.clock.now().getTime() >= Date.parse(invitation.expiresAt);
   if (invitation.status !== "pending" || expired) return result;
   const email = deps.render.customerEmail({
@@ -142,7 +137,7 @@ export async function readInvitationStatus(
   input: InvitationOrchestrationInput,
 ): Promise<ReadInvitationStatusResult> {
   const { value } = await load(deps, input);
-  return { status: value.status };
+  return { status: value.status, createdAt: value.createdAt, expiresAt: value.expiresAt };
 }
 
 /** Marks a still-pending invitation expired; when a decision or cancellation won the race, reports that instead. */
