@@ -127,6 +127,7 @@ const customerInvite: CustomerInviteDependencies = {
   decision: {
     invitations: repositories.invitations,
     partners: repositories.partners,
+    relationships: repositories.relationships,
     audit: repositories.audit,
     clock,
   },
