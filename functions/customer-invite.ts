@@ -100,6 +100,8 @@ export interface CustomerInviteDependencies {
   signIn: DevSignIn | EntraSignIn;
   /** Keys the CSRF tokens tied to a session (INVITATION_LINK_KEY). */
   secret: string;
+  /** PUBLIC_BASE_URL: behind a proxy the public origin may differ from the request's. */
+  publicBaseUrl?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,12 +163,13 @@ function sameValue(a: string, b: string): boolean {
 }
 
 /** Cookie-borne forms must come from our own page: SameSite=Strict, plus Origin/Fetch metadata and the CSRF field. */
-function checkSameOrigin(request: HttpRequest): void {
+function checkSameOrigin(request: HttpRequest, publicBaseUrl: string | undefined): void {
   const site = request.headers.get("sec-fetch-site");
   if (site && site !== "same-origin" && site !== "none")
     throw refuse.forbidden("Cross-site form posts are refused.");
   const origin = request.headers.get("origin");
-  if (origin && origin !== "null" && origin !== new URL(request.url).origin) {
+  const allowed = [new URL(request.url).origin, ...(publicBaseUrl ? [new URL(publicBaseUrl).origin] : [])];
+  if (origin && origin !== "null" && !allowed.includes(origin)) {
     throw refuse.forbidden("Cross-site form posts are refused.");
   }
 }
@@ -317,7 +320,7 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
       } else {
         // The session cookie only counts for our own page's forms.
         if (!form) throw refuse.unauthorized();
-        checkSameOrigin(request);
+        checkSameOrigin(request, deps.publicBaseUrl);
         const signed = await sessionIdentity(deps, request);
         if (!signed) throw refuse.unauthorized("Sign in first.");
         const fields = decisionFormSchema.safeParse(Object.fromEntries(body ?? []));
@@ -395,7 +398,7 @@ export function makeSignInHandler(deps: CustomerInviteDependencies): HttpHandler
       if (request.method.toUpperCase() !== "POST" || !isFormPost(request)) {
         return { status: 405, headers: { allow: "POST" } };
       }
-      checkSameOrigin(request);
+      checkSameOrigin(request, deps.publicBaseUrl);
       const parsed = devSignInFormSchema.safeParse(Object.fromEntries(await readForm(request)));
       if (!parsed.success) {
         return page(
