@@ -133,6 +133,7 @@ const customerInvite: CustomerInviteDependencies = {
   },
   verifyBearer: (token) => auth.verifier.verify(token),
   secret: settings.INVITATION_LINK_KEY,
+  publicBaseUrl: settings.PUBLIC_BASE_URL,
   signIn: auth.devIssuer
     ? {
         mode: "dev",
