@@ -109,6 +109,26 @@ describe("rules over HTTP", () => {
     expect((await put({ ...base, indirectProviderId: provider.id })).status).toBe(201);
   });
 
+  it("R3: the provider owns the reseller relationship and its reseller is attached; both see it, nobody else", async () => {
+    const { api } = host();
+    const provider = await api.enrolPartner({ type: "indirectProvider" });
+    const reseller = await api.enrolPartner({ type: "indirectReseller", indirectProviderId: provider.id });
+    const tenantId = randomUUID();
+    const rels = await acceptedRelationships(
+      api,
+      provider.token,
+      { kind: "reseller", customer: customer({ tenantId }), resellerPartnerId: reseller.id },
+      tenantId,
+    );
+    expect(rels.body.items).toEqual([
+      expect.objectContaining({ type: "reseller", partnerId: provider.id, indirectResellerId: reseller.id }),
+    ]);
+    const seenByReseller = await api.relationships(reseller.token, tenantId);
+    expect(seenByReseller.body.items.map((r) => r.id)).toEqual([rels.body.items[0]?.id]);
+    const stranger = await api.enrolPartner();
+    expect((await api.relationships(stranger.token, tenantId)).body.items).toEqual([]);
+  });
+
   it("R4: the admin duration is 1 to 730 days", async () => {
     const { api } = host();
     const p = await api.enrolPartner();
