@@ -742,8 +742,7 @@ export class DurableEngine {
     if (!isTerminal(s.status)) this.instances.set(s.instanceId, inst);
     if (outboxRows.length > 0) {
       await this.serial(inst, async () => {
-        for (const row of outboxRows)
-          await this.deliverOutbox(inst, row.rowKey, JSON.parse(row.data) as OutboxItem[]);
+        for (const row of outboxRows) await this.deliverOutbox(JSON.parse(row.data) as OutboxItem[]);
         await this.clearOutbox(
           inst,
           outboxRows.map((r) => r.rowKey),
@@ -1303,53 +1302,47 @@ export class DurableEngine {
     this.notify(inst);
     if (outbox.length > 0) {
       const rk = outboxRowKey(gen, ep);
-      await this.deliverOutbox(inst, rk, outbox);
+      await this.deliverOutbox(outbox);
       await this.clearOutbox(inst, [rk]);
     }
   }
 
-  private async deliverOutbox(inst: Instance, _rk: string, items: OutboxItem[]): Promise<void> {
-    for (const item of items) {
-      if (item.t === "start") {
-        try {
-          if (!this.orchestrator(item.name)) {
-            throw new DurableHttpError(
-              400,
-              `The function '${item.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
-            );
-          }
-          await this.createInstance(
-            item.id,
-            this.orchestrator(item.name)?.metadata.name ?? item.name,
-            item.input,
-            item.parent,
-            false,
-          );
-        } catch (e) {
-          // Unknown orchestrator or a live instance with that id: the parent's task fails. Anything
-          // else (stopping, store trouble) leaves the outbox row for the next delivery attempt.
-          if (!(e instanceof DurableHttpError) || (e.status !== 400 && e.status !== 409)) throw e;
-          await this.deliverResult(item.parent.id, {
-            gen: item.parent.gen,
-            task: item.parent.task,
-            ok: false,
-            reason: errorMessage(e),
-            details: "",
-          });
-        }
-      } else {
-        await this.deliverResult(item.target, item);
+  /** Delivers an outbox (items are independent, so in parallel); throws if any must be retried. */
+  private async deliverOutbox(items: OutboxItem[]): Promise<void> {
+    const results = await Promise.allSettled(items.map((item) => this.deliverOutboxItem(item)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(errorMessage(failed.reason));
+  }
+
+  private async deliverOutboxItem(item: OutboxItem): Promise<void> {
+    if (item.t === "done") return this.deliverResult(item.target, item);
+    try {
+      const registration = this.orchestrator(item.name);
+      if (!registration) {
+        throw new DurableHttpError(
+          400,
+          `The function '${item.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+        );
       }
+      await this.createInstance(item.id, registration.metadata.name, item.input, item.parent, false);
+    } catch (e) {
+      // Unknown orchestrator or a live instance with that id: the parent's task fails. Anything
+      // else (stopping, store trouble) leaves the outbox row for the next delivery attempt.
+      if (!(e instanceof DurableHttpError) || (e.status !== 400 && e.status !== 409)) throw e;
+      await this.deliverResult(item.parent.id, {
+        gen: item.parent.gen,
+        task: item.parent.task,
+        ok: false,
+        reason: errorMessage(e),
+        details: "",
+      });
     }
-    void inst;
   }
 
   private async clearOutbox(inst: Instance, rowKeys: string[]): Promise<void> {
     const s = inst.s;
     s.outbox = false;
-    const ops: RowOp[] = [
-      inst.unsaved ? { op: "insert", row: this.stateRow(s) } : { op: "upsert", row: this.stateRow(s) },
-    ];
+    const ops: RowOp[] = [{ op: "upsert", row: this.stateRow(s) }];
     for (const rk of rowKeys) ops.push({ op: "delete", rowKey: rk });
     await this.store.transact(partitionKeyOf(s.instanceId), ops);
   }

@@ -334,6 +334,15 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     expect((await engine.getStatus("parent-1:2"))?.runtimeStatus).toBe("Failed");
   });
 
+  it("fans out to sub-orchestrations with Task.all", async () => {
+    const status = await run("subFanOut", undefined, "sub-fan");
+    expect(status.output).toEqual([2, 4, 6, 8, 10]);
+    const types = eventTypes(await history("sub-fan"));
+    expect(types.filter((t) => t === "SubOrchestrationInstanceCreated")).toHaveLength(5);
+    expect(types.filter((t) => t === "SubOrchestrationInstanceCompleted")).toHaveLength(5);
+    expect((await engine.getStatus("sub-fan:4"))?.output).toBe(10);
+  });
+
   it("retries a failing sub-orchestration", async () => {
     const status = await run("parentRetry", undefined, "parent-retry");
     expect(status.output).toBe("child failed twice");
