@@ -16,6 +16,8 @@ export function customerActor(principal: Principal): Actor {
 }
 
 export type AuditFields = Omit<AuditRecord, "id" | "at"> & {
+  /** When it happened, if not now (a record written after the fact keeps the fact's time). */
+  at?: string;
   /**
    * A state change's record has an id derived from what changed, so a retried request writes the
    * same record again (a no-op) rather than a second one.
@@ -24,7 +26,11 @@ export type AuditFields = Omit<AuditRecord, "id" | "at"> & {
 };
 
 export async function audit(log: AuditLog, clock: Clock, fields: AuditFields): Promise<void> {
-  const entry: AuditRecord = { ...fields, id: fields.id ?? randomUUID(), at: clock.now().toISOString() };
+  const entry: AuditRecord = {
+    ...fields,
+    id: fields.id ?? randomUUID(),
+    at: fields.at ?? clock.now().toISOString(),
+  };
   await log.record(entry);
 }
 

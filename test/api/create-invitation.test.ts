@@ -14,6 +14,7 @@ import type { InvitationWorkflow } from "../../src/application/ports";
 import { hashInvitationToken, invitationToken } from "../../src/domain/invitation-token";
 import type { Principal } from "../../src/domain/model";
 import { useCosmos } from "../support/cosmos";
+import { partitionDocuments } from "./support";
 
 /**
  * What happens when the orchestration cannot be started (the durable backend is down). This is the
@@ -78,9 +79,11 @@ async function setup(failures: number) {
 
 describe("creating an invitation when the orchestration cannot start", () => {
   it("without a key: the request fails and the stored invitation is removed again", async () => {
-    const { deps, principal, input, stored, started } = await setup(1);
+    const { deps, principal, input, stored, started, partnerId } = await setup(1);
     await expect(createInvitation(deps, principal, input)).rejects.toThrow("durable backend unavailable");
     expect(await stored()).toEqual([]);
+    const docs = await partitionDocuments(cosmos().db, "invitations", partnerId, "partnerId");
+    expect(docs.filter((d) => d.action === "created")).toEqual([]);
     // A plain re-POST then creates exactly one.
     const second = await createInvitation(deps, principal, input);
     expect(await stored()).toEqual([{ id: second.body.id, status: "pending" }]);

@@ -162,15 +162,6 @@ export async function createInvitation(
   }
 
   const invitation = await storeInvitation(deps, caller, principal, invitationId, input);
-  await audit(deps.audit, deps.clock, {
-    id: `${invitation.id}:created`,
-    partnerId: caller.id,
-    resourceType: "invitation",
-    resourceId: invitation.id,
-    action: "created",
-    outcome: "applied",
-    actor,
-  });
 
   try {
     await deps.workflow.start({ invitationId: invitation.id, partnerId: caller.id });
@@ -180,6 +171,17 @@ export async function createInvitation(
     throw error;
   }
 
+  // Recorded once the invitation is live: a compensated (removed) attempt leaves no "created" record.
+  await audit(deps.audit, deps.clock, {
+    id: `${invitation.id}:created`,
+    partnerId: caller.id,
+    resourceType: "invitation",
+    resourceId: invitation.id,
+    action: "created",
+    outcome: "applied",
+    actor,
+    at: invitation.createdAt,
+  });
   const body = toInvitationView(invitation);
   const location = invitationLocation(invitation.id);
   if (record && idempotencyKey !== undefined) {
