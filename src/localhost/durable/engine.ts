@@ -1539,7 +1539,7 @@ export class DurableEngine {
           },
           this.log,
         );
-        result = { ok: true, result: JSON.stringify(fromTypedData(response.returnValue) ?? null) };
+        result = { ok: true, result: JSON.stringify(activityResult(response.returnValue) ?? null) };
       } catch (e) {
         const stack = e instanceof Error && e.stack ? e.stack.split("\n").slice(1).join("\n") : "";
         result = {
@@ -1558,6 +1558,15 @@ export class DurableEngine {
       );
     }
   }
+}
+
+/** An activity's return value: strings stay strings (even "42"), JSON is parsed, bytes become base64. */
+function activityResult(data: RpcTypedData | null | undefined): unknown {
+  if (!data) return null;
+  if (typeof data.string === "string") return data.string;
+  if (data.bytes || data.stream)
+    return Buffer.from((data.bytes ?? data.stream) as Uint8Array).toString("base64");
+  return fromTypedData(data);
 }
 
 function toStatus(s: InstanceState): InstanceStatus {

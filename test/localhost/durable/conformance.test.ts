@@ -155,6 +155,22 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     expect(events.filter((e) => e.EventType === 5).map((e) => e.TaskScheduledId)).toEqual([0, 1, 2]);
   });
 
+  it("passes activity inputs and results through unchanged (strings that look like JSON stay strings)", async () => {
+    const status = await run("valueShapes");
+    expect(status.output).toEqual([
+      "42",
+      "true",
+      '{"a":1}',
+      "plain",
+      7,
+      1.5,
+      true,
+      null,
+      { nested: ["x"] },
+      "",
+    ]);
+  });
+
   it("fans out with Task.all and fans in", async () => {
     const status = await run("fanOut", 20);
     expect(status.runtimeStatus).toBe("Completed");
