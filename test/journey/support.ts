@@ -46,14 +46,17 @@ export const GA = GLOBAL_ADMINISTRATOR_ROLE_ID;
 export const EXCHANGE_ADMIN = "29232cdf-9323-42fd-ade2-1d097af3e4de";
 const LINK = /\/invite\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
 
-/** Starts one host for the test file; the getter works inside tests and hooks. */
-export function useJourneyHost(): () => Journey {
+/**
+ * Starts one host for the test file; the getter works inside tests and hooks. `env` is read when the
+ * host starts (after earlier hooks, e.g. a test Cosmos the host should use).
+ */
+export function useJourneyHost(options: { env?: () => Record<string, string> } = {}): () => Journey {
   let host: HostProcess | undefined;
   let journey: Journey | undefined;
   beforeAll(async () => {
     host = await startHostProcess({
       args: ["--store", "memory", "--clock", "virtual"],
-      env: { CLOCK: "virtual", AUTH_MODE: "dev" },
+      env: { CLOCK: "virtual", AUTH_MODE: "dev", ...(options.env?.() ?? {}) },
     });
     journey = new Journey(host);
   });
