@@ -309,12 +309,30 @@ export class DurableEngine {
     await recover({ outbox: ["1"] });
   }
 
-  /** Stops taking work and waits for running episodes and activities. */
-  async stop(): Promise<void> {
+  /** Stops taking work and waits (up to `graceMs`) for running episodes and activities. */
+  async stop(graceMs = 30_000): Promise<void> {
     this.stopping = true;
     this.scheduler.stop();
     this.activityQueue.length = 0;
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), graceMs);
+      timer.unref();
+    });
+    try {
+      while (this.inFlight.size > 0) {
+        const outcome = await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+        if (outcome === "late") {
+          // Work that outlives the grace period is abandoned; its results are not recorded and it
+          // runs again after the next start (at least once).
+          this.abandoned = true;
+          console.warn(`[durable] stopped with ${this.inFlight.size} unfinished operation(s) abandoned`);
+          return;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

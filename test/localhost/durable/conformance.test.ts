@@ -522,6 +522,17 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     ]);
   });
 
+  it("stop() abandons work that outlives its grace period; the next start re-runs it", async () => {
+    const key = `grace-${Math.random()}`;
+    const id = await engine.startNew("gatedFlow", { input: key });
+    const gate = fixture.gateFor(key);
+    await gate.entered.promise;
+    await engine.stop(50);
+    engine = await newEngine();
+    expect((await engine.waitForStatus(id)).output).toEqual(["Hello before", "gated run 2", "Hello after"]);
+    gate.release.resolve();
+  });
+
   it("writes activity results as message rows first when asked to (persistActivityResults)", async () => {
     await engine.stop();
     const inserted: string[] = [];
