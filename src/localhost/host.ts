@@ -19,7 +19,12 @@ import {
   wantsDevelopmentStorage,
 } from "./settings";
 import { TimerHost } from "./timers/timer-triggers";
-import { installFunctionsCore, loadApp, type FunctionsCore } from "./worker/functions-core";
+import {
+  installFunctionsCore,
+  loadApp,
+  type FunctionsCore,
+  type Registration,
+} from "./worker/functions-core";
 import { consoleInvocationLogger, type InvocationLogger } from "./worker/invoke";
 
 export interface StartHostOptions {
@@ -58,6 +63,33 @@ export interface RunningHost {
 }
 
 const DURABLE_TRIGGERS = new Set(["orchestrationtrigger", "activitytrigger", "entitytrigger"]);
+
+const RUN_TRIGGERS = new Set(["httptrigger", "timertrigger", ...DURABLE_TRIGGERS]);
+
+/** Says at start which parts of the app this host will not run, instead of failing silently later. */
+function warnUnsupported(
+  registrations: Registration[],
+  inputProviders: Map<string, InputProvider>,
+  print: (line: string) => void,
+): void {
+  for (const r of registrations) {
+    const name = r.metadata.name;
+    if (!RUN_TRIGGERS.has(r.triggerType.toLowerCase())) {
+      print(`warning: ${name}: ${r.triggerType} triggers are not run by the local host.`);
+    }
+    for (const [bindingName, b] of Object.entries(r.metadata.bindings)) {
+      if (bindingName === r.triggerName) continue;
+      const type = String(b.type);
+      if (b.direction === "in" && !inputProviders.has(type.toLowerCase())) {
+        print(
+          `warning: ${name}: input binding "${bindingName}" (${type}) is not provided by the local host.`,
+        );
+      } else if (b.direction === "out" && type.toLowerCase() !== "http") {
+        print(`warning: ${name}: output binding "${bindingName}" (${type}) is ignored by the local host.`);
+      }
+    }
+  }
+}
 
 /** Task hub names are 3-45 letters and digits starting with a letter (Azure Storage table naming). */
 export function sanitizeTaskHub(name: string | undefined): string {
@@ -279,6 +311,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       })),
     );
     http.loadRoutes();
+    warnUnsupported(registrations, inputProviders, print);
     timers = new TimerHost({ core, clock, inputProviders, log, env });
 
     await core.runHooks("appStart", { hookData: appHookData, functionAppDirectory: root });

@@ -112,14 +112,6 @@ export class HttpHost {
       this.routes.add(
         compileRoute(joinRoute(this.options.routePrefix, template), methods, { registration, authLevel }),
       );
-      for (const [name, extra] of Object.entries(registration.metadata.bindings)) {
-        if (name === registration.triggerName || extra.direction !== "in") continue;
-        if (!this.options.inputProviders?.has(String(extra.type).toLowerCase())) {
-          this.hostLog(
-            `warning: ${registration.metadata.name}: input binding "${name}" of type ${String(extra.type)} is not provided by the local host.`,
-          );
-        }
-      }
     }
     const keys = this.options.keys();
     for (const route of this.routes.list()) {

@@ -228,6 +228,18 @@ describe("authLevel", () => {
   });
 });
 
+describe("start-up warnings", () => {
+  it("names triggers and bindings the local host does not run", () => {
+    expect(host.output()).toMatch(
+      /warning: queueWorker: queueTrigger triggers are not run by the local host/,
+    );
+    expect(host.output()).toMatch(
+      /warning: enqueue: output binding "\w+" \(queue\) is ignored by the local host/,
+    );
+    expect(host.output()).not.toMatch(/warning: (hello|echo|hourly)\b/);
+  });
+});
+
 describe("system routes", () => {
   it("reports host status", async () => {
     const res = await fetch(`${host.url}/admin/host/status`);
