@@ -68,6 +68,31 @@ export async function enrolPartner(
     ]);
   }
   const existing = await deps.partners.get(id);
+  if (
+    existing?.type === "indirectProvider" &&
+    (input.type !== existing.type || input.cloud !== existing.cloud)
+  ) {
+    // Its resellers would be left attached to a non-provider (R3) or to another cloud (R12).
+    const resellers = await deps.partners.resellerIdsOf(id);
+    await auditedCheck(
+      deps.audit,
+      deps.clock,
+      {
+        partnerId: id,
+        resourceType: "partner",
+        resourceId: id,
+        action: "enrol",
+        actor: operatorActor(principal),
+      },
+      () => {
+        if (resellers.length === 0) return;
+        throw refuse.conflict(
+          `The indirect provider has ${resellers.length} attached reseller(s); its type and cloud cannot change.`,
+          input.type !== existing.type ? "R3" : "R12",
+        );
+      },
+    );
+  }
   const now = deps.clock.now().toISOString();
   const partner: Partner = {
     id,

@@ -58,6 +58,8 @@ export interface PartnerRepository {
   get(id: string): Promise<Partner | undefined>;
   /** Creates or replaces; tells which. */
   put(partner: Partner): Promise<{ created: boolean; partner: Partner }>;
+  /** Ids of the indirect resellers attached to a provider (an operator-only, cross-partition query). */
+  resellerIdsOf(providerId: string): Promise<string[]>;
 }
 
 export interface InvitationRepository {

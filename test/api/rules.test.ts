@@ -107,6 +107,21 @@ describe("rules over HTTP", () => {
     await expectRefusal(put({ ...base, indirectProviderId: direct.id }), 422, "R3");
     const provider = await api.enrolPartner({ type: "indirectProvider" });
     expect((await put({ ...base, indirectProviderId: provider.id })).status).toBe(201);
+    // A provider with resellers cannot stop being one, nor move to another cloud (R12).
+    const reenrol = (changes: Record<string, unknown>) =>
+      api.call<{ rule?: string }>("PUT", `/api/partners/${provider.id}`, {
+        token: operator,
+        body: {
+          name: provider.name,
+          type: provider.type,
+          cloud: provider.cloud,
+          contactEmail: provider.contactEmail,
+          ...changes,
+        },
+      });
+    await expectRefusal(reenrol({ type: "direct" }), 409, "R3");
+    await expectRefusal(reenrol({ cloud: "usgov" }), 409, "R12");
+    expect((await reenrol({ name: "Renamed Distributor" })).status).toBe(200);
   });
 
   it("R3: the provider owns the reseller relationship and its reseller is attached; both see it, nobody else", async () => {

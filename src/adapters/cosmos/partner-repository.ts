@@ -21,6 +21,16 @@ export class CosmosPartnerRepository implements PartnerRepository {
     }
   }
 
+  async resellerIdsOf(providerId: string): Promise<string[]> {
+    const { resources } = await this.container.items
+      .query<string>({
+        query: "SELECT VALUE c.id FROM c WHERE c.docType = 'partner' AND c.indirectProviderId = @providerId",
+        parameters: [{ name: "@providerId", value: providerId }],
+      })
+      .fetchAll();
+    return resources;
+  }
+
   async put(partner: Partner): Promise<{ created: boolean; partner: Partner }> {
     const { statusCode, resource } = await this.container.items.upsert(
       toDocument(partner, { docType: "partner" }),
