@@ -128,7 +128,8 @@ export function apiOperations(options: { devMode: boolean }): OperationSpec[] {
       method: "get",
       path: path(LIST_CUSTOMER_RELATIONSHIPS_ROUTE),
       operationId: LIST_CUSTOMER_RELATIONSHIPS_FUNCTION,
-      summary: "The relationships with a customer that the caller is party to.",
+      summary:
+        "The relationships with a customer that the caller is party to (the customer's Global Administrator: all).",
       tags: ["relationships"],
       parameters: [{ name: "tenantId", in: "path", schema: z.string() }],
       responses: {

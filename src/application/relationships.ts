@@ -62,15 +62,20 @@ export interface RelationshipDeps {
 const isParty = (r: Relationship, partnerId: string): boolean =>
   r.partnerId === partnerId || r.indirectResellerId === partnerId;
 
-/** GET /api/customers/{tenantId}/relationships: only those the calling partner is party to (R10). */
+/** GET /api/customers/{tenantId}/relationships: only those the caller is party to (R10). */
 export async function listCustomerRelationships(
   deps: RelationshipDeps,
   principal: Principal,
   customerTenantId: string,
 ): Promise<{ items: RelationshipView[] }> {
+  const tenantId = customerTenantId.toLowerCase();
+  // The customer's Global Administrator is party to every relationship of its own tenant.
+  if (isCustomerGlobalAdmin(principal, tenantId)) {
+    return { items: (await deps.relationships.listForCustomer(tenantId)).map(toRelationshipView) };
+  }
   const caller = await callerPartner(deps.partners, principal);
   requireReadRole(principal);
-  const all = await deps.relationships.listForCustomer(customerTenantId.toLowerCase());
+  const all = await deps.relationships.listForCustomer(tenantId);
   return { items: all.filter((r) => isParty(r, caller.id)).map(toRelationshipView) };
 }
 

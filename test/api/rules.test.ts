@@ -436,5 +436,11 @@ describe("rules over HTTP", () => {
     // Each partner sees only its own relationships with the customer.
     const seenByFirst = await api.relationships(first.token, tenantId);
     expect(seenByFirst.body.items.map((r) => r.partnerId)).toEqual([first.id, first.id]);
+    // The customer's Global Administrator sees both partners' relationships; a customer user without the role, none.
+    const ga = await api.token({ tenantId, wids: [GLOBAL_ADMINISTRATOR_ROLE_ID] });
+    expect((await api.relationships(ga, tenantId)).body.items.map((r) => r.partnerId).sort()).toEqual(
+      [first.id, first.id, second.id].sort(),
+    );
+    expect((await api.relationships(await api.token({ tenantId }), tenantId)).status).toBe(403);
   });
 });
