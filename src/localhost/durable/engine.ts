@@ -218,6 +218,34 @@ const resultRowKey = (gen: number, task: number): string => `m-r-${pad(gen, 6)}-
 const outboxRowKey = (gen: number, ep: number): string => `o-${pad(gen, 6)}-${pad(ep, 8)}`;
 
 /**
+ * Rows stay well under Azure Tables' 1 MiB entity limit (strings count two bytes a character): a long
+ * list is split over `key`, `key-1`, `key-2`... which sort right after `key` and before the next episode.
+ */
+const MAX_ROW_CHARS = 200_000;
+function chunkedRows(pk: string, key: string, items: unknown[]): StoredRow[] {
+  const rows: StoredRow[] = [];
+  let current: string[] = [];
+  let size = 2;
+  const flush = (): void => {
+    rows.push({
+      partitionKey: pk,
+      rowKey: rows.length === 0 ? key : `${key}-${rows.length}`,
+      data: `[${current.join(",")}]`,
+    });
+    current = [];
+    size = 2;
+  };
+  for (const item of items) {
+    const text = JSON.stringify(item);
+    if (current.length > 0 && size + text.length + 1 > MAX_ROW_CHARS) flush();
+    current.push(text);
+    size += text.length + 1;
+  }
+  if (current.length > 0 || rows.length === 0) flush();
+  return rows;
+}
+
+/**
  * Instance ids become partition keys; Azure Tables refuses / \ # ? and control characters there.
  * Percent-encoding only those keeps the prefix property that `instanceIdPrefix` queries need.
  */
@@ -257,6 +285,7 @@ export class DurableEngine {
   private readonly scheduler: Scheduler;
   private readonly instances = new Map<string, Instance>();
   private readonly loading = new Map<string, Promise<Instance | undefined>>();
+  private readonly reloadAttempts = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly listeners = new Map<string, Set<(status: InstanceStatus) => void>>();
   private readonly activityQueue: ActivityWork[] = [];
@@ -832,13 +861,19 @@ export class DurableEngine {
           if (this.instances.get(id) === inst) this.instances.delete(id);
           return;
         }
-        if (!this.stopping)
-          console.error(`[durable] instance ${id}: episode failed, reloading it: ${errorMessage(e)}`);
         this.closeOpen(inst);
         if (this.instances.get(id) === inst) this.instances.delete(id);
+        if (this.stopping) return;
+        // Backing off: a failure that repeats (e.g. the store is down) must not spin.
+        const attempt = (this.reloadAttempts.get(id) ?? 0) + 1;
+        this.reloadAttempts.set(id, attempt);
+        const delay = Math.min(60_000, 500 * 2 ** attempt);
+        console.error(
+          `[durable] instance ${id}: episode failed (${errorMessage(e)}); reloading it in ${delay} ms`,
+        );
         setTimeout(() => {
           if (!this.stopping) void this.recoverPartition(partitionKeyOf(id)).catch(() => undefined);
-        }, 1000).unref();
+        }, delay).unref();
       }
     });
   }
@@ -1290,17 +1325,15 @@ export class DurableEngine {
       inst.unsaved ? { op: "insert", row: this.stateRow(s) } : { op: "upsert", row: this.stateRow(s) },
     ];
     if (!resetHistory) {
-      ops.push({
-        op: "insert",
-        row: { partitionKey: pk, rowKey: historyRowKey(gen, ep), data: JSON.stringify(events) },
-      });
+      for (const row of chunkedRows(pk, historyRowKey(gen, ep), events)) ops.push({ op: "insert", row });
     }
     for (const rk of consumed) ops.push({ op: "delete", rowKey: rk });
-    if (outbox.length > 0) {
-      ops.push({
-        op: "upsert",
-        row: { partitionKey: pk, rowKey: outboxRowKey(gen, ep), data: JSON.stringify(outbox) },
-      });
+    const outboxRows = outbox.length > 0 ? chunkedRows(pk, outboxRowKey(gen, ep), outbox) : [];
+    for (const row of outboxRows) ops.push({ op: "upsert", row });
+    if (ops.length > MAX_TRANSACTION_OPS) {
+      throw new Error(
+        `Episode ${ep} of ${s.instanceId} needs ${ops.length} row operations, more than one transaction holds; schedule less per episode.`,
+      );
     }
     if (resetHistory) {
       // continueAsNew replaces the history, as in the extension. The finished execution's rows go
@@ -1318,10 +1351,13 @@ export class DurableEngine {
       inst.history.push(...events);
     }
     this.notify(inst);
+    this.reloadAttempts.delete(s.instanceId);
     if (outbox.length > 0) {
-      const rk = outboxRowKey(gen, ep);
       await this.deliverOutbox(outbox);
-      await this.clearOutbox(inst, [rk]);
+      await this.clearOutbox(
+        inst,
+        outboxRows.map((r) => r.rowKey),
+      );
     }
   }
 

@@ -193,6 +193,16 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     expect(new Set(events.filter((e) => e.EventType === 5).map((e) => e.TaskScheduledId)).size).toBe(150);
   });
 
+  it("splits an episode's large history over several rows", async () => {
+    const status = await run("bigFanOut", undefined, "big-fan");
+    expect(status.output).toEqual(Array.from({ length: 20 }, (_, i) => 30_002 + String(i).length - 1));
+    const events = await history("big-fan");
+    expect(events.filter((e) => e.EventType === 5)).toHaveLength(20);
+    const rows = await store.readPartition(partitionKeyOf("big-fan"), "h-");
+    expect(rows.some((r) => /^h-\d+-\d+-\d+$/.test(r.rowKey))).toBe(true);
+    expect(Math.max(...rows.map((r) => r.data.length))).toBeLessThanOrEqual(200_000);
+  });
+
   it("retries a failing activity with timers between attempts", async () => {
     const key = `retry-${Math.random()}`;
     const status = await run("retrying", { key, failTimes: 2, attempts: 3 });
