@@ -56,6 +56,8 @@ describe("orchestration converges on the document when an event was lost", () =>
     const journey = host();
     const accepted = await invite(journey);
     const cancelled = await invite(journey);
+    await journey.waitUntilWaiting(accepted.id);
+    await journey.waitUntilWaiting(cancelled.id);
     await decideSilently(accepted.partner, accepted.id, "accepted");
     await decideSilently(cancelled.partner, cancelled.id, "cancelled");
     // Nothing happens until the orchestrations wake: no event was raised.

@@ -19,6 +19,8 @@ describe("invitation reminders and expiry on the virtual clock", () => {
     const [first] = await journey.waitForMail(expiring.adminEmail, 1);
     await journey.waitForMail(answered.adminEmail, 1);
     const link = linkPath(first!);
+    await journey.waitUntilWaiting(a.id);
+    await journey.waitUntilWaiting(b.id);
 
     await journey.advance(7);
     const afterWeek = await journey.waitForMail(expiring.adminEmail, 2);

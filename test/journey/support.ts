@@ -235,9 +235,23 @@ export class Journey {
     if (answer.status !== 200) throw new Error(`advance: ${answer.status} ${answer.text}`);
   }
 
+  /**
+   * Waits until the invitation's orchestration sits on its timers. Moving the clock before that would
+   * race the orchestration's first schedule (a reminder already in the past is skipped by design).
+   */
+  async waitUntilWaiting(instanceId: string): Promise<void> {
+    await eventually(
+      () => this.orchestration(instanceId),
+      (o) => (o.customStatus as { phase?: string } | undefined)?.phase === "waiting",
+      `orchestration ${instanceId} to wait on its timers`,
+    );
+  }
+
   /** The durable management API's view of the orchestration (runtimeStatus, output, customStatus). */
-  async orchestration(instanceId: string): Promise<{ runtimeStatus?: string; output?: unknown }> {
-    const answer = await this.call<{ runtimeStatus?: string; output?: unknown }>(
+  async orchestration(
+    instanceId: string,
+  ): Promise<{ runtimeStatus?: string; output?: unknown; customStatus?: unknown }> {
+    const answer = await this.call<{ runtimeStatus?: string; output?: unknown; customStatus?: unknown }>(
       "GET",
       `/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true&showHistoryOutput=true&showInput=true`,
     );
