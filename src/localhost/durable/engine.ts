@@ -326,10 +326,11 @@ export class DurableEngine {
           top: 500,
           continuationToken: token,
         });
-        for (const row of page.rows) {
-          if (seen.has(row.partitionKey)) continue;
-          seen.add(row.partitionKey);
-          await this.recoverPartition(row.partitionKey);
+        const fresh = page.rows.map((r) => r.partitionKey).filter((pk) => !seen.has(pk));
+        for (const pk of fresh) seen.add(pk);
+        // A few partitions at a time: recovery of many instances should not take one round trip each in turn.
+        for (let i = 0; i < fresh.length; i += 16) {
+          await Promise.all(fresh.slice(i, i + 16).map((pk) => this.recoverPartition(pk)));
         }
         token = page.continuationToken;
       } while (token);
