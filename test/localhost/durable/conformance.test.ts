@@ -503,6 +503,18 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     expect((await engine.waitForStatus(timerId)).output).toEqual({ greeting: "Hello later", waitedDays: 31 });
   });
 
+  it("recovers many waiting instances after a restart", async () => {
+    const ids = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => engine.startNew("status", { instanceId: `many-${i}` })),
+    );
+    await Promise.all(ids.map((id) => engine.waitFor(id, (s) => s.customStatus === "waiting")));
+    await engine.stop();
+    engine = await newEngine();
+    await Promise.all(ids.map((id, i) => engine.raiseEvent(id, "continue", String(i))));
+    const finals = await Promise.all(ids.map((id) => engine.waitForStatus(id)));
+    expect(finals.map((s) => s.output)).toEqual(ids.map((_, i) => i));
+  });
+
   it("re-runs an activity whose result was never recorded when the engine died (at least once)", async () => {
     const key = `gate-${Math.random()}`;
     const id = await engine.startNew("gatedFlow", { input: key });
