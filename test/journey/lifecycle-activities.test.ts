@@ -15,6 +15,7 @@ import {
   expireInvitation,
   notifyPartner,
   readInvitationStatus,
+  relationshipsFor,
   sendCustomerEmail,
   type LifecycleDependencies,
 } from "../../src/application/invitations/lifecycle";
@@ -242,6 +243,31 @@ describe("invitation activities (each run twice)", () => {
     expect((await deps.invitations.get(ref.partnerId, ref.invitationId))?.value.relationshipIds).toEqual(
       first.relationshipIds,
     );
+  });
+
+  it("R3/R13: an indirect provider's reseller relationship carries the reseller it was made for", () => {
+    const base = {
+      id: "inv-1",
+      partnerId: "provider-1",
+      status: "accepted" as const,
+      kind: "reseller" as const,
+      resellerPartnerId: "reseller-1",
+      customer: { domain: "c.example", displayName: "C", adminEmail: "a@c.example", tenantId: "tenant-1" },
+      createdAt: "2030-01-01T00:00:00.000Z",
+      decidedAt: "2030-01-02T00:00:00.000Z",
+    } as Invitation;
+    const [reseller] = relationshipsFor(base);
+    expect(reseller).toMatchObject({
+      type: "reseller",
+      partnerId: "provider-1",
+      indirectResellerId: "reseller-1",
+      customerTenantId: "tenant-1",
+      startsAt: "2030-01-02T00:00:00.000Z",
+    });
+    expect(relationshipsFor(base)).toEqual(relationshipsFor(base));
+    expect(() =>
+      relationshipsFor({ ...base, customer: { ...base.customer, tenantId: undefined } }),
+    ).toThrow();
   });
 
   it("notifies the partner's contact once per outcome", async () => {
