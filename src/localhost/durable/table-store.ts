@@ -25,6 +25,11 @@ export interface TableStoreOptions {
   taskHub: string;
   /** Overrides the table name derived from the task hub. */
   tableName?: string;
+  /**
+   * Concurrent connections to the table endpoint (default 16). Azurite is single-threaded: on a
+   * 2-core box 16 gave clearly more throughput than 64 (less contention and GC in the emulator).
+   */
+  maxConnections?: number;
 }
 
 /** A table operation failed for a reason other than a lost concurrency race. */
@@ -239,9 +244,10 @@ export class TableStore implements DurableStore {
     });
     // One keep-alive agent per store: reused connections matter for throughput, and close() can
     // release exactly these sockets.
+    const maxSockets = options.maxConnections ?? 16;
     this.agent = this.insecure
-      ? new http.Agent({ keepAlive: true, maxSockets: 64 })
-      : new https.Agent({ keepAlive: true, maxSockets: 64 });
+      ? new http.Agent({ keepAlive: true, maxSockets })
+      : new https.Agent({ keepAlive: true, maxSockets });
     const agent = this.agent;
     this.client.pipeline.addPolicy({
       name: "durableStoreAgent",
