@@ -122,13 +122,15 @@ function isHttps(request: HttpRequest): boolean {
   return new URL(request.url).protocol === "https:";
 }
 
-function page(status: number, body: string, extra: Record<string, string> = {}): HttpResponseInit {
-  return { status, headers: { ...PAGE_HEADERS, ...extra }, body };
+function page(status: number, body: string): HttpResponseInit {
+  return { status, headers: { ...PAGE_HEADERS }, body };
 }
 
+/** The page's forms post urlencoded (no file fields); anything else is an API caller. */
 function isFormPost(request: HttpRequest): boolean {
-  const type = (request.headers.get("content-type") ?? "").toLowerCase();
-  return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data");
+  return (request.headers.get("content-type") ?? "")
+    .toLowerCase()
+    .startsWith("application/x-www-form-urlencoded");
 }
 
 async function readForm(request: HttpRequest): Promise<URLSearchParams> {
@@ -266,6 +268,19 @@ export function makeInvitePageHandler(deps: CustomerInviteDependencies): HttpHan
 
 const noRaise = (): Promise<void> => Promise.resolve();
 
+/** A refusal page speaks the invitation's language when the link names one (read only). */
+async function invitationLocale(
+  deps: CustomerInviteDependencies,
+  request: HttpRequest,
+): Promise<Locale | undefined> {
+  try {
+    const link = await lookUpLink({ ...deps.decision, raiseDecision: noRaise }, tokenParam(request));
+    return link.state === "unknown" ? undefined : link.invitation.locale;
+  } catch {
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // POST /invite/{token}/accept|decline
 
@@ -362,7 +377,7 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
         }),
       );
     } catch (error) {
-      if (form) return pageError(request, error, context, locale);
+      if (form) return pageError(request, error, context, locale ?? (await invitationLocale(deps, request)));
       const response = toProblemResponse(error, context);
       if (error instanceof DomainError && error.kind === "unauthorized") {
         response.headers = { ...(response.headers as Record<string, string>), "www-authenticate": "Bearer" };

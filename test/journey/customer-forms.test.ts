@@ -106,9 +106,9 @@ describe("customer page forms (no JavaScript)", () => {
     expect((await journey.invitation(partner, id)).status).toBe("pending");
   });
 
-  it("R2 on the form path: a signed-in user who is not Global Administrator gets a 403 page", async () => {
+  it("R2 on the form path: a signed-in user who is not Global Administrator gets a 403 page in the invitation's language", async () => {
     const journey = host();
-    const { partner, customer, id, link } = await invitedLink(journey);
+    const { partner, customer, id, link } = await invitedLink(journey, "pt-BR");
     const { cookie } = await signIn(journey, link, { tenantId: customer.tenantId });
     const page = await journey.call("GET", link, { headers: { cookie: cookie! } });
     expect(page.text).toContain('id="not-global-admin"');
@@ -118,6 +118,7 @@ describe("customer page forms (no JavaScript)", () => {
     });
     expect(answer.status).toBe(403);
     expect(answer.headers.get("content-type")).toMatch(/text\/html/);
+    expect(answer.text).toMatch(/<html lang="pt-BR"/);
     expect((await journey.invitation(partner, id)).status).toBe("pending");
   });
 
