@@ -123,28 +123,31 @@ async function main(): Promise<void> {
   if (only !== "memory") {
     const n = envInt("BENCH_TABLE_N", 500);
     const inMemory = process.env.BENCH_AZURITE_IN_MEMORY === "1";
-    const location = mkdtempSync(path.join(os.tmpdir(), "azurite-bench-"));
-    const azurite = await startAzurite({ location, silent: true, inMemory });
+    console.log(
+      `table store on Azurite (${inMemory ? "in memory" : "persisting to disk"}, a fresh one per round): ` +
+        `${n} concurrent five-activity orchestrations`,
+    );
+    const label = `Local host, Azurite tables${inMemory ? " (in-memory Azurite)" : ""}`;
+    const running: (() => Promise<void>)[] = [];
     try {
-      console.log(
-        `table store on Azurite (${inMemory ? "in memory" : "persisting to disk"}, ${azurite.tableEndpoint}): ` +
-          `${n} concurrent five-activity orchestrations`,
-      );
-      const label = `Local host, Azurite tables${inMemory ? " (in-memory Azurite)" : ""}`;
       results.push(
-        await measure(core, "table", label, n, async (i) => {
-          // A task hub (table) per round, so every round starts from an empty table.
-          const store = new TableStore({
-            connectionString: azurite.connectionString,
-            taskHub: `BenchHub${i}`,
+        await measure(core, "table", label, n, async () => {
+          // A fresh emulator per round: Azurite re-saves its whole database every few seconds, so
+          // data left by earlier rounds would slow later ones and make rounds incomparable.
+          for (const stop of running.splice(0)) await stop();
+          const location = mkdtempSync(path.join(os.tmpdir(), "azurite-bench-"));
+          const azurite = await startAzurite({ location, silent: true, inMemory });
+          running.push(async () => {
+            await azurite.stop();
+            rmSync(location, { recursive: true, force: true });
           });
+          const store = new TableStore({ connectionString: azurite.connectionString, taskHub: "BenchHub" });
           await store.init();
           return store;
         }),
       );
     } finally {
-      await azurite.stop();
-      rmSync(location, { recursive: true, force: true });
+      for (const stop of running.splice(0)) await stop();
     }
   }
 
