@@ -13,6 +13,7 @@ import {
 import {
   beginEntraSignIn,
   completeEntraSignIn,
+  entraSignInRuntime,
   openSignInState,
   verifyEntraIdToken,
   type EntraSignInRuntime,
@@ -91,6 +92,12 @@ export interface EntraSignIn {
   mode: "entra";
   settings: EntraSignInSettings;
   runtime: () => Promise<EntraSignInRuntime>;
+}
+
+/** Entra sign-in whose key set (remote JWKS, cached by jose) is made once, on first use. */
+export function entraSignIn(settings: EntraSignInSettings): EntraSignIn {
+  let runtime: Promise<EntraSignInRuntime> | undefined;
+  return { mode: "entra", settings, runtime: () => (runtime ??= entraSignInRuntime(settings)) };
 }
 
 export interface CustomerInviteDependencies {
