@@ -24,7 +24,6 @@ import { CosmosInvitationRepository } from "../src/adapters/cosmos/invitation-re
 import { CosmosPartnerRepository } from "../src/adapters/cosmos/partner-repository";
 import { CosmosRelationshipRepository } from "../src/adapters/cosmos/relationship-repository";
 import { AcsEmailSender } from "../src/adapters/email/acs-email-sender";
-import { entraSignInRuntime } from "../src/application/invitations/customer-sign-in";
 import {
   CUSTOMER_INVITE_ACCEPT_FUNCTION,
   CUSTOMER_INVITE_ACCEPT_ROUTE,
@@ -40,6 +39,7 @@ import {
   makeInvitePageHandler,
   makeSignInCallbackHandler,
   makeSignInHandler,
+  entraSignIn,
   type CustomerInviteDependencies,
 } from "./customer-invite";
 import {
@@ -139,23 +139,15 @@ const customerInvite: CustomerInviteDependencies = {
         mode: "dev",
         issue: async (request) => (await auth.devIssuer!.issue(request)).token,
       }
-    : (() => {
-        const entra = {
-          authorityHost: settings.AUTH_ISSUER
-            ? new URL(settings.AUTH_ISSUER).origin
-            : "https://login.microsoftonline.com",
-          clientId: settings.AUTH_CLIENT_ID ?? "",
-          redirectUri: `${settings.PUBLIC_BASE_URL.replace(/\/+$/, "")}/${CUSTOMER_SIGNIN_CALLBACK_ROUTE}`,
-          sealSecret: settings.INVITATION_LINK_KEY,
-          ...(settings.AUTH_CLIENT_SECRET ? { clientSecret: settings.AUTH_CLIENT_SECRET } : {}),
-        };
-        let runtime: ReturnType<typeof entraSignInRuntime> | undefined;
-        return {
-          mode: "entra" as const,
-          settings: entra,
-          runtime: () => (runtime ??= entraSignInRuntime(entra)),
-        };
-      })(),
+    : entraSignIn({
+        authorityHost: settings.AUTH_ISSUER
+          ? new URL(settings.AUTH_ISSUER).origin
+          : "https://login.microsoftonline.com",
+        clientId: settings.AUTH_CLIENT_ID ?? "",
+        redirectUri: `${settings.PUBLIC_BASE_URL.replace(/\/+$/, "")}/${CUSTOMER_SIGNIN_CALLBACK_ROUTE}`,
+        sealSecret: settings.INVITATION_LINK_KEY,
+        ...(settings.AUTH_CLIENT_SECRET ? { clientSecret: settings.AUTH_CLIENT_SECRET } : {}),
+      }),
 };
 app.http(CUSTOMER_INVITE_PAGE_FUNCTION, {
   route: CUSTOMER_INVITE_PAGE_ROUTE,
