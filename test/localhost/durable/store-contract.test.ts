@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { AzureNamedKeyCredential, generateAccountSas } from "@azure/data-tables";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ConcurrencyError,
@@ -12,7 +13,11 @@ import { TableStore, TableStoreError } from "../../../src/localhost/durable/tabl
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startAzurite } from "../../../src/localhost/services/azurite";
+import {
+  AZURITE_ACCOUNT_KEY,
+  AZURITE_ACCOUNT_NAME,
+  startAzurite,
+} from "../../../src/localhost/services/azurite";
 import { useAzurite } from "../../support/azurite";
 
 const azurite = useAzurite();
@@ -427,6 +432,45 @@ describe("TableStore specifics", () => {
       // Just under the limit still fits.
       await store.transact("p", [{ op: "upsert", row: row("p", "near", "y".repeat(520_000)) }]);
       expect((await store.readRow("p", "near"))?.data.length).toBe(520_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("works with a SAS connection string (no account key), batches and conditional deletes included", async () => {
+    const sas = generateAccountSas(new AzureNamedKeyCredential(AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY), {
+      expiresOn: new Date(Date.now() + 3600_000),
+      permissions: {
+        read: true,
+        write: true,
+        delete: true,
+        list: true,
+        add: true,
+        update: true,
+        query: true,
+      },
+      resourceTypes: "sco",
+    });
+    const store = new TableStore({
+      connectionString: `TableEndpoint=${azurite().tableEndpoint};SharedAccessSignature=${sas}`,
+      taskHub: hub(),
+    });
+    await store.init();
+    try {
+      await store.transact("p", [
+        { op: "insert", row: row("p", "a", "1", { s: "x" }) },
+        { op: "insert", row: row("p", "b", "2") },
+      ]);
+      const etag = (await store.readRow("p", "a"))!.etag!;
+      await store.transact("p", [
+        { op: "delete", rowKey: "a", ifMatch: etag },
+        { op: "upsert", row: row("p", "c", "3") },
+      ]);
+      expect((await store.readPartition("p")).map((r) => r.rowKey)).toEqual(["b", "c"]);
+      await expect(
+        store.transact("p", [{ op: "insert", row: row("p", "b", "again") }]),
+      ).rejects.toBeInstanceOf(ConcurrencyError);
+      expect((await store.query({ rowKey: "c" })).rows).toHaveLength(1);
     } finally {
       await store.close();
     }
