@@ -207,8 +207,17 @@ interface BatchFailure {
 
 /**
  * DurableStore over Azure Table storage: one table per task hub, one partition per instance.
+ *
+ * Layout: table `<taskHub>DurableRows` (not the real extension's `<hub>Instances`/`<hub>History`, so
+ * both can share an account). PartitionKey/RowKey are the port's keys with / \ # ? % and control
+ * characters escaped as %XX. `data` is split over string properties d0..dN (<= 32,000 chars each);
+ * each `index` entry is a string property `x_<name>`, which is what query filters use. Continuation
+ * tokens are this store's own (base64url of the next partition key), not the service's.
+ *
  * Multi-row transactions are entity-group transactions ($batch), written here rather than through
  * the SDK's `submitTransaction` because that one cannot send a conditional (If-Match) delete.
+ * Limits are checked before anything is sent, with the same numbers as Azure (Azurite is laxer):
+ * 100 operations, 1 MiB per entity, 4 MiB per transaction.
  */
 export class TableStore implements DurableStore {
   readonly kind = "table" as const;
