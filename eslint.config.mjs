@@ -3,7 +3,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "**/*.mjs", "**/*.js", ".localhost-data/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "**/*.mjs",
+      "**/*.mts",
+      "**/*.js",
+      ".localhost-data/**",
+      "test-results/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -22,18 +32,53 @@ export default tseslint.config(
     rules: {
       "no-restricted-syntax": [
         "error",
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: "Use context.df.currentUtcDateTime in orchestrators." },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "Use context.df.currentUtcDateTime in orchestrators." },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: "Use context.df.newGuid in orchestrators." },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: "Use context.df.currentUtcDateTime in orchestrators.",
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: "Use context.df.currentUtcDateTime in orchestrators.",
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: "Use context.df.newGuid in orchestrators.",
+        },
       ],
-      "no-restricted-imports": ["error", { patterns: ["**/adapters/**", "@azure/cosmos", "@azure/communication-email", "node:*", "fs", "http", "https", "crypto"] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            "**/adapters/**",
+            "@azure/cosmos",
+            "@azure/communication-email",
+            "node:*",
+            "fs",
+            "http",
+            "https",
+            "crypto",
+          ],
+        },
+      ],
     },
   },
   {
     // The local host must stay extractable as a package: it never imports the app.
     files: ["src/localhost/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: ["**/functions/**", "**/domain/**", "**/application/**", "**/adapters/**", "**/web/**", "**/config*"] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            "**/functions/**",
+            "**/domain/**",
+            "**/application/**",
+            "**/adapters/**",
+            "**/web/**",
+            "**/config*",
+          ],
+        },
+      ],
     },
   },
 );
