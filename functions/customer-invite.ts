@@ -25,6 +25,7 @@ import { MAX_BODY_BYTES } from "../src/http/body";
 import { toProblemResponse } from "../src/http/problem";
 import {
   PAGE_HEADERS,
+  renderContinuePage,
   renderDecisionPage,
   renderErrorPage,
   renderInvitationPage,
@@ -492,8 +493,9 @@ export function makeSignInCallbackHandler(deps: CustomerInviteDependencies): Htt
         now,
       );
       const back = actionBase(state.returnTo);
-      // A same-site hop (meta refresh) so the Strict session cookie travels with the next page load.
-      const body = `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta http-equiv="refresh" content="0;url=${back}"><title>Signed in</title></head><body><p><a href="${back}">Continue</a></p></body></html>`;
+      // A same-site hop (meta refresh) so the Strict session cookie travels with the next page load;
+      // the page escapes the address like every other page.
+      const body = renderContinuePage(request.headers.get("accept-language") ?? undefined, back);
       return {
         status: 200,
         headers: { ...PAGE_HEADERS },
