@@ -441,7 +441,6 @@ describe("TableStore specifics", () => {
     const sas = generateAccountSas(new AzureNamedKeyCredential(AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY), {
       expiresOn: new Date(Date.now() + 3600_000),
       permissions: {
-        read: true,
         write: true,
         delete: true,
         list: true,
