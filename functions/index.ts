@@ -4,26 +4,17 @@
  */
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
-import { resolveClock } from "../src/adapters/clock/clock";
-import { createCosmosDatabase } from "../src/adapters/cosmos/client";
-import { cosmosHealthCheck, emailEndpointHealthCheck } from "../src/adapters/health-checks";
-import { loadSettings } from "../src/config/load";
-import {
-  DIAGNOSTICS_CANARY_ORCHESTRATION,
-  DIAGNOSTICS_ECHO_ACTIVITY,
-  diagnosticsCanaryOrchestrator,
-  makeEchoActivity,
-  makeStartCanaryHandler,
-  START_CANARY_FUNCTION,
-  START_CANARY_ROUTE,
-} from "./diagnostics";
-import { HEALTH_FUNCTION, HEALTH_ROUTE, makeHealthHandler } from "./health";
 import { createAuth } from "../src/adapters/auth";
+import { resolveClock } from "../src/adapters/clock/clock";
 import { CosmosAuditLog } from "../src/adapters/cosmos/audit-repository";
+import { createCosmosDatabase } from "../src/adapters/cosmos/client";
+import { CosmosIdempotencyStore } from "../src/adapters/cosmos/idempotency-repository";
 import { CosmosInvitationRepository } from "../src/adapters/cosmos/invitation-repository";
 import { CosmosPartnerRepository } from "../src/adapters/cosmos/partner-repository";
 import { CosmosRelationshipRepository } from "../src/adapters/cosmos/relationship-repository";
 import { AcsEmailSender } from "../src/adapters/email/acs-email-sender";
+import { cosmosHealthCheck, emailEndpointHealthCheck } from "../src/adapters/health-checks";
+import { loadSettings } from "../src/config/load";
 import {
   CUSTOMER_INVITE_ACCEPT_FUNCTION,
   CUSTOMER_INVITE_ACCEPT_ROUTE,
@@ -42,14 +33,23 @@ import {
   entraSignIn,
   type CustomerInviteDependencies,
 } from "./customer-invite";
+import { DEV_TOKEN_FUNCTION, DEV_TOKEN_ROUTE, makeDevTokenHandler } from "./dev-token";
+import {
+  DIAGNOSTICS_CANARY_ORCHESTRATION,
+  DIAGNOSTICS_ECHO_ACTIVITY,
+  diagnosticsCanaryOrchestrator,
+  makeEchoActivity,
+  makeStartCanaryHandler,
+  START_CANARY_FUNCTION,
+  START_CANARY_ROUTE,
+} from "./diagnostics";
+import { HEALTH_FUNCTION, HEALTH_ROUTE, makeHealthHandler } from "./health";
 import {
   INVITATION_ORCHESTRATION,
   invitationOrchestrator,
   makeInvitationActivities,
   webInvitationEmails,
 } from "./invitation-workflow";
-import { CosmosIdempotencyStore } from "../src/adapters/cosmos/idempotency-repository";
-import { DEV_TOKEN_FUNCTION, DEV_TOKEN_ROUTE, makeDevTokenHandler } from "./dev-token";
 import {
   CANCEL_INVITATION_FUNCTION,
   CANCEL_INVITATION_ROUTE,
@@ -100,6 +100,7 @@ df.app.activity(DIAGNOSTICS_ECHO_ACTIVITY, { handler: makeEchoActivity({ clock }
 
 // ---- Shared by the partner API and the invitation lifecycle: one auth (one dev key pair), one set of repositories.
 const auth = createAuth(settings, clock);
+const devIssuer = auth.devIssuer;
 const repositories = {
   partners: new CosmosPartnerRepository(database),
   invitations: new CosmosInvitationRepository(database),
@@ -134,10 +135,10 @@ const customerInvite: CustomerInviteDependencies = {
   verifyBearer: (token) => auth.verifier.verify(token),
   secret: settings.INVITATION_LINK_KEY,
   publicBaseUrl: settings.PUBLIC_BASE_URL,
-  signIn: auth.devIssuer
+  signIn: devIssuer
     ? {
         mode: "dev",
-        issue: async (request) => (await auth.devIssuer!.issue(request)).token,
+        issue: async (request) => (await devIssuer.issue(request)).token,
       }
     : entraSignIn({
         authorityHost: settings.AUTH_ISSUER
@@ -182,7 +183,7 @@ app.http(CUSTOMER_SIGNIN_CALLBACK_FUNCTION, {
   handler: makeSignInCallbackHandler(customerInvite),
 });
 
-// ---- Partner and operator API (H3): partners, invitations, relationships, OpenAPI, dev tokens.
+// ---- Partner and operator API: partners, invitations, relationships, OpenAPI, dev tokens.
 const partnerApi = {
   ...repositories,
   idempotency: new CosmosIdempotencyStore(database),
@@ -244,11 +245,11 @@ app.http(OPENAPI_FUNCTION, {
   handler: makeOpenApiHandler({ devMode: settings.AUTH_MODE === "dev", version: "0.1.0" }),
 });
 // Only a dev deployment can mint tokens; in entra mode the route does not exist at all.
-if (auth.devIssuer) {
+if (devIssuer) {
   app.http(DEV_TOKEN_FUNCTION, {
     route: DEV_TOKEN_ROUTE,
     methods: ["POST"],
     authLevel: "anonymous",
-    handler: makeDevTokenHandler({ devIssuer: auth.devIssuer }),
+    handler: makeDevTokenHandler({ devIssuer }),
   });
 }

@@ -91,9 +91,13 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteInst
   if (options.inMemory) args.push("--inMemoryPersistence");
   else args.push("--location", options.location);
 
-  const child = spawn(process.execPath, args, {
+  // The parent holds the write end of the child's stdin. When the parent dies, even by SIGKILL
+  // (where no exit handler runs), the pipe closes and this preload ends the emulator with it.
+  const exitWithParent =
+    "data:text/javascript,process.stdin.on('end',()=>process.exit(0));process.stdin.resume();";
+  const child = spawn(process.execPath, ["--import", exitWithParent, ...args], {
     cwd: options.location,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
   const stopChild = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
