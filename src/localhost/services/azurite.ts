@@ -93,8 +93,9 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteInst
 
   // The parent holds the write end of the child's stdin. When the parent dies, even by SIGKILL
   // (where no exit handler runs), the pipe closes and this preload ends the emulator with it.
+  // unref: the pipe alone must not keep Azurite alive once SIGTERM has closed its servers.
   const exitWithParent =
-    "data:text/javascript,process.stdin.on('end',()=>process.exit(0));process.stdin.resume();";
+    "data:text/javascript,process.stdin.on('end',()=>process.exit(0));process.stdin.resume();process.stdin.unref();";
   const child = spawn(process.execPath, ["--import", exitWithParent, ...args], {
     cwd: options.location,
     stdio: ["pipe", "pipe", "pipe"],
