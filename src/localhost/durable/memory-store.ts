@@ -78,7 +78,8 @@ export class MemoryStore implements DurableStore {
           throw new ConcurrencyError(`Row ${partitionKey}/${rowKey} changed (etag mismatch).`);
         }
       }
-      if (op.op === "delete" && op.ifMatch === "*" && !existing) {
+      // "*" means "whatever is stored": like Azure Tables, it fails when nothing is.
+      if (op.op !== "insert" && op.ifMatch === "*" && !existing) {
         throw new ConcurrencyError(`Row ${partitionKey}/${rowKey} does not exist.`);
       }
     }

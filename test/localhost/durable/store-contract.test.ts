@@ -161,6 +161,17 @@ describe.each(subjects)("DurableStore contract: $name", (subject) => {
     expect(await store.readRow("p", "s")).toBeUndefined();
   });
 
+  it('ifMatch "*" replaces whatever is stored, and is a lost race when nothing is', async () => {
+    const store = await open();
+    await expect(
+      store.transact("p", [{ op: "upsert", row: row("p", "star", "v0"), ifMatch: "*" }]),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await store.readRow("p", "star")).toBeUndefined();
+    await store.transact("p", [{ op: "insert", row: row("p", "star", "v1") }]);
+    await store.transact("p", [{ op: "upsert", row: row("p", "star", "v2"), ifMatch: "*" }]);
+    expect((await store.readRow("p", "star"))?.data).toBe("v2");
+  });
+
   it("deleting a missing row without ifMatch is no error, alone or in a transaction", async () => {
     const store = await open();
     await store.transact("p", [{ op: "delete", rowKey: "ghost" }]);
