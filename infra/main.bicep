@@ -35,7 +35,7 @@ param principalType string = 'User'
 @maxLength(36)
 param authClientId string
 
-@description('Tenant whose tokens the API accepts; defaults to the deployment tenant.')
+@description('The platform operator\'s tenant: only its tokens may carry the Operator role. Defaults to the deployment tenant.')
 param authTenantId string = tenant().tenantId
 
 @description('Accepted audience; empty means api://<authClientId>.')
@@ -84,7 +84,6 @@ var tags = {
   'azd-env-name': environmentName
 }
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
-var entraAuthority = '${environment().authentication.loginEndpoint}${authTenantId}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -202,8 +201,10 @@ module api 'app/api.bicep' = {
     durableTaskSchedulerEndpoint: durableTask.outputs.endpoint
     taskHubName: durableTask.outputs.taskHubName
     invitationLinkKeyUri: keyVault.outputs.invitationLinkKeyUri
-    authIssuer: '${entraAuthority}/v2.0'
-    authJwksUri: '${entraAuthority}/discovery/v2.0/keys'
+    // Partners and customers sign in from their own tenants: one issuer per tenant, the common key set.
+    authIssuer: '${environment().authentication.loginEndpoint}{tenantid}/v2.0'
+    authJwksUri: '${environment().authentication.loginEndpoint}common/discovery/v2.0/keys'
+    authOperatorTenantId: authTenantId
     authAudience: !empty(authAudience) ? authAudience : 'api://${authClientId}'
     authClientId: authClientId
     authClientSecretUri: empty(authClientSecret) ? '' : keyVault.outputs.authClientSecretUri

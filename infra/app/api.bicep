@@ -64,8 +64,11 @@ param taskHubName string
 @description('Versionless Key Vault secret URI of INVITATION_LINK_KEY.')
 param invitationLinkKeyUri string
 
-@description('Issuer the API accepts tokens from.')
+@description('Issuer the API accepts tokens from; {tenantid} stands for the token\'s own tenant.')
 param authIssuer string
+
+@description('Tenant whose tokens may carry the Operator role.')
+param authOperatorTenantId string
 
 @description('Audience (aud claim) the API accepts.')
 param authAudience string
@@ -175,6 +178,7 @@ var appSettings = {
   AUTH_AUDIENCE: authAudience
   AUTH_JWKS_URI: authJwksUri
   AUTH_CLIENT_ID: authClientId
+  AUTH_OPERATOR_TENANT_ID: authOperatorTenantId
   AUTH_CLIENT_SECRET: empty(authClientSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${authClientSecretUri})'
 
   COSMOS_ENDPOINT: cosmosEndpoint

@@ -3,7 +3,7 @@ import { isLoopbackEndpoint } from "../adapters/loopback";
 
 const nonEmpty = z.string().trim().min(1, "is required");
 const url = nonEmpty.pipe(z.url({ message: "must be an absolute URL" }));
-const optionalSecret = z
+const optionalValue = z
   .string()
   .trim()
   .optional()
@@ -43,16 +43,22 @@ export const settingsSchema = z
     /** Entra app (client) id used by the customer page's sign-in; required in entra mode. */
     AUTH_CLIENT_ID: z.string().trim().optional(),
     /** Secret the customer page's sign-in redeems its authorization code with (entra mode; Key Vault reference). */
-    AUTH_CLIENT_SECRET: optionalSecret,
+    AUTH_CLIENT_SECRET: optionalValue,
+    /**
+     * The platform operator's tenant. The `Operator` role counts only in tokens from it: with a
+     * multi-tenant issuer, any tenant could assign its own users an app role of that name.
+     * Required when AUTH_ISSUER holds `{tenantid}`.
+     */
+    AUTH_OPERATOR_TENANT_ID: optionalValue,
 
     COSMOS_ENDPOINT: url,
     /** Absent: the app signs in with its managed identity (DefaultAzureCredential). */
-    COSMOS_KEY: optionalSecret,
+    COSMOS_KEY: optionalValue,
     COSMOS_DATABASE: nonEmpty,
 
     EMAIL_ENDPOINT: url,
     /** Absent: managed identity. */
-    EMAIL_ACCESS_KEY: optionalSecret,
+    EMAIL_ACCESS_KEY: optionalValue,
     EMAIL_SENDER: nonEmpty.pipe(z.email({ message: "must be an email address" })),
 
     /** Base of the links put in customer emails, e.g. https://partners.example.com */
@@ -74,6 +80,18 @@ export const settingsSchema = z
       for (const key of ENTRA_REQUIRED) {
         const problem = entraProblem(key, raw[key]);
         if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
+      }
+      const multiTenant =
+        typeof raw.AUTH_ISSUER === "string" && raw.AUTH_ISSUER.toLowerCase().includes("{tenantid}");
+      if (
+        multiTenant &&
+        !(typeof raw.AUTH_OPERATOR_TENANT_ID === "string" && raw.AUTH_OPERATOR_TENANT_ID.trim())
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["AUTH_OPERATOR_TENANT_ID"],
+          message: "is required when AUTH_ISSUER accepts every tenant ({tenantid})",
+        });
       }
     },
     { when: (payload) => typeof payload.value === "object" && payload.value !== null },

@@ -155,3 +155,30 @@ describe("multi-tenant Entra issuer", () => {
     expect(await rejection(verifier.verify(await sign(tid, "https://evil.example/v2.0")))).toBe("claims");
   });
 });
+
+describe("the Operator role with a multi-tenant issuer", () => {
+  it("counts only in tokens of the operator's tenant: another tenant's admin cannot grant it", async () => {
+    const clock = movableClock();
+    const jose = await loadJose();
+    const { privateKey, publicKey } = await jose.generateKeyPair("RS256");
+    const keys = jose.createLocalJWKSet({ keys: [{ ...(await jose.exportJWK(publicKey)), alg: "RS256" }] });
+    const operatorTenant = "6b3f2c1e-0000-4000-8000-00000000000a";
+    const partnerTenant = "6b3f2c1e-0000-4000-8000-00000000000b";
+    const verifier = createTokenVerifier({
+      keys,
+      issuer: "https://login.microsoftonline.com/{tenantid}/v2.0",
+      audience: AUDIENCE,
+      clock,
+      operatorTenantId: operatorTenant,
+    });
+    const sign = (tid: string) =>
+      new jose.SignJWT({ tid, oid: "u", roles: ["Operator", "GlobalAdmin"] })
+        .setProtectedHeader({ alg: "RS256" })
+        .setIssuer(`https://login.microsoftonline.com/${tid}/v2.0`)
+        .setAudience(AUDIENCE)
+        .setExpirationTime(Math.floor(clock.now().getTime() / 1000) + 600)
+        .sign(privateKey);
+    expect((await verifier.verify(await sign(operatorTenant))).roles).toEqual(["Operator", "GlobalAdmin"]);
+    expect((await verifier.verify(await sign(partnerTenant))).roles).toEqual(["GlobalAdmin"]);
+  });
+});

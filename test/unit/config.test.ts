@@ -49,3 +49,30 @@ describe("settings", () => {
     );
   });
 });
+
+describe("settings for a multi-tenant issuer", () => {
+  const entra = {
+    ...valid,
+    AUTH_MODE: "entra",
+    AUTH_JWKS_URI: "https://login.microsoftonline.com/common/discovery/v2.0/keys",
+    AUTH_CLIENT_ID: "00000000-0000-4000-8000-000000000001",
+  };
+
+  it("requires the operator's tenant when the issuer accepts every tenant", () => {
+    expect(() =>
+      loadSettings({ ...entra, AUTH_ISSUER: "https://login.microsoftonline.com/{tenantid}/v2.0" }),
+    ).toThrow(/AUTH_OPERATOR_TENANT_ID/);
+    const settings = loadSettings({
+      ...entra,
+      AUTH_ISSUER: "https://login.microsoftonline.com/{tenantid}/v2.0",
+      AUTH_OPERATOR_TENANT_ID: "00000000-0000-4000-8000-0000000000ff",
+    });
+    expect(settings.AUTH_OPERATOR_TENANT_ID).toBe("00000000-0000-4000-8000-0000000000ff");
+  });
+
+  it("does not require it for a single-tenant issuer", () => {
+    expect(() =>
+      loadSettings({ ...entra, AUTH_ISSUER: "https://login.microsoftonline.com/contoso-tenant/v2.0" }),
+    ).not.toThrow();
+  });
+});

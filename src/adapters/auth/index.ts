@@ -10,6 +10,7 @@ export interface AuthSettings {
   AUTH_ISSUER?: string | undefined;
   AUTH_AUDIENCE: string;
   AUTH_JWKS_URI?: string | undefined;
+  AUTH_OPERATOR_TENANT_ID?: string | undefined;
   PUBLIC_BASE_URL: string;
 }
 
@@ -27,6 +28,7 @@ export function createAuth(
         issuer: settings.AUTH_ISSUER,
         audience: settings.AUTH_AUDIENCE,
         clock,
+        ...(settings.AUTH_OPERATOR_TENANT_ID ? { operatorTenantId: settings.AUTH_OPERATOR_TENANT_ID } : {}),
       }),
     };
   }
@@ -42,6 +44,7 @@ export function createAuth(
       issuer: devIssuer.issuer,
       audience: devIssuer.audience,
       clock,
+      ...(settings.AUTH_OPERATOR_TENANT_ID ? { operatorTenantId: settings.AUTH_OPERATOR_TENANT_ID } : {}),
     }),
   };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Clock } from "../../application/ports";
-import type { Principal } from "../../domain/model";
+import { OPERATOR_ROLE, type Principal } from "../../domain/model";
 import { loadJose, type Jose, type JWTVerifyGetKey } from "./jose";
 
 /** Why a token was refused; deliberately coarse, and never containing the token. */
@@ -42,6 +42,8 @@ export function createTokenVerifier(options: {
   audience: string;
   clock: Clock;
   clockToleranceSeconds?: number;
+  /** When set, the Operator role counts only in tokens of this tenant. */
+  operatorTenantId?: string;
 }): TokenVerifier {
   const templated = options.issuer.toLowerCase().includes(TENANT_PLACEHOLDER);
   return {
@@ -67,7 +69,11 @@ export function createTokenVerifier(options: {
         if (payload.iss !== expected) throw new TokenRejected("claims");
       }
       const { tid, oid, roles, wids, email, preferred_username, name } = claims.data;
-      const principal: Principal = { tenantId: tid, userId: oid, roles: roles ?? [], wids: wids ?? [] };
+      // App roles are assigned in each tenant by that tenant's admins: the operator's only counts at home.
+      const granted = (roles ?? []).filter(
+        (role) => role !== OPERATOR_ROLE || !options.operatorTenantId || tid === options.operatorTenantId,
+      );
+      const principal: Principal = { tenantId: tid, userId: oid, roles: granted, wids: wids ?? [] };
       const mail = email ?? preferred_username;
       if (mail) principal.email = mail;
       if (name) principal.name = name;
@@ -92,6 +98,7 @@ export function createEntraVerifier(options: {
   issuer: string;
   audience: string;
   clock: Clock;
+  operatorTenantId?: string;
 }): TokenVerifier {
   // jose caches the key set and refetches it (rate limited) when a token names an unknown key id.
   const remote = loadJose().then((jose) => jose.createRemoteJWKSet(new URL(options.jwksUri)));
@@ -101,5 +108,6 @@ export function createEntraVerifier(options: {
     issuer: options.issuer,
     audience: options.audience,
     clock: options.clock,
+    ...(options.operatorTenantId ? { operatorTenantId: options.operatorTenantId } : {}),
   });
 }
