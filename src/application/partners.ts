@@ -2,6 +2,7 @@ import { z } from "zod";
 import { refuse } from "../domain/errors";
 import { CLOUDS, PARTNER_TYPES, type Partner, type Principal } from "../domain/model";
 import { checkEnrolment, requireOperator } from "../domain/rules";
+import { partnerSchema } from "../domain/schemas";
 import { audit, auditedCheck, operatorActor } from "./audit";
 import type { AuditLog, Clock, PartnerRepository } from "./ports";
 import { emailSchema, guidSchema, nameSchema } from "./schemas";
@@ -19,18 +20,7 @@ export const partnerInputSchema = z
   .meta({ id: "PartnerInput" });
 export type PartnerInput = z.infer<typeof partnerInputSchema>;
 
-export const partnerViewSchema = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    type: z.enum(PARTNER_TYPES),
-    cloud: z.enum(CLOUDS),
-    indirectProviderId: z.string().optional(),
-    contactEmail: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: "Partner" });
+export const partnerViewSchema = partnerSchema.meta({ id: "Partner" });
 
 export interface PartnerDeps {
   clock: Clock;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { refuse } from "../domain/errors";
-import { RELATIONSHIP_TYPES, type Principal, type Relationship } from "../domain/model";
+import type { Principal, Relationship } from "../domain/model";
+import { relationshipSchema } from "../domain/schemas";
 import { checkTerminable, isCustomerGlobalAdmin, requireReadRole, requireWriteRole } from "../domain/rules";
 import { audit, auditedCheck, customerActor, partnerActor } from "./audit";
 import { callerPartner } from "./partners";
@@ -12,21 +13,8 @@ import {
   type RelationshipRepository,
 } from "./ports";
 
-export const relationshipViewSchema = z
-  .object({
-    id: z.string(),
-    type: z.enum(RELATIONSHIP_TYPES),
-    customerTenantId: z.string(),
-    partnerId: z.string(),
-    indirectResellerId: z.string().optional(),
-    status: z.string(),
-    roles: z.array(z.string()).optional(),
-    durationDays: z.number().optional(),
-    autoExtend: z.boolean().optional(),
-    startsAt: z.string(),
-    endsAt: z.string().optional(),
-    invitationId: z.string(),
-  })
+export const relationshipViewSchema = relationshipSchema
+  .omit({ createdAt: true, updatedAt: true })
   .meta({ id: "Relationship" });
 export type RelationshipView = z.infer<typeof relationshipViewSchema>;
 
@@ -35,21 +23,7 @@ export const relationshipListSchema = z
   .meta({ id: "RelationshipList" });
 
 export function toRelationshipView(r: Relationship): RelationshipView {
-  const view: RelationshipView = {
-    id: r.id,
-    type: r.type,
-    customerTenantId: r.customerTenantId,
-    partnerId: r.partnerId,
-    status: r.status,
-    startsAt: r.startsAt,
-    invitationId: r.invitationId,
-  };
-  if (r.indirectResellerId) view.indirectResellerId = r.indirectResellerId;
-  if (r.roles) view.roles = [...r.roles];
-  if (r.durationDays !== undefined) view.durationDays = r.durationDays;
-  if (r.autoExtend !== undefined) view.autoExtend = r.autoExtend;
-  if (r.endsAt) view.endsAt = r.endsAt;
-  return view;
+  return relationshipViewSchema.parse(r);
 }
 
 export interface RelationshipDeps {

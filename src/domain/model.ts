@@ -95,8 +95,16 @@ export const RELATIONSHIP_TYPES = ["reseller", "admin"] as const;
 export type RelationshipType = (typeof RELATIONSHIP_TYPES)[number];
 
 /** Admin relationship states follow Graph's granular admin relationship states. */
-export type RelationshipStatus =
-  "created" | "approvalPending" | "active" | "expiring" | "expired" | "terminationRequested" | "terminated";
+export const RELATIONSHIP_STATUSES = [
+  "created",
+  "approvalPending",
+  "active",
+  "expiring",
+  "expired",
+  "terminationRequested",
+  "terminated",
+] as const;
+export type RelationshipStatus = (typeof RELATIONSHIP_STATUSES)[number];
 
 export interface Relationship {
   id: string;

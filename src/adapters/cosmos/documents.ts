@@ -1,16 +1,4 @@
 import { z } from "zod";
-import {
-  CLOUDS,
-  INVITATION_KINDS,
-  INVITATION_STATUSES,
-  LOCALES,
-  PARTNER_TYPES,
-  RELATIONSHIP_TYPES,
-  type AuditRecord,
-  type Invitation,
-  type Partner,
-  type Relationship,
-} from "../../domain/model";
 
 /**
  * Documents read back from Cosmos DB are parsed, not trusted: a document written by an older or
@@ -25,87 +13,12 @@ export const CONTAINERS = {
   lookups: "lookups",
 } as const;
 
-const actorSchema = z.object({
-  kind: z.enum(["partner", "customer", "operator", "system"]),
-  tenantId: z.string().optional(),
-  userId: z.string().optional(),
-});
-
-export const partnerDocumentSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  type: z.enum(PARTNER_TYPES),
-  cloud: z.enum(CLOUDS),
-  indirectProviderId: z.string().optional(),
-  contactEmail: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-}) satisfies z.ZodType<Partner>;
-
-export const invitationDocumentSchema = z.object({
-  id: z.string(),
-  partnerId: z.string(),
-  cloud: z.enum(CLOUDS),
-  kind: z.enum(INVITATION_KINDS),
-  status: z.enum(INVITATION_STATUSES),
-  customer: z.object({
-    domain: z.string(),
-    displayName: z.string(),
-    adminEmail: z.string(),
-    tenantId: z.string().optional(),
-  }),
-  locale: z.enum(LOCALES),
-  admin: z
-    .object({ roles: z.array(z.string()), durationDays: z.number(), autoExtend: z.boolean() })
-    .optional(),
-  resellerPartnerId: z.string().optional(),
-  tokenHash: z.string(),
-  linkNonce: z.string(),
-  createdBy: actorSchema,
-  createdAt: z.string(),
-  expiresAt: z.string(),
-  decidedAt: z.string().optional(),
-  decidedBy: actorSchema.optional(),
-  relationshipIds: z.array(z.string()).optional(),
-}) satisfies z.ZodType<Invitation>;
-
-export const relationshipDocumentSchema = z.object({
-  id: z.string(),
-  customerTenantId: z.string(),
-  type: z.enum(RELATIONSHIP_TYPES),
-  partnerId: z.string(),
-  indirectResellerId: z.string().optional(),
-  status: z.enum([
-    "created",
-    "approvalPending",
-    "active",
-    "expiring",
-    "expired",
-    "terminationRequested",
-    "terminated",
-  ]),
-  roles: z.array(z.string()).optional(),
-  durationDays: z.number().optional(),
-  autoExtend: z.boolean().optional(),
-  startsAt: z.string(),
-  endsAt: z.string().optional(),
-  invitationId: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-}) satisfies z.ZodType<Relationship>;
-
-export const auditDocumentSchema = z.object({
-  id: z.string(),
-  partnerId: z.string(),
-  resourceType: z.enum(["partner", "invitation", "relationship"]),
-  resourceId: z.string(),
-  action: z.string(),
-  outcome: z.enum(["applied", "refused"]),
-  rule: z.custom<`R${number}`>((v) => typeof v === "string" && /^R\d+$/.test(v)).optional(),
-  actor: actorSchema,
-  at: z.string(),
-  detail: z.string().optional(),
-}) satisfies z.ZodType<AuditRecord>;
+export {
+  auditRecordSchema as auditDocumentSchema,
+  invitationSchema as invitationDocumentSchema,
+  partnerSchema as partnerDocumentSchema,
+  relationshipSchema as relationshipDocumentSchema,
+} from "../../domain/schemas";
 
 /** Lookup documents (container `lookups`, pk `/id`): secondary keys resolved by one point read. */
 export const tokenLookupSchema = z.object({

@@ -1,93 +1,25 @@
 import { z } from "zod";
 import { refuse } from "../../domain/errors";
-import {
-  CLOUDS,
-  INVITATION_KINDS,
-  INVITATION_STATUSES,
-  LOCALES,
-  type AuditRecord,
-  type Invitation,
-  type Principal,
-} from "../../domain/model";
+import { INVITATION_STATUSES, type AuditRecord, type Invitation, type Principal } from "../../domain/model";
+import { auditRecordSchema, invitationSchema } from "../../domain/schemas";
 import { requireReadRole } from "../../domain/rules";
 import { callerPartner } from "../partners";
 import type { AuditLog, InvitationRepository, PartnerRepository } from "../ports";
 
-const actorViewSchema = z.object({
-  kind: z.enum(["partner", "customer", "operator", "system"]),
-  tenantId: z.string().optional(),
-  userId: z.string().optional(),
-});
-
-export const auditViewSchema = z
-  .object({
-    id: z.string(),
-    action: z.string(),
-    outcome: z.enum(["applied", "refused"]),
-    rule: z.string().optional(),
-    actor: actorViewSchema,
-    at: z.string(),
-    detail: z.string().optional(),
-  })
+export const auditViewSchema = auditRecordSchema
+  .omit({ partnerId: true, resourceType: true, resourceId: true })
   .meta({ id: "AuditRecord" });
 
 /** What a partner sees of an invitation: never the token's hash or the link nonce. */
-export const invitationViewSchema = z
-  .object({
-    id: z.string(),
-    status: z.enum(INVITATION_STATUSES),
-    kind: z.enum(INVITATION_KINDS),
-    cloud: z.enum(CLOUDS),
-    customer: z.object({
-      domain: z.string(),
-      displayName: z.string(),
-      adminEmail: z.string(),
-      tenantId: z.string().optional(),
-    }),
-    locale: z.enum(LOCALES),
-    admin: z
-      .object({ roles: z.array(z.string()), durationDays: z.number(), autoExtend: z.boolean() })
-      .optional(),
-    resellerPartnerId: z.string().optional(),
-    createdAt: z.string(),
-    expiresAt: z.string(),
-    decidedAt: z.string().optional(),
-    relationshipIds: z.array(z.string()).optional(),
-    audit: z.array(auditViewSchema).optional(),
-  })
+export const invitationViewSchema = invitationSchema
+  .omit({ partnerId: true, tokenHash: true, linkNonce: true, createdBy: true, decidedBy: true })
+  .extend({ audit: z.array(auditViewSchema).optional() })
   .meta({ id: "Invitation" });
 export type InvitationView = z.infer<typeof invitationViewSchema>;
 
+/** Parsing with the view schema keeps exactly the fields a partner may see, and copies them. */
 export function toInvitationView(invitation: Invitation, auditTrail?: AuditRecord[]): InvitationView {
-  const view: InvitationView = {
-    id: invitation.id,
-    status: invitation.status,
-    kind: invitation.kind,
-    cloud: invitation.cloud,
-    customer: { ...invitation.customer },
-    locale: invitation.locale,
-    createdAt: invitation.createdAt,
-    expiresAt: invitation.expiresAt,
-  };
-  if (invitation.admin) view.admin = { ...invitation.admin, roles: [...invitation.admin.roles] };
-  if (invitation.resellerPartnerId) view.resellerPartnerId = invitation.resellerPartnerId;
-  if (invitation.decidedAt) view.decidedAt = invitation.decidedAt;
-  if (invitation.relationshipIds) view.relationshipIds = [...invitation.relationshipIds];
-  if (auditTrail) {
-    view.audit = auditTrail.map((a) => {
-      const entry: z.infer<typeof auditViewSchema> = {
-        id: a.id,
-        action: a.action,
-        outcome: a.outcome,
-        actor: a.actor,
-        at: a.at,
-      };
-      if (a.rule) entry.rule = a.rule;
-      if (a.detail) entry.detail = a.detail;
-      return entry;
-    });
-  }
-  return view;
+  return invitationViewSchema.parse(auditTrail ? { ...invitation, audit: auditTrail } : invitation);
 }
 
 export const invitationListSchema = z
