@@ -21,7 +21,8 @@ import {
 } from "../src/application/invitations/customer-sign-in";
 import { DomainError, refuse } from "../src/domain/errors";
 import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Locale, type Principal } from "../src/domain/model";
-import { MAX_BODY_BYTES } from "../src/http/body";
+import { bearerTokenOf } from "../src/http/auth";
+import { readBodyText } from "../src/http/body";
 import { toProblemResponse } from "../src/http/problem";
 import {
   PAGE_HEADERS,
@@ -142,22 +143,7 @@ function isFormPost(request: HttpRequest): boolean {
 }
 
 async function readForm(request: HttpRequest): Promise<URLSearchParams> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES)
-    throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
-  const raw = await request.text();
-  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-    throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
-  }
-  return new URLSearchParams(raw);
-}
-
-function bearerOf(request: HttpRequest): string | undefined {
-  const header = request.headers.get("authorization");
-  if (!header) return undefined;
-  const match = /^Bearer[ ]+([A-Za-z0-9_.~+/=-]+)$/i.exec(header.trim());
-  if (!match?.[1]) throw refuse.unauthorized();
-  return match[1];
+  return new URLSearchParams(await readBodyText(request));
 }
 
 /** A CSRF token bound to the session: forging one needs the session cookie (HttpOnly) and the key. */
@@ -333,7 +319,7 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
       const token = tokenParam(request);
       const body = form ? await readForm(request) : undefined;
       let identity: CustomerIdentity;
-      const bearer = bearerOf(request);
+      const bearer = bearerTokenOf(request);
       if (bearer) {
         try {
           identity = toIdentity(await deps.verifyBearer(bearer));

@@ -6,13 +6,21 @@ import { toProblemResponse } from "./problem";
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9_.~+/=-]+)$/i;
 
+/** The bearer token of the Authorization header: undefined when there is none, 401 when malformed. */
+export function bearerTokenOf(request: HttpRequest): string | undefined {
+  const header = request.headers.get("authorization");
+  if (!header) return undefined;
+  const token = BEARER.exec(header.trim())?.[1];
+  if (!token) throw refuse.unauthorized();
+  return token;
+}
+
 /**
  * The caller's verified identity, or a 401. The token is neither logged nor echoed: every refusal
  * carries the same generic message, whatever was wrong with the token.
  */
 export async function authenticate(request: HttpRequest, verifier: TokenVerifier): Promise<Principal> {
-  const header = request.headers.get("authorization");
-  const token = header ? BEARER.exec(header.trim())?.[1] : undefined;
+  const token = bearerTokenOf(request);
   if (!token) throw refuse.unauthorized();
   try {
     return await verifier.verify(token);

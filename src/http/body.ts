@@ -11,11 +11,8 @@ export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): Fie
   }));
 }
 
-/** Parses a JSON body at the edge: 413 when too large, 400 when not JSON, 422 when not valid. */
-export async function readJsonBody<S extends z.ZodType>(
-  request: HttpRequest,
-  schema: S,
-): Promise<z.infer<S>> {
+/** Reads the body as text, refusing (413) anything over the limit, declared or actual. */
+export async function readBodyText(request: HttpRequest): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES)
     throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
@@ -23,6 +20,15 @@ export async function readJsonBody<S extends z.ZodType>(
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
     throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
   }
+  return raw;
+}
+
+/** Parses a JSON body at the edge: 413 when too large, 400 when not JSON, 422 when not valid. */
+export async function readJsonBody<S extends z.ZodType>(
+  request: HttpRequest,
+  schema: S,
+): Promise<z.infer<S>> {
+  const raw = await readBodyText(request);
   let json: unknown;
   try {
     json = JSON.parse(raw);
