@@ -40,18 +40,15 @@ export async function enrolPartner(
   const provider = input.indirectProviderId
     ? await deps.partners.get(input.indirectProviderId.toLowerCase())
     : undefined;
-  await auditedCheck(
-    deps.audit,
-    deps.clock,
-    {
-      partnerId: id,
-      resourceType: "partner",
-      resourceId: id,
-      action: "enrol",
-      actor: operatorActor(principal),
-    },
-    () => checkEnrolment(input, provider),
-  );
+  // Every refusal of this enrolment is audited under the partner it concerns.
+  const enrolment = {
+    partnerId: id,
+    resourceType: "partner" as const,
+    resourceId: id,
+    action: "enrol",
+    actor: operatorActor(principal),
+  };
+  await auditedCheck(deps.audit, deps.clock, enrolment, () => checkEnrolment(input, provider));
   if (input.indirectProviderId?.toLowerCase() === id) {
     throw refuse.invalid("A partner cannot be its own provider.", [
       { field: "indirectProviderId", message: "must differ from the partner id" },
@@ -64,24 +61,13 @@ export async function enrolPartner(
   ) {
     // Its resellers would be left attached to a non-provider (R3) or to another cloud (R12).
     const resellers = await deps.partners.resellerIdsOf(id);
-    await auditedCheck(
-      deps.audit,
-      deps.clock,
-      {
-        partnerId: id,
-        resourceType: "partner",
-        resourceId: id,
-        action: "enrol",
-        actor: operatorActor(principal),
-      },
-      () => {
-        if (resellers.length === 0) return;
-        throw refuse.conflict(
-          `The indirect provider has ${resellers.length} attached reseller(s); its type and cloud cannot change.`,
-          input.type !== existing.type ? "R3" : "R12",
-        );
-      },
-    );
+    await auditedCheck(deps.audit, deps.clock, enrolment, () => {
+      if (resellers.length === 0) return;
+      throw refuse.conflict(
+        `The indirect provider has ${resellers.length} attached reseller(s); its type and cloud cannot change.`,
+        input.type !== existing.type ? "R3" : "R12",
+      );
+    });
   }
   const now = deps.clock.now().toISOString();
   const partner: Partner = {
