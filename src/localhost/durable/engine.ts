@@ -1028,33 +1028,20 @@ export class DurableEngine {
         consume(message);
         delivered++;
         delete s.open[id];
-        if (task.k === "a") {
-          incoming.push(
-            message.ok
-              ? historyEvent(EventType.TaskCompleted, now, {
-                  TaskScheduledId: id,
-                  Result: message.result ?? "null",
-                })
-              : historyEvent(EventType.TaskFailed, now, {
-                  TaskScheduledId: id,
-                  Reason: message.reason ?? "",
-                  Details: message.details ?? "",
-                }),
-          );
-        } else {
-          incoming.push(
-            message.ok
-              ? historyEvent(EventType.SubOrchestrationInstanceCompleted, now, {
-                  TaskScheduledId: id,
-                  Result: message.result ?? "null",
-                })
-              : historyEvent(EventType.SubOrchestrationInstanceFailed, now, {
-                  TaskScheduledId: id,
-                  Reason: message.reason ?? "",
-                  Details: message.details ?? "",
-                }),
-          );
-        }
+        // Activities and sub-orchestrations report back with the same fields, under their own event types.
+        const [completed, failed] =
+          task.k === "a"
+            ? [EventType.TaskCompleted, EventType.TaskFailed]
+            : [EventType.SubOrchestrationInstanceCompleted, EventType.SubOrchestrationInstanceFailed];
+        incoming.push(
+          message.ok
+            ? historyEvent(completed, now, { TaskScheduledId: id, Result: message.result ?? "null" })
+            : historyEvent(failed, now, {
+                TaskScheduledId: id,
+                Reason: message.reason ?? "",
+                Details: message.details ?? "",
+              }),
+        );
         if (retryFails && task.retry) {
           // The SDK waits for a timer after every failed attempt, also after the last one.
           const next = s.seq++;
