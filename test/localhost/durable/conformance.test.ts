@@ -627,6 +627,14 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
       expect(await probe({ op: "list" })).toContain("via-client");
     });
 
+    it("hands the client binding to an activity an orchestration schedules", async () => {
+      const parent = await run("startsViaActivity", "started-by-activity");
+      expect(parent.runtimeStatus).toBe("Completed");
+      expect(parent.output).toBe("started-by-activity");
+      const child = await engine.waitForStatus("started-by-activity");
+      expect(child.output).toEqual(["Hello Tokyo", "Hello Seattle", "Hello London"]);
+    });
+
     it("terminates, suspends, resumes and purges", async () => {
       const id = (await probe({ op: "start", name: "suspendable" })) as string;
       await engine.waitFor(id, (s) => s.runtimeStatus === "Running");
