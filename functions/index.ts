@@ -5,6 +5,14 @@
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { createAuth } from "../src/adapters/auth";
+import {
+  ADMIN_RELATIONSHIP_ORCHESTRATION,
+  adminRelationshipOrchestrator,
+  makeAdminRelationshipActivities,
+  makeStartAdminLifecyclesActivity,
+  START_ADMIN_LIFECYCLES_ACTIVITY,
+  webAdminRelationshipEmails,
+} from "./admin-relationship-workflow";
 import { resolveClock } from "../src/adapters/clock/clock";
 import { CosmosAuditLog } from "../src/adapters/cosmos/audit-repository";
 import { createCosmosDatabase } from "../src/adapters/cosmos/client";
@@ -124,6 +132,24 @@ for (const [name, handler] of Object.entries(
   df.app.activity(name, { handler });
 }
 
+// ---- Admin relationship lifecycle (R6-R9): one instance per accepted admin relationship.
+df.app.orchestration(ADMIN_RELATIONSHIP_ORCHESTRATION, adminRelationshipOrchestrator);
+for (const [name, handler] of Object.entries(
+  makeAdminRelationshipActivities({
+    ...repositories,
+    email: emailSender,
+    clock,
+    render: webAdminRelationshipEmails,
+  }),
+)) {
+  df.app.activity(name, { handler });
+}
+// Started by the invitation orchestration; needs the durable client to start instances.
+df.app.activity(START_ADMIN_LIFECYCLES_ACTIVITY, {
+  extraInputs: [df.input.durableClient()],
+  handler: makeStartAdminLifecyclesActivity(repositories),
+});
+
 const customerInvite: CustomerInviteDependencies = {
   decision: {
     invitations: repositories.invitations,
@@ -205,6 +231,7 @@ app.http(CREATE_INVITATION_FUNCTION, {
     ...partnerApi,
     invitationTtlDays: settings.INVITATION_TTL_DAYS,
     linkKey: settings.INVITATION_LINK_KEY,
+    invitationsPerPartnerPerMinute: settings.INVITATIONS_PER_PARTNER_PER_MINUTE,
   }),
 });
 app.http(LIST_INVITATIONS_FUNCTION, {
@@ -236,6 +263,7 @@ app.http(TERMINATE_RELATIONSHIP_FUNCTION, {
   route: TERMINATE_RELATIONSHIP_ROUTE,
   methods: ["POST"],
   authLevel: "anonymous",
+  extraInputs: [df.input.durableClient()],
   handler: makeTerminateRelationshipHandler(partnerApi),
 });
 app.http(OPENAPI_FUNCTION, {

@@ -279,10 +279,16 @@ export function isCustomerGlobalAdmin(principal: Principal, customerTenantId: st
   return principal.tenantId === customerTenantId && principal.wids.includes(GLOBAL_ADMINISTRATOR_ROLE_ID);
 }
 
-/** R9: an admin relationship can be terminated while it is in force. */
+/** R9: an admin relationship can be terminated while it is in force; R8: an expired one stays expired. */
 export function checkTerminable(relationship: { type: string; status: string }): void {
   if (relationship.type !== "admin") {
     throw refuse.conflict("Only admin relationships are terminated here.");
+  }
+  if (relationship.status === "expired") {
+    throw refuse.conflict(
+      "The relationship has expired and cannot be revived; send the customer a new request.",
+      "R8",
+    );
   }
   if (relationship.status !== "active" && relationship.status !== "expiring") {
     throw refuse.conflict(

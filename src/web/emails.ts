@@ -276,3 +276,62 @@ export function partnerNotificationEmail(input: PartnerNotificationEmailInput): 
   ].join("\n");
   return { subject, html: emailDocument("en", subject, body), text };
 }
+
+export type AdminRelationshipNoticeEvent = "reminder" | "expired";
+
+export interface AdminRelationshipNoticeEmailInput {
+  event: AdminRelationshipNoticeEvent;
+  relationshipId: string;
+  customer: { displayName?: string; domain?: string; tenantId: string };
+  /** The end date (ISO), shown in UTC. */
+  endsAt: string;
+  /** For a reminder: whole days left as the schedule planned it (30, 7 or 1, DOMAIN.md R7). */
+  daysLeft?: number;
+}
+
+/**
+ * To the partner's contact address before an admin relationship without auto-extend ends (R7) and
+ * when it has expired. English only, like the other partner notifications.
+ */
+export function adminRelationshipNoticeEmail(input: AdminRelationshipNoticeEmailInput): EmailContent {
+  const customer = cleanText(input.customer.displayName ?? input.customer.tenantId);
+  const short = truncate(customer, SUBJECT_NAME_LIMIT);
+  const days = input.daysLeft ?? 0;
+  const dayWord = days === 1 ? "day" : "days";
+  const subject = subjectLine(
+    input.event === "reminder"
+      ? `Admin relationship with ${short} ends in ${days} ${dayWord}`
+      : `Admin relationship with ${short} has expired`,
+  );
+  const when = utcTimestamp(input.endsAt);
+  const sentence =
+    input.event === "reminder"
+      ? `Your admin relationship with ${customer} ends on ${when} and does not extend automatically. To keep administering the customer's tenant after that, send the customer a new admin relationship request.`
+      : `Your admin relationship with ${customer} ended on ${when}. An expired relationship cannot be renewed: to administer the customer's tenant again, send the customer a new admin relationship request.`;
+  const details: [string, string][] = [
+    ["Relationship", cleanText(input.relationshipId)],
+    ["Customer", input.customer.domain ? `${customer} (${cleanText(input.customer.domain)})` : customer],
+    ["Customer tenant", cleanText(input.customer.tenantId)],
+    ["Ends", when],
+  ];
+  const body = html`<p>Hello,</p>
+    <p>${sentence}</p>
+    <ul>
+      ${details.map(([label, value]) => html`<li><strong>${label}:</strong> ${value}</li>`)}
+    </ul>
+    <p style="${STYLE.muted}">
+      This notification went to your organization's registered contact address. If it reached you by mistake,
+      you can safely ignore it.
+    </p>`;
+  const text = [
+    "Hello,",
+    "",
+    sentence,
+    "",
+    ...details.map(([label, value]) => `${label}: ${value}`),
+    "",
+    "This notification went to your organization's registered contact address. If it reached you by mistake, you can safely ignore it.",
+    "",
+  ].join("\n");
+  return { subject, html: emailDocument("en", subject, body), text };
+}

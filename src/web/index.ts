@@ -16,6 +16,8 @@ export {
   invitationEmail,
   customerReminderEmail,
   partnerNotificationEmail,
+  adminRelationshipNoticeEmail,
+  type AdminRelationshipNoticeEmailInput,
   type EmailContent,
   type InvitationEmailInput,
   type CustomerReminderEmailInput,

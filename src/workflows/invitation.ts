@@ -5,6 +5,7 @@ import {
   type Task,
 } from "durable-functions";
 import { z } from "zod";
+import { START_ADMIN_LIFECYCLES_ACTIVITY, startAdminLifecyclesResultSchema } from "./admin-relationship";
 
 /**
  * One invitation's life: email the customer, remind them, and wait for whichever comes first — the
@@ -221,14 +222,32 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
 
   context.df.setCustomStatus({ phase: "concluding", outcome, emailFailures });
   let relationshipIds: string[] = [];
+  let lifecycleStartFailed = false;
   if (outcome === "accepted") {
     const created = createRelationshipsResultSchema.parse(
       yield context.df.callActivityWithRetry(CREATE_RELATIONSHIPS_ACTIVITY, ACTIVITY_RETRY, ref),
     );
     relationshipIds = created.relationshipIds;
+    // Admin relationships live on in their own instances (started, not awaited: their lifetime is
+    // the relationship's, not the invitation's). A start that keeps failing must not keep the
+    // partner from being told; it shows in the custom status for operators.
+    try {
+      startAdminLifecyclesResultSchema.parse(
+        yield context.df.callActivityWithRetry(START_ADMIN_LIFECYCLES_ACTIVITY, ACTIVITY_RETRY, {
+          relationshipIds,
+        }),
+      );
+    } catch {
+      lifecycleStartFailed = true;
+    }
   }
   yield context.df.callActivityWithRetry(NOTIFY_PARTNER_ACTIVITY, ACTIVITY_RETRY, { ...ref, outcome });
-  context.df.setCustomStatus({ phase: "done", outcome, emailFailures });
+  context.df.setCustomStatus({
+    phase: "done",
+    outcome,
+    emailFailures,
+    ...(lifecycleStartFailed ? { lifecycleStartFailed } : {}),
+  });
   const output: InvitationOrchestrationOutput = {
     invitationId: input.invitationId,
     outcome,

@@ -1,0 +1,228 @@
+import {
+  GLOBAL_ADMINISTRATOR_ROLE_ID,
+  type Actor,
+  type Invitation,
+  type Partner,
+  type Relationship,
+} from "../domain/model";
+import {
+  adminRelationshipInstanceId,
+  extendedEnd,
+  inForce,
+  type AdminRelationshipInput,
+  type EndAdminRelationshipInput,
+  type EndAdminRelationshipResult,
+  type NotifyAdminExpiredResult,
+  type ReadAdminRelationshipResult,
+  type ReminderDays,
+  type RemindAdminPartnerInput,
+  type RemindAdminPartnerResult,
+  type StartAdminLifecyclesInput,
+  type StartAdminLifecyclesResult,
+} from "../workflows/admin-relationship";
+import { deterministicGuid } from "./invitations/lifecycle";
+import {
+  ConcurrencyConflict,
+  type AuditLog,
+  type Clock,
+  type EmailSender,
+  type InvitationRepository,
+  type OutgoingEmail,
+  type PartnerRepository,
+  type RelationshipRepository,
+  type Versioned,
+} from "./ports";
+
+/**
+ * The admin relationship orchestration's activities. Each may run more than once, so each is
+ * idempotent: emails carry an operation id derived from the relationship, its period (end date)
+ * and the step; state changes are conditional (ETag) on the document still being what was read.
+ */
+
+export type AdminRelationshipNotice =
+  { kind: "reminder"; daysLeft: ReminderDays; endsAt: string } | { kind: "expired"; endsAt: string };
+
+export interface AdminRelationshipEmailContent {
+  relationship: Relationship;
+  partner: Partner;
+  /** The invitation it came from: names the customer (the relationship only has its tenant id). */
+  invitation?: Invitation;
+  notice: AdminRelationshipNotice;
+}
+
+export interface AdminRelationshipEmailRenderer {
+  partnerNotice(content: AdminRelationshipEmailContent): Omit<OutgoingEmail, "to">;
+}
+
+export interface AdminLifecycleDependencies {
+  relationships: RelationshipRepository;
+  invitations: InvitationRepository;
+  partners: PartnerRepository;
+  audit: AuditLog;
+  email: EmailSender;
+  clock: Clock;
+  render: AdminRelationshipEmailRenderer;
+}
+
+const SYSTEM: Actor = { kind: "system" };
+const CONFLICT_RETRIES = 5;
+
+export function adminReminderOperationId(relationshipId: string, endsAt: string, days: ReminderDays): string {
+  return deterministicGuid("admin-relationship", relationshipId, endsAt, "reminder", String(days));
+}
+
+export function adminExpiredOperationId(relationshipId: string): string {
+  return deterministicGuid("admin-relationship", relationshipId, "expired");
+}
+
+/** R6: auto-extend never applies to a relationship that includes Global Administrator. */
+export function effectiveAutoExtend(relationship: Relationship): boolean {
+  const global = (relationship.roles ?? []).some((r) => r.toLowerCase() === GLOBAL_ADMINISTRATOR_ROLE_ID);
+  return relationship.autoExtend === true && !global;
+}
+
+async function load(
+  deps: Pick<AdminLifecycleDependencies, "relationships">,
+  relationshipId: string,
+): Promise<Versioned<Relationship> & { endsAt: string }> {
+  const found = await deps.relationships.get(relationshipId);
+  // Not usefully retryable: the lifecycle was started for a document that is not there.
+  if (!found) throw new Error(`Relationship ${relationshipId} does not exist.`);
+  if (found.value.type !== "admin" || !found.value.endsAt) {
+    throw new Error(`Relationship ${relationshipId} is not an admin relationship with an end date.`);
+  }
+  return { ...found, endsAt: found.value.endsAt };
+}
+
+export async function readAdminRelationship(
+  deps: Pick<AdminLifecycleDependencies, "relationships">,
+  input: AdminRelationshipInput,
+): Promise<ReadAdminRelationshipResult> {
+  const { value, endsAt } = await load(deps, input.relationshipId);
+  return { status: value.status, endsAt, autoExtend: effectiveAutoExtend(value) };
+}
+
+async function send(
+  deps: AdminLifecycleDependencies,
+  relationship: Relationship,
+  notice: AdminRelationshipNotice,
+  operationId: string,
+): Promise<void> {
+  const partner = await deps.partners.get(relationship.partnerId);
+  if (!partner)
+    throw new Error(`Partner ${relationship.partnerId} of relationship ${relationship.id} does not exist.`);
+  const invitation = (await deps.invitations.get(relationship.partnerId, relationship.invitationId))?.value;
+  const email = deps.render.partnerNotice({
+    relationship,
+    partner,
+    ...(invitation ? { invitation } : {}),
+    notice,
+  });
+  await deps.email.send({ ...email, to: [partner.contactEmail] }, operationId);
+}
+
+/** R7: reminds the partner, unless the relationship left force or its period changed meanwhile. */
+export async function remindAdminPartner(
+  deps: AdminLifecycleDependencies,
+  input: RemindAdminPartnerInput,
+): Promise<RemindAdminPartnerResult> {
+  const { value, endsAt } = await load(deps, input.relationshipId);
+  if (!inForce(value.status) || endsAt !== input.endsAt) return { sent: false, status: value.status };
+  await send(
+    deps,
+    value,
+    { kind: "reminder", daysLeft: input.daysBefore, endsAt },
+    adminReminderOperationId(value.id, endsAt, input.daysBefore),
+  );
+  return { sent: true, status: value.status };
+}
+
+/**
+ * At the end date: extends by 180 days with (effective) auto-extend, else marks it expired. A re-run
+ * finds the work done (a later end date, or `expired`) and reports it; a relationship that left
+ * force another way (terminated) is reported as it is and left alone (R8: nothing revives it).
+ */
+export async function endAdminRelationship(
+  deps: AdminLifecycleDependencies,
+  input: EndAdminRelationshipInput,
+): Promise<EndAdminRelationshipResult> {
+  for (let attempt = 0; ; attempt++) {
+    const { value, etag, endsAt } = await load(deps, input.relationshipId);
+    if (!inForce(value.status)) {
+      if (value.status === "expired") await auditEnd(deps, value, "expire", input.endsAt);
+      return { outcome: value.status, endsAt };
+    }
+    if (Date.parse(endsAt) > Date.parse(input.endsAt)) {
+      await auditEnd(deps, value, "extend", input.endsAt);
+      return { outcome: "extended", endsAt };
+    }
+    const now = deps.clock.now().toISOString();
+    const extend = effectiveAutoExtend(value);
+    const next: Relationship = extend
+      ? { ...value, endsAt: extendedEnd(endsAt), updatedAt: now }
+      : { ...value, status: "expired", updatedAt: now };
+    try {
+      const { value: saved } = await deps.relationships.replace(next, etag);
+      await auditEnd(deps, saved, extend ? "extend" : "expire", input.endsAt);
+      return extend
+        ? { outcome: "extended", endsAt: saved.endsAt ?? endsAt }
+        : { outcome: "expired", endsAt };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflict) || attempt >= CONFLICT_RETRIES) throw error;
+    }
+  }
+}
+
+async function auditEnd(
+  deps: AdminLifecycleDependencies,
+  relationship: Relationship,
+  action: "extend" | "expire",
+  periodEnd: string,
+): Promise<void> {
+  // A fixed id per period: a re-run writes the same record again instead of a second one.
+  await deps.audit.record({
+    id: deterministicGuid("audit", relationship.id, action, periodEnd),
+    partnerId: relationship.partnerId,
+    resourceType: "relationship",
+    resourceId: relationship.id,
+    action,
+    outcome: "applied",
+    actor: SYSTEM,
+    at: periodEnd,
+    detail:
+      action === "extend"
+        ? `auto-extended to ${relationship.endsAt ?? "?"} (R6)`
+        : "expired at its end date without auto-extend",
+  });
+}
+
+/** Tells the partner's contact that the relationship expired; once, however often it runs. */
+export async function notifyAdminExpired(
+  deps: AdminLifecycleDependencies,
+  input: AdminRelationshipInput,
+): Promise<NotifyAdminExpiredResult> {
+  const { value, endsAt } = await load(deps, input.relationshipId);
+  if (value.status !== "expired")
+    throw new Error(`Relationship ${value.id} is ${value.status}, not expired.`);
+  await send(deps, value, { kind: "expired", endsAt }, adminExpiredOperationId(value.id));
+  return { sent: true };
+}
+
+/** Starts an orchestration instance; an instance that already exists counts as started. */
+export type LifecycleStarter = (instanceId: string, input: AdminRelationshipInput) => Promise<void>;
+
+/** Hands each admin relationship still in force to its own lifecycle instance (one per relationship). */
+export async function startAdminLifecycles(
+  deps: Pick<AdminLifecycleDependencies, "relationships"> & { start: LifecycleStarter },
+  input: StartAdminLifecyclesInput,
+): Promise<StartAdminLifecyclesResult> {
+  const instanceIds: string[] = [];
+  for (const relationshipId of input.relationshipIds) {
+    const found = await deps.relationships.get(relationshipId);
+    if (!found || found.value.type !== "admin" || !inForce(found.value.status)) continue;
+    const instanceId = adminRelationshipInstanceId(relationshipId);
+    await deps.start(instanceId, { relationshipId });
+    instanceIds.push(instanceId);
+  }
+  return { instanceIds };
+}
