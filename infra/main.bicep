@@ -49,6 +49,11 @@ param publicBaseUrl string = ''
 @maxValue(365)
 param invitationTtlDays int = 90
 
+@description('Invitations one partner may create per minute (INVITATIONS_PER_PARTNER_PER_MINUTE); 0 turns the limit off.')
+@minValue(0)
+@maxValue(100000)
+param invitationsPerPartnerPerMinute int = 60
+
 @description('Data location of Communication Services.')
 param emailDataLocation string = 'United States'
 
@@ -210,6 +215,7 @@ module api 'app/api.bicep' = {
     authClientSecretUri: empty(authClientSecret) ? '' : keyVault.outputs.authClientSecretUri
     publicBaseUrl: publicBaseUrl
     invitationTtlDays: invitationTtlDays
+    invitationsPerPartnerPerMinute: invitationsPerPartnerPerMinute
   }
 }
 

@@ -90,6 +90,11 @@ param publicBaseUrl string = ''
 @maxValue(365)
 param invitationTtlDays int = 90
 
+@description('Invitations one partner may create per minute (each costs customer email); 0 turns the limit off.')
+@minValue(0)
+@maxValue(100000)
+param invitationsPerPartnerPerMinute int = 60
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -190,6 +195,7 @@ var appSettings = {
   PUBLIC_BASE_URL: baseUrl
   INVITATION_TTL_DAYS: string(invitationTtlDays)
   INVITATION_LINK_KEY: '@Microsoft.KeyVault(SecretUri=${invitationLinkKeyUri})'
+  INVITATIONS_PER_PARTNER_PER_MINUTE: string(invitationsPerPartnerPerMinute)
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -62,9 +62,35 @@ export interface PartnerRepository {
   resellerIdsOf(providerId: string): Promise<string[]>;
 }
 
+/**
+ * A per-partner creation window (fixed, e.g. one minute): a creation stored under it counts once,
+ * atomically with the invitation; a full window refuses it before anything is stored.
+ */
+export interface CreationWindow {
+  /** Start of the window (ISO); names the counter, so each window counts from zero. */
+  start: string;
+  limit: number;
+  /** How long the counter outlives its window before the store may drop it. */
+  ttlSeconds: number;
+}
+
+/** The partner's creation window is full; nothing was stored. */
+export class CreationWindowFull extends Error {
+  constructor() {
+    super("The creation window is full.");
+    this.name = "CreationWindowFull";
+  }
+}
+
 export interface InvitationRepository {
-  /** Stores the invitation and its token lookup (token hash -> invitation) together, idempotently. */
-  create(invitation: Invitation): Promise<void>;
+  /**
+   * Stores the invitation and its token lookup (token hash -> invitation) together, idempotently.
+   * With a window, the invitation is counted in it in the same write, or refused with
+   * CreationWindowFull and nothing stored.
+   */
+  create(invitation: Invitation, window?: CreationWindow): Promise<void>;
+  /** Creations counted so far in the partner's window (0 when none). */
+  countInWindow(partnerId: string, windowStart: string): Promise<number>;
   /** Scoped to the owning partner: another partner's id reads as undefined. */
   get(partnerId: string, id: string): Promise<Versioned<Invitation> | undefined>;
   findByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | undefined>;

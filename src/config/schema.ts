@@ -71,6 +71,14 @@ export const settingsSchema = z
     INVITATION_LINK_KEY: z
       .string()
       .refine((v) => Buffer.byteLength(v, "utf8") >= 32, { message: "must be at least 32 bytes" }),
+    /**
+     * Invitations one partner may create per minute (each costs customer email, and the email
+     * service is rate limited per sender domain); 0 turns the limit off. Unset or empty: 60.
+     */
+    INVITATIONS_PER_PARTNER_PER_MINUTE: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z.coerce.number().int().min(0).max(100_000).default(60),
+    ),
   })
   .superRefine(
     (s, ctx) => {

@@ -1,11 +1,20 @@
-import type { Database } from "@azure/cosmos";
+import {
+  BulkOperationType,
+  type Database,
+  type JSONObject,
+  type OperationInput,
+  type OperationResponse,
+} from "@azure/cosmos";
 import {
   ConcurrencyConflict,
+  CreationWindowFull,
+  type CreationWindow,
   type InvitationRepository,
   type Page,
   type Versioned,
 } from "../../application/ports";
 import type { Invitation, InvitationStatus } from "../../domain/model";
+import { z } from "zod";
 import {
   CONTAINERS,
   cosmosStatus,
@@ -15,6 +24,14 @@ import {
   tokenLookupId,
   tokenLookupSchema,
 } from "./documents";
+
+/** Lost races for one window's counter before the creation gives up (each loss means another got in). */
+const WINDOW_ATTEMPTS = 5;
+
+const windowDocumentSchema = z.object({ count: z.number().int().min(0) });
+
+/** The counter's id: the window start names it, so a new window starts from zero without a reset. */
+export const rateWindowId = (windowStart: string): string => `rate:${windowStart}`;
 
 /** Thrown for a paging token this adapter did not issue (the caller answers 422). */
 export class InvalidContinuationToken extends Error {
@@ -40,20 +57,122 @@ export class CosmosInvitationRepository implements InvitationRepository {
     return this.database.container(CONTAINERS.lookups);
   }
 
-  async create(invitation: Invitation): Promise<void> {
-    // The lookup goes first: a lookup without its invitation reads as "not found", whereas an
-    // invitation without its lookup would be a pending invitation nobody could open.
-    await this.lookups.items.upsert({
-      id: tokenLookupId(invitation.tokenHash),
-      partnerId: invitation.partnerId,
-      invitationId: invitation.id,
-    });
+  async create(invitation: Invitation, window?: CreationWindow): Promise<void> {
+    if (window) return this.createCounted(invitation, window);
+    await this.storeLookup(invitation);
     try {
       await this.invitations.items.create(toDocument(invitation, { docType: "invitation" }));
     } catch (error) {
       // Idempotent: a retry of the same creation finds the first one stored.
       if (cosmosStatus(error) !== 409) throw error;
     }
+  }
+
+  // The lookup goes first: a lookup without its invitation reads as "not found", whereas an
+  // invitation without its lookup would be a pending invitation nobody could open.
+  private async storeLookup(invitation: Invitation): Promise<void> {
+    await this.lookups.items.upsert({
+      id: tokenLookupId(invitation.tokenHash),
+      partnerId: invitation.partnerId,
+      invitationId: invitation.id,
+    });
+  }
+
+  /**
+   * The window's counter and the invitation share the partner's partition, so one transactional
+   * batch writes both or neither. The counter goes first in the batch: a lost race on it (409 on
+   * create, 412 on the ETag) fails the batch before the invitation is written, and the window is
+   * read again. The embedded emulator does not roll a batch back, so that order is also what keeps
+   * a refused creation from leaving an invitation behind there.
+   */
+  private async createCounted(invitation: Invitation, window: CreationWindow): Promise<void> {
+    const partnerId = invitation.partnerId;
+    let lookupStored = false;
+    try {
+      for (let attempt = 1; attempt <= WINDOW_ATTEMPTS; attempt++) {
+        const current = await this.readWindow(partnerId, window.start);
+        const count = current?.count ?? 0;
+        if (count >= window.limit) throw new CreationWindowFull();
+        if (!lookupStored) {
+          await this.storeLookup(invitation);
+          lookupStored = true;
+        }
+        const counter = {
+          id: rateWindowId(window.start),
+          partnerId,
+          docType: "rateWindow",
+          windowStart: window.start,
+          count: count + 1,
+          ttl: window.ttlSeconds,
+        };
+        const operations: OperationInput[] = [
+          current
+            ? {
+                operationType: BulkOperationType.Replace,
+                id: counter.id,
+                // The batch names its partition already; the emulator still reads it per operation.
+                partitionKey: partnerId,
+                resourceBody: counter,
+                ifMatch: current.etag,
+              }
+            : { operationType: BulkOperationType.Create, resourceBody: counter },
+          {
+            operationType: BulkOperationType.Create,
+            resourceBody: toDocument(invitation, { docType: "invitation" }) as JSONObject,
+          },
+        ];
+        const results = await this.batch(operations, partnerId);
+        const [counted, created] = [results[0]?.statusCode ?? 0, results[1]?.statusCode ?? 0];
+        if (counted < 400 && created < 400) return;
+        // Idempotent: a retry of the same creation found the first one stored (and not counted again).
+        if (counted < 400 || counted === 424) {
+          if (created === 409) return;
+          throw new Error(`Storing an invitation failed (status ${created}).`);
+        }
+        if (counted !== 409 && counted !== 412) {
+          throw new Error(`Counting an invitation in its window failed (status ${counted}).`);
+        }
+      }
+      // Every attempt lost its race: the window is busy enough that refusing is the honest answer.
+      throw new CreationWindowFull();
+    } catch (error) {
+      if (error instanceof CreationWindowFull && lookupStored) {
+        // A refused creation leaves nothing behind; the lookup named an invitation that never was.
+        const lookupId = tokenLookupId(invitation.tokenHash);
+        await this.lookups
+          .item(lookupId, lookupId)
+          .delete()
+          .catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  // A failed atomic batch is an answer (207 with each operation's status), not an exception.
+  private async batch(operations: OperationInput[], partnerId: string): Promise<OperationResponse[]> {
+    const response = await this.invitations.items.batch(operations, partnerId);
+    if (!response.result) throw new Error(`A transactional batch failed (status ${response.code}).`);
+    return response.result;
+  }
+
+  private async readWindow(
+    partnerId: string,
+    windowStart: string,
+  ): Promise<{ count: number; etag: string } | undefined> {
+    try {
+      const { resource, etag } = await this.invitations
+        .item(rateWindowId(windowStart), partnerId)
+        .read<Record<string, unknown>>();
+      if (!resource) return undefined;
+      return { count: windowDocumentSchema.parse(resource).count, etag: requireEtag(etag, "a rate window") };
+    } catch (error) {
+      if (cosmosStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async countInWindow(partnerId: string, windowStart: string): Promise<number> {
+    return (await this.readWindow(partnerId, windowStart))?.count ?? 0;
   }
 
   async get(partnerId: string, id: string): Promise<Versioned<Invitation> | undefined> {

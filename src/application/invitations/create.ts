@@ -13,18 +13,20 @@ import {
 import { checkInvitation, cloudOfDomain, requireWriteRole, type KnownCloud } from "../../domain/rules";
 import { audit, auditedCheck, partnerActor } from "../audit";
 import { callerPartner } from "../partners";
-import type {
-  AuditLog,
-  Clock,
-  IdempotencyRecord,
-  IdempotencyStore,
-  InvitationRepository,
-  InvitationWorkflow,
-  PartnerRepository,
-  RelationshipRepository,
+import {
+  CreationWindowFull,
+  type AuditLog,
+  type Clock,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  type InvitationRepository,
+  type InvitationWorkflow,
+  type PartnerRepository,
+  type RelationshipRepository,
 } from "../ports";
 import { domainSchema, emailSchema, guidSchema, nameSchema } from "../schemas";
 import { invitationViewSchema, toInvitationView, type InvitationView } from "./query";
+import { creationRateLimit, creationRateLimited, type CreationRateLimit } from "./rate-limit";
 
 /** An unknown or missing locale falls back to English; `pt-br` and `zh` find their locale. */
 export function normalizeLocale(value: string | undefined): Locale {
@@ -86,6 +88,8 @@ export interface CreateInvitationDeps {
   workflow: InvitationWorkflow;
   invitationTtlDays: number;
   linkKey: string;
+  /** INVITATIONS_PER_PARTNER_PER_MINUTE; 0 or absent: no limit. */
+  invitationsPerPartnerPerMinute?: number;
 }
 
 export interface CreateInvitationResult {
@@ -145,6 +149,15 @@ export async function createInvitation(
     () => checkInvitation(input, { principal, caller, ...facts }),
   );
 
+  // Only a creation that would be stored counts: replays answered above are free. A fresh request
+  // is refused here, before its Idempotency-Key is claimed, so a refusal stores nothing; the
+  // counted write below settles races between concurrent requests.
+  const rateLimit = creationRateLimit(deps.clock.now(), deps.invitationsPerPartnerPerMinute);
+  if (rateLimit && !record) {
+    const count = await deps.invitations.countInWindow(caller.id, rateLimit.window.start);
+    if (count >= rateLimit.window.limit) throw creationRateLimited(rateLimit, deps.clock);
+  }
+
   if (idempotencyKey !== undefined && !record) {
     const claimed = await deps.idempotency.claim(caller.id, {
       key: idempotencyKey,
@@ -161,7 +174,7 @@ export async function createInvitation(
     }
   }
 
-  const invitation = await storeInvitation(deps, caller, principal, invitationId, input);
+  const invitation = await storeInvitation(deps, caller, principal, invitationId, input, rateLimit);
 
   try {
     await deps.workflow.start({ invitationId: invitation.id, partnerId: caller.id });
@@ -241,6 +254,7 @@ async function storeInvitation(
   principal: Principal,
   id: string,
   input: CreateInvitationInput,
+  rateLimit: CreationRateLimit | undefined,
 ): Promise<Invitation> {
   const existing = await deps.invitations.get(caller.id, id);
   if (existing) return existing.value;
@@ -269,7 +283,12 @@ async function storeInvitation(
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + deps.invitationTtlDays * 86_400_000).toISOString(),
   };
-  await deps.invitations.create(invitation);
+  try {
+    await deps.invitations.create(invitation, rateLimit?.window);
+  } catch (error) {
+    if (rateLimit && error instanceof CreationWindowFull) throw creationRateLimited(rateLimit, deps.clock);
+    throw error;
+  }
   // Read back: a concurrent request with the same key may have stored its own first.
   return (await deps.invitations.get(caller.id, id))?.value ?? invitation;
 }
