@@ -180,6 +180,10 @@ export const adminRelationshipOrchestrator: OrchestrationHandler = function* (co
     next++;
 
     if (wake.step !== "end") {
+      // Woken so late that the next wake is due too (a host down for days, a clock moved far):
+      // an older reminder would only precede a more accurate one, so it is skipped.
+      const following = schedule[next];
+      if (following && context.df.currentUtcDateTime.getTime() >= following.at.getTime()) continue;
       const reminded = remindAdminPartnerResultSchema.parse(
         yield context.df.callActivityWithRetry(REMIND_ADMIN_PARTNER_ACTIVITY, ACTIVITY_RETRY, {
           ...ref,

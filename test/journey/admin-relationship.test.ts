@@ -172,6 +172,20 @@ describe("admin relationship lifecycle on the virtual clock", () => {
     expect(await journey.mailTo(customer.adminEmail)).toHaveLength(1);
   });
 
+  it("R7: a lifecycle woken late sends only the reminder still ahead of the next one", async () => {
+    const journey = host();
+    const partner = await journey.enrolPartner();
+    const customer = customerFor("Late");
+    const admin = await acceptedAdmin(journey, partner, customer, { durationDays: 40, autoExtend: false });
+    await lifecycleWaitsFor(journey, admin.id, "reminder-30");
+    // One jump past the 30- and 7-day reminders, to within the last day.
+    await journey.advance(39);
+    await lifecycleWaitsFor(journey, admin.id, "end");
+    expect((await lifecycleMail(journey, partner)).map((m) => m.subject)).toEqual([
+      `Admin relationship with ${customer.displayName} ends in 1 day`,
+    ]);
+  });
+
   it("R6: auto-extend adds 180 days at the end date", async () => {
     const journey = host();
     const partner = await journey.enrolPartner();
