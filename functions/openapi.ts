@@ -82,6 +82,11 @@ export function apiOperations(options: { devMode: boolean }): OperationSpec[] {
           headers: { location: "/api/invitations/{id}" },
         },
         ...errorResponses(400, 401, 403, 413, 422),
+        429: {
+          description:
+            "The partner created INVITATIONS_PER_PARTNER_PER_MINUTE invitations this minute; nothing was stored. Replays of an Idempotency-Key are never refused.",
+          headers: { "retry-after": "Seconds until the next minute's window opens." },
+        },
       },
     },
     {

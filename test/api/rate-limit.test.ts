@@ -212,3 +212,17 @@ describe(`POST /api/invitations is limited to INVITATIONS_PER_PARTNER_PER_MINUTE
     expect(lookups.map((l) => l.invitationId).sort()).toEqual([...accepted].sort());
   });
 });
+
+describe("the API description", () => {
+  it("lists 429 with Retry-After for POST /api/invitations", async () => {
+    const doc = await api().call<{
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>
+      >;
+    }>("GET", "/api/openapi.json");
+    expect(doc.status).toBe(200);
+    const created = doc.body.paths["/api/invitations"]?.post;
+    expect(Object.keys(created?.responses["429"]?.headers ?? {})).toEqual(["retry-after"]);
+  });
+});
