@@ -146,7 +146,8 @@ export function apiOperations(options: { devMode: boolean }): OperationSpec[] {
       method: "post",
       path: path(TERMINATE_RELATIONSHIP_ROUTE),
       operationId: TERMINATE_RELATIONSHIP_FUNCTION,
-      summary: "Terminate an admin relationship (the partner, or the customer's Global Administrator; R9).",
+      summary:
+        "Terminate an admin relationship (the partner, or the customer's Global Administrator; R9). An expired one cannot be revived: 409 with rule R8.",
       tags: ["relationships"],
       parameters: [{ name: "id", in: "path", schema: z.string() }],
       responses: {
