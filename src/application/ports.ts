@@ -137,6 +137,11 @@ export interface IdempotencyStore {
     record: IdempotencyRecord,
   ): Promise<{ created: boolean; record: IdempotencyRecord }>;
   complete(partnerId: string, record: IdempotencyRecord): Promise<void>;
+  /**
+   * Forgets a claim whose request was refused before it stored anything (so a refusal leaves no
+   * trace); a record that already holds an answer is kept.
+   */
+  release(partnerId: string, key: string): Promise<void>;
 }
 
 /** The invitation's orchestration as the partner API drives it (a durable client underneath). */

@@ -194,12 +194,12 @@ describe(`POST /api/invitations is limited to INVITATIONS_PER_PARTNER_PER_MINUTE
     expect(await storedInvitationIds(p)).toHaveLength(LIMIT + 1);
   });
 
-  it("concurrent creations in one window: exactly the limit is accepted and counted", async () => {
+  it("concurrent creations in one window: exactly the limit is accepted and counted, the rest leave nothing", async () => {
     const p = await api().enrolPartner();
     const windowStart = await startOfFreshWindow();
     const answers = await Promise.all(
       Array.from({ length: 4 * LIMIT }, () =>
-        api().createInvitation(p.token, { kind: "reseller", customer: customer() }),
+        api().createInvitation(p.token, { kind: "reseller", customer: customer() }, randomUUID()),
       ),
     );
     const statuses = answers.map((a) => a.status).sort();
@@ -210,6 +210,14 @@ describe(`POST /api/invitations is limited to INVITATIONS_PER_PARTNER_PER_MINUTE
     // A request that lost its race after writing its token lookup removed it again.
     const lookups = await partitionDocuments(db(), "lookups", p.id, "partnerId");
     expect(lookups.map((l) => l.invitationId).sort()).toEqual([...accepted].sort());
+    // ...and one that lost it after claiming its Idempotency-Key forgot the claim.
+    const partition = await partitionDocuments(db(), "invitations", p.id, "partnerId");
+    expect(
+      partition
+        .filter((d) => d.docType === "idempotency")
+        .map((d) => String(d.resourceId))
+        .sort(),
+    ).toEqual([...accepted].sort());
   });
 });
 

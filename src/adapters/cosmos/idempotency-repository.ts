@@ -60,6 +60,19 @@ export class CosmosIdempotencyStore implements IdempotencyStore {
     return { created: false, record: recordSchema.parse(resource) };
   }
 
+  async release(partnerId: string, key: string): Promise<void> {
+    const item = this.container.item(documentId(key), partnerId);
+    try {
+      const { resource, etag } = await item.read<Record<string, unknown>>();
+      if (!resource || !etag || recordSchema.parse(resource).response) return;
+      // Conditional: a concurrent request with the same key may have finished and stored its answer.
+      await item.delete({ accessCondition: { type: "IfMatch", condition: etag } });
+    } catch (error) {
+      const status = cosmosStatus(error);
+      if (status !== 404 && status !== 412) throw error;
+    }
+  }
+
   async complete(partnerId: string, record: IdempotencyRecord): Promise<void> {
     await this.container.items.upsert(
       toDocument(record, {

@@ -158,6 +158,7 @@ export async function createInvitation(
     if (count >= rateLimit.window.limit) throw creationRateLimited(rateLimit, deps.clock);
   }
 
+  let claimedHere = false;
   if (idempotencyKey !== undefined && !record) {
     const claimed = await deps.idempotency.claim(caller.id, {
       key: idempotencyKey,
@@ -166,6 +167,7 @@ export async function createInvitation(
       createdAt: deps.clock.now().toISOString(),
     });
     record = claimed.record;
+    claimedHere = claimed.created;
     if (!claimed.created) {
       // Another request with the same key got there first.
       const replay = replayOrResume(record, requestHash);
@@ -174,7 +176,20 @@ export async function createInvitation(
     }
   }
 
-  const invitation = await storeInvitation(deps, caller, principal, invitationId, input, rateLimit);
+  let invitation: Invitation;
+  try {
+    invitation = await storeInvitation(deps, caller, principal, invitationId, input, rateLimit);
+  } catch (error) {
+    // Lost the window to concurrent requests after claiming the key: the refusal leaves no claim.
+    if (
+      claimedHere &&
+      idempotencyKey !== undefined &&
+      error instanceof DomainError &&
+      error.kind === "rateLimited"
+    )
+      await deps.idempotency.release(caller.id, idempotencyKey);
+    throw error;
+  }
 
   try {
     await deps.workflow.start({ invitationId: invitation.id, partnerId: caller.id });
