@@ -1,10 +1,6 @@
-import {
-  RetryOptions,
-  type OrchestrationContext,
-  type OrchestrationHandler,
-  type Task,
-} from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import { z } from "zod";
+import { activityRetryOptions, callActivity, defineActivity } from "./activity";
 
 /**
  * One admin relationship's life after acceptance (DOMAIN.md R6, R7, R9): remind the partner before
@@ -27,14 +23,6 @@ export const END_ADMIN_RELATIONSHIP_ACTIVITY = "adminRelationshipEnd";
 export const NOTIFY_ADMIN_EXPIRED_ACTIVITY = "adminRelationshipNotifyExpired";
 /** Run by the invitation orchestration: starts the lifecycle of each new admin relationship. */
 export const START_ADMIN_LIFECYCLES_ACTIVITY = "adminRelationshipStartLifecycles";
-
-/** Cosmos DB and the email service throttle: retried with backoff on durable timers (as invitations do). */
-const ACTIVITY_RETRY = (() => {
-  const retry = new RetryOptions(30_000, 6);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 15 * 60_000;
-  return retry;
-})();
 
 const DAY_MS = 86_400_000;
 /** R6 */
@@ -110,6 +98,42 @@ export type StartAdminLifecyclesInput = z.infer<typeof startAdminLifecyclesInput
 export const startAdminLifecyclesResultSchema = z.object({ instanceIds: z.array(z.string()) });
 export type StartAdminLifecyclesResult = z.infer<typeof startAdminLifecyclesResultSchema>;
 
+/**
+ * The lifecycle's activities: name, schemas and retry policy in one place (see ./activity).
+ * Cosmos DB and the email service throttle: retried with backoff on durable timers.
+ */
+export const readAdminRelationshipActivity = defineActivity({
+  name: READ_ADMIN_RELATIONSHIP_ACTIVITY,
+  input: readAdminRelationshipInputSchema,
+  result: readAdminRelationshipResultSchema,
+  retry: activityRetryOptions(),
+});
+export const remindAdminPartnerActivity = defineActivity({
+  name: REMIND_ADMIN_PARTNER_ACTIVITY,
+  input: remindAdminPartnerInputSchema,
+  result: remindAdminPartnerResultSchema,
+  retry: activityRetryOptions(),
+});
+export const endAdminRelationshipActivity = defineActivity({
+  name: END_ADMIN_RELATIONSHIP_ACTIVITY,
+  input: endAdminRelationshipInputSchema,
+  result: endAdminRelationshipResultSchema,
+  retry: activityRetryOptions(),
+});
+export const notifyAdminExpiredActivity = defineActivity({
+  name: NOTIFY_ADMIN_EXPIRED_ACTIVITY,
+  input: notifyAdminExpiredInputSchema,
+  result: notifyAdminExpiredResultSchema,
+  retry: activityRetryOptions(),
+});
+/** Called by the invitation orchestration once its relationships exist. */
+export const startAdminLifecyclesActivity = defineActivity({
+  name: START_ADMIN_LIFECYCLES_ACTIVITY,
+  input: startAdminLifecyclesInputSchema,
+  result: startAdminLifecyclesResultSchema,
+  retry: activityRetryOptions(),
+});
+
 export interface AdminRelationshipOutput {
   relationshipId: string;
   /** `expired`, `terminated`, or whatever other status the relationship left force with. */
@@ -144,7 +168,7 @@ export const adminRelationshipOrchestrator: OrchestrationHandler = function* (co
 
   function* read(): Generator<Task, ReadAdminRelationshipResult, unknown> {
     return readAdminRelationshipResultSchema.parse(
-      yield context.df.callActivityWithRetry(READ_ADMIN_RELATIONSHIP_ACTIVITY, ACTIVITY_RETRY, ref),
+      yield callActivity(context, readAdminRelationshipActivity, ref),
     );
   }
   function finish(outcome: AdminRelationshipStatus): AdminRelationshipOutput {
@@ -185,7 +209,7 @@ export const adminRelationshipOrchestrator: OrchestrationHandler = function* (co
       const following = schedule[next];
       if (following && context.df.currentUtcDateTime.getTime() >= following.at.getTime()) continue;
       const reminded = remindAdminPartnerResultSchema.parse(
-        yield context.df.callActivityWithRetry(REMIND_ADMIN_PARTNER_ACTIVITY, ACTIVITY_RETRY, {
+        yield callActivity(context, remindAdminPartnerActivity, {
           ...ref,
           endsAt: start.endsAt,
           daysBefore: wake.step,
@@ -197,7 +221,7 @@ export const adminRelationshipOrchestrator: OrchestrationHandler = function* (co
     }
 
     const ended = endAdminRelationshipResultSchema.parse(
-      yield context.df.callActivityWithRetry(END_ADMIN_RELATIONSHIP_ACTIVITY, ACTIVITY_RETRY, {
+      yield callActivity(context, endAdminRelationshipActivity, {
         ...ref,
         endsAt: start.endsAt,
       }),
@@ -209,7 +233,7 @@ export const adminRelationshipOrchestrator: OrchestrationHandler = function* (co
       return undefined;
     }
     if (ended.outcome === "expired") {
-      yield context.df.callActivityWithRetry(NOTIFY_ADMIN_EXPIRED_ACTIVITY, ACTIVITY_RETRY, ref);
+      yield callActivity(context, notifyAdminExpiredActivity, ref);
     }
     if (inForce(ended.outcome)) {
       throw new Error(`Admin relationship ${input.relationshipId} is still in force after its end.`);

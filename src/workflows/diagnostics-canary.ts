@@ -1,5 +1,6 @@
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import { z } from "zod";
+import { callActivity, defineActivity } from "./activity";
 
 /**
  * A canary any deployment can run to prove its durable backend works end to end: a chain of
@@ -28,6 +29,13 @@ export const echoResultSchema = z.object({
 });
 export type EchoResult = z.infer<typeof echoResultSchema>;
 
+/** Not retried: the canary exists to show a failure. */
+export const diagnosticsEchoActivity = defineActivity({
+  name: DIAGNOSTICS_ECHO_ACTIVITY,
+  input: echoInputSchema,
+  result: echoResultSchema,
+});
+
 export interface CanaryOutput {
   ok: true;
   chain: number[];
@@ -43,13 +51,13 @@ export const diagnosticsCanaryOrchestrator: OrchestrationHandler = function* (co
   const chain: number[] = [];
   for (let step = 0; step < input.steps; step++) {
     const result = echoResultSchema.parse(
-      yield context.df.callActivity(DIAGNOSTICS_ECHO_ACTIVITY, { step, branch: "chain" }),
+      yield callActivity(context, diagnosticsEchoActivity, { step, branch: "chain" }),
     );
     chain.push(result.step);
   }
   context.df.setCustomStatus({ phase: "fan" });
   const fanTasks = Array.from({ length: input.steps }, (_, step) =>
-    context.df.callActivity(DIAGNOSTICS_ECHO_ACTIVITY, { step, branch: "fan" }),
+    callActivity(context, diagnosticsEchoActivity, { step, branch: "fan" }),
   );
   const fanResults = z.array(echoResultSchema).parse(yield context.df.Task.all(fanTasks));
   context.df.setCustomStatus({ phase: "timer" });

@@ -1,11 +1,7 @@
-import {
-  RetryOptions,
-  type OrchestrationContext,
-  type OrchestrationHandler,
-  type Task,
-} from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import { z } from "zod";
-import { START_ADMIN_LIFECYCLES_ACTIVITY, startAdminLifecyclesResultSchema } from "./admin-relationship";
+import { activityRetryOptions, callActivity, defineActivity } from "./activity";
+import { startAdminLifecyclesActivity, startAdminLifecyclesResultSchema } from "./admin-relationship";
 
 /**
  * One invitation's life: email the customer, remind them, and wait for whichever comes first — the
@@ -105,16 +101,37 @@ export interface InvitationOrchestrationOutput {
   remindersSent: number;
 }
 
-/**
- * Activities talk to Cosmos DB and the email service, both of which throttle (ACS: 429 with
- * Retry-After): retried with backoff, on durable timers, so a retry costs nothing while it waits.
- */
-export const ACTIVITY_RETRY = (() => {
-  const retry = new RetryOptions(30_000, 6);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 15 * 60_000;
-  return retry;
-})();
+/** The orchestration's activities: name, schemas and retry policy in one place (see ./activity). */
+export const sendCustomerEmailActivity = defineActivity({
+  name: SEND_CUSTOMER_EMAIL_ACTIVITY,
+  input: sendCustomerEmailInputSchema,
+  result: sendCustomerEmailResultSchema,
+  retry: activityRetryOptions(),
+});
+export const readInvitationStatusActivity = defineActivity({
+  name: READ_INVITATION_STATUS_ACTIVITY,
+  input: readInvitationStatusInputSchema,
+  result: readInvitationStatusResultSchema,
+  retry: activityRetryOptions(),
+});
+export const expireInvitationActivity = defineActivity({
+  name: EXPIRE_INVITATION_ACTIVITY,
+  input: expireInvitationInputSchema,
+  result: expireInvitationResultSchema,
+  retry: activityRetryOptions(),
+});
+export const createRelationshipsActivity = defineActivity({
+  name: CREATE_RELATIONSHIPS_ACTIVITY,
+  input: createRelationshipsInputSchema,
+  result: createRelationshipsResultSchema,
+  retry: activityRetryOptions(),
+});
+export const notifyPartnerActivity = defineActivity({
+  name: NOTIFY_PARTNER_ACTIVITY,
+  input: notifyPartnerInputSchema,
+  result: notifyPartnerResultSchema,
+  retry: activityRetryOptions(),
+});
 
 interface Wake {
   at: Date;
@@ -149,7 +166,7 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
   /** Reads the document: whatever woke us, it decides. */
   function* read(): Generator<Task, ReadInvitationStatusResult, unknown> {
     return readInvitationStatusResultSchema.parse(
-      yield context.df.callActivityWithRetry(READ_INVITATION_STATUS_ACTIVITY, ACTIVITY_RETRY, ref),
+      yield callActivity(context, readInvitationStatusActivity, ref),
     );
   }
 
@@ -160,7 +177,7 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
   function* email(step: CustomerEmailStep): Generator<Task, SendCustomerEmailResult | undefined, unknown> {
     try {
       return sendCustomerEmailResultSchema.parse(
-        yield context.df.callActivityWithRetry(SEND_CUSTOMER_EMAIL_ACTIVITY, ACTIVITY_RETRY, {
+        yield callActivity(context, sendCustomerEmailActivity, {
           ...ref,
           step,
         }),
@@ -208,7 +225,7 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
     next++;
     if (wake.step === "expiry") {
       const expired = expireInvitationResultSchema.parse(
-        yield context.df.callActivityWithRetry(EXPIRE_INVITATION_ACTIVITY, ACTIVITY_RETRY, ref),
+        yield callActivity(context, expireInvitationActivity, ref),
       );
       outcome = outcomeOf(expired.status);
       if (outcome === undefined)
@@ -225,7 +242,7 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
   let lifecycleStartFailed = false;
   if (outcome === "accepted") {
     const created = createRelationshipsResultSchema.parse(
-      yield context.df.callActivityWithRetry(CREATE_RELATIONSHIPS_ACTIVITY, ACTIVITY_RETRY, ref),
+      yield callActivity(context, createRelationshipsActivity, ref),
     );
     relationshipIds = created.relationshipIds;
     // Admin relationships live on in their own instances (started, not awaited: their lifetime is
@@ -233,7 +250,7 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
     // partner from being told; it shows in the custom status for operators.
     try {
       startAdminLifecyclesResultSchema.parse(
-        yield context.df.callActivityWithRetry(START_ADMIN_LIFECYCLES_ACTIVITY, ACTIVITY_RETRY, {
+        yield callActivity(context, startAdminLifecyclesActivity, {
           relationshipIds,
         }),
       );
@@ -241,7 +258,7 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
       lifecycleStartFailed = true;
     }
   }
-  yield context.df.callActivityWithRetry(NOTIFY_PARTNER_ACTIVITY, ACTIVITY_RETRY, { ...ref, outcome });
+  yield callActivity(context, notifyPartnerActivity, { ...ref, outcome });
   context.df.setCustomStatus({
     phase: "done",
     outcome,
