@@ -1,6 +1,6 @@
-import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import type { ActivityHandler } from "durable-functions";
+import { startIfAbsent } from "../src/adapters/durable/client";
+import { activityFunction, orchestrationFunction } from "../src/adapters/durable/registration";
 import {
   endAdminRelationship,
   notifyAdminExpired,
@@ -14,17 +14,13 @@ import {
 import { adminRelationshipNoticeEmail } from "../src/web";
 import {
   ADMIN_RELATIONSHIP_ORCHESTRATION,
-  ADMIN_RELATIONSHIP_TERMINATED_EVENT,
-  adminRelationshipInstanceId,
-  endAdminRelationshipInputSchema,
-  END_ADMIN_RELATIONSHIP_ACTIVITY,
-  notifyAdminExpiredInputSchema,
-  NOTIFY_ADMIN_EXPIRED_ACTIVITY,
-  readAdminRelationshipInputSchema,
-  READ_ADMIN_RELATIONSHIP_ACTIVITY,
-  remindAdminPartnerInputSchema,
-  REMIND_ADMIN_PARTNER_ACTIVITY,
-  startAdminLifecyclesInputSchema,
+  adminRelationshipInputSchema,
+  adminRelationshipOrchestrator,
+  endAdminRelationshipActivity,
+  notifyAdminExpiredActivity,
+  readAdminRelationshipActivity,
+  remindAdminPartnerActivity,
+  startAdminLifecyclesActivity,
 } from "../src/workflows/admin-relationship";
 
 export {
@@ -33,83 +29,58 @@ export {
   START_ADMIN_LIFECYCLES_ACTIVITY,
 } from "../src/workflows/admin-relationship";
 
-/** The lifecycle's own activities by name; each parses its input before touching anything. */
-export function makeAdminRelationshipActivities(
-  deps: AdminLifecycleDependencies,
-): Record<string, ActivityHandler> {
-  return {
-    [READ_ADMIN_RELATIONSHIP_ACTIVITY]: (input: unknown) =>
-      readAdminRelationship(deps, readAdminRelationshipInputSchema.parse(input)),
-    [REMIND_ADMIN_PARTNER_ACTIVITY]: (input: unknown) =>
-      remindAdminPartner(deps, remindAdminPartnerInputSchema.parse(input)),
-    [END_ADMIN_RELATIONSHIP_ACTIVITY]: (input: unknown) =>
-      endAdminRelationship(deps, endAdminRelationshipInputSchema.parse(input)),
-    [NOTIFY_ADMIN_EXPIRED_ACTIVITY]: (input: unknown) =>
-      notifyAdminExpired(deps, notifyAdminExpiredInputSchema.parse(input)),
-  };
-}
+type Deps = { adminLifecycle: AdminLifecycleDependencies };
+
+export const adminRelationshipOrchestration = orchestrationFunction({
+  name: ADMIN_RELATIONSHIP_ORCHESTRATION,
+  input: adminRelationshipInputSchema,
+  handler: adminRelationshipOrchestrator,
+});
+
+/** The lifecycle's own activities; each parses its input (its contract's schema) before touching anything. */
+export const adminRelationshipActivities = [
+  activityFunction(readAdminRelationshipActivity, {
+    handler:
+      ({ adminLifecycle }: Deps) =>
+      (input) =>
+        readAdminRelationship(adminLifecycle, input),
+  }),
+  activityFunction(remindAdminPartnerActivity, {
+    handler:
+      ({ adminLifecycle }: Deps) =>
+      (input) =>
+        remindAdminPartner(adminLifecycle, input),
+  }),
+  activityFunction(endAdminRelationshipActivity, {
+    handler:
+      ({ adminLifecycle }: Deps) =>
+      (input) =>
+        endAdminRelationship(adminLifecycle, input),
+  }),
+  activityFunction(notifyAdminExpiredActivity, {
+    handler:
+      ({ adminLifecycle }: Deps) =>
+      (input) =>
+        notifyAdminExpired(adminLifecycle, input),
+  }),
+];
 
 /**
- * The activity the invitation orchestration calls after creating relationships. It needs the
- * durable client, so it is registered with `extraInputs: [df.input.durableClient()]`. It starts
- * instances and does not wait on them: a relationship outlives the invitation by years.
+ * Called by the invitation orchestration after creating relationships. It starts instances (one
+ * per relationship, by deterministic id) and does not wait on them: a relationship outlives the
+ * invitation by years.
  */
-export function makeStartAdminLifecyclesActivity(
-  deps: Pick<AdminLifecycleDependencies, "relationships">,
-): ActivityHandler {
-  return (input: unknown, context: InvocationContext) =>
-    startAdminLifecycles(
-      { ...deps, start: durableStarter(df.getClient(context)) },
-      startAdminLifecyclesInputSchema.parse(input),
-    );
-}
-
-/**
- * Starts by instance id, idempotently: an instance that exists (running or finished) is left alone.
- * Checking first matters on Azure, where starting a finished instance's id would start it afresh.
- */
-export function durableStarter(client: df.DurableClient): LifecycleStarter {
-  return async (instanceId, input) => {
-    if (await instanceExists(client, instanceId)) return;
-    try {
-      await client.startNew(ADMIN_RELATIONSHIP_ORCHESTRATION, { instanceId, input });
-    } catch (error) {
-      // A concurrent run of this activity started it between the check and the start.
-      if (await instanceExists(client, instanceId)) return;
-      throw error;
-    }
-  };
-}
-
-async function instanceExists(client: df.DurableClient, instanceId: string): Promise<boolean> {
-  try {
-    const status = await client.getStatus(instanceId);
-    return Boolean(status?.runtimeStatus);
-  } catch (error) {
-    // The SDK reports an unknown instance as an Error naming the extension's 404.
-    if (error instanceof Error && /HTTP 404/.test(error.message)) return false;
-    throw error;
-  }
-}
-
-/**
- * Tells a relationship's lifecycle that it was terminated. The document already says so; an
- * instance that is missing (404) or already finished (410, which the SDK treats as success) has
- * nothing left to stop.
- */
-export async function raiseAdminRelationshipTerminated(
-  client: df.DurableClient,
-  relationshipId: string,
-  event: unknown,
-): Promise<void> {
-  const instanceId = adminRelationshipInstanceId(relationshipId);
-  try {
-    await client.raiseEvent(instanceId, ADMIN_RELATIONSHIP_TERMINATED_EVENT, event);
-  } catch (error) {
-    if (error instanceof Error && /No instance with ID/.test(error.message)) return;
-    throw error;
-  }
-}
+export const startAdminLifecyclesActivityFunction = activityFunction(startAdminLifecyclesActivity, {
+  durableClient: true,
+  handler:
+    ({ adminLifecycle }: Deps) =>
+    (input, context) => {
+      const client = df.getClient(context);
+      const start: LifecycleStarter = (instanceId, lifecycleInput) =>
+        startIfAbsent(client, ADMIN_RELATIONSHIP_ORCHESTRATION, instanceId, lifecycleInput);
+      return startAdminLifecycles({ relationships: adminLifecycle.relationships, start }, input);
+    },
+});
 
 /** English partner notices, fed from the stored relationship and the invitation it came from. */
 export const webAdminRelationshipEmails: AdminRelationshipEmailRenderer = {

@@ -1,7 +1,14 @@
-import { createHmac, timingSafeEqual, createHash } from "node:crypto";
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
+import {
+  beginEntraSignIn,
+  completeEntraSignIn,
+  openSignInState,
+  verifyEntraIdToken,
+  type EntraSignIn,
+} from "../src/adapters/auth/entra-sign-in";
+import { raiseEventIfListening } from "../src/adapters/durable/client";
 import {
   decideInvitation,
   lookUpLink,
@@ -10,19 +17,14 @@ import {
   type Decision,
   type LinkLookup,
 } from "../src/application/invitations/customer-decision";
-import {
-  beginEntraSignIn,
-  completeEntraSignIn,
-  entraSignInRuntime,
-  openSignInState,
-  verifyEntraIdToken,
-  type EntraSignInRuntime,
-  type EntraSignInSettings,
-} from "../src/application/invitations/customer-sign-in";
 import { DomainError, refuse } from "../src/domain/errors";
 import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Locale, type Principal } from "../src/domain/model";
 import { bearerTokenOf } from "../src/http/auth";
-import { readBodyText } from "../src/http/body";
+import { isFormPost, readForm } from "../src/http/body";
+import { clearedCookie, httpOnlyCookie, readCookies } from "../src/http/cookies";
+import { checkSameOrigin, csrfTokenFor, isCsrfTokenValid } from "../src/http/csrf";
+import { httpFunction, type OperationDoc } from "../src/http/descriptor";
+import { errorResponses } from "../src/http/openapi";
 import { toProblemResponse } from "../src/http/problem";
 import {
   PAGE_HEADERS,
@@ -90,18 +92,6 @@ export interface DevSignIn {
   issue(request: { tenantId: string; wids: string[]; email?: string }): Promise<string>;
 }
 
-export interface EntraSignIn {
-  mode: "entra";
-  settings: EntraSignInSettings;
-  runtime: () => Promise<EntraSignInRuntime>;
-}
-
-/** Entra sign-in whose key set (remote JWKS, cached by jose) is made once, on first use. */
-export function entraSignIn(settings: EntraSignInSettings): EntraSignIn {
-  let runtime: Promise<EntraSignInRuntime> | undefined;
-  return { mode: "entra", settings, runtime: () => (runtime ??= entraSignInRuntime(settings)) };
-}
-
 export interface CustomerInviteDependencies {
   decision: Omit<CustomerDecisionDependencies, "raiseDecision" | "warn">;
   /** Verifies bearer tokens (and, in dev mode, the session cookie, which holds a dev token). */
@@ -114,60 +104,10 @@ export interface CustomerInviteDependencies {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Small HTTP helpers
-
-function cookies(request: HttpRequest): Map<string, string> {
-  const jar = new Map<string, string>();
-  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!jar.has(name)) jar.set(name, part.slice(eq + 1).trim());
-  }
-  return jar;
-}
-
-function isHttps(request: HttpRequest): boolean {
-  return new URL(request.url).protocol === "https:";
-}
+// Small helpers
 
 function page(status: number, body: string): HttpResponseInit {
   return { status, headers: { ...PAGE_HEADERS }, body };
-}
-
-/** The page's forms post urlencoded (no file fields); anything else is an API caller. */
-function isFormPost(request: HttpRequest): boolean {
-  return (request.headers.get("content-type") ?? "")
-    .toLowerCase()
-    .startsWith("application/x-www-form-urlencoded");
-}
-
-async function readForm(request: HttpRequest): Promise<URLSearchParams> {
-  return new URLSearchParams(await readBodyText(request));
-}
-
-/** A CSRF token bound to the session: forging one needs the session cookie (HttpOnly) and the key. */
-function csrfFor(secret: string, session: string): string {
-  const sessionHash = createHash("sha256").update(session, "utf8").digest("hex");
-  return createHmac("sha256", Buffer.from(secret, "utf8")).update(`csrf:${sessionHash}`).digest("base64url");
-}
-
-function sameValue(a: string, b: string): boolean {
-  const left = Buffer.from(a, "utf8");
-  const right = Buffer.from(b, "utf8");
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
-/** Cookie-borne forms must come from our own page: SameSite=Strict, plus Origin/Fetch metadata and the CSRF field. */
-function checkSameOrigin(request: HttpRequest, publicBaseUrl: string | undefined): void {
-  const site = request.headers.get("sec-fetch-site");
-  if (site && site !== "same-origin" && site !== "none")
-    throw refuse.forbidden("Cross-site form posts are refused.");
-  const origin = request.headers.get("origin");
-  const allowed = [new URL(request.url).origin, ...(publicBaseUrl ? [new URL(publicBaseUrl).origin] : [])];
-  if (origin && origin !== "null" && !allowed.includes(origin)) {
-    throw refuse.forbidden("Cross-site form posts are refused.");
-  }
 }
 
 function toIdentity(principal: Principal): CustomerIdentity {
@@ -196,7 +136,7 @@ async function sessionIdentity(
   deps: CustomerInviteDependencies,
   request: HttpRequest,
 ): Promise<{ identity: CustomerIdentity; session: string } | undefined> {
-  const session = cookies(request).get(SESSION_COOKIE);
+  const session = readCookies(request).get(SESSION_COOKIE);
   if (!session) return undefined;
   try {
     return { identity: await verifySession(deps, session, deps.decision.clock.now()), session };
@@ -251,7 +191,7 @@ export function makeInvitePageHandler(deps: CustomerInviteDependencies): HttpHan
           isGlobalAdmin: signedIn.identity.wids.includes(GLOBAL_ADMINISTRATOR_ROLE_ID),
           ...(signedIn.identity.email ? { email: signedIn.identity.email } : {}),
         };
-        view.csrfToken = csrfFor(deps.secret, signedIn.session);
+        view.csrfToken = csrfTokenFor(deps.secret, signedIn.session);
       }
       return page(200, renderInvitationPage(view));
     } catch (error) {
@@ -334,7 +274,7 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
         if (!signed) throw refuse.unauthorized("Sign in first.");
         const fields = decisionFormSchema.safeParse(Object.fromEntries(body ?? []));
         const csrf = fields.success ? fields.data.csrf : undefined;
-        if (!csrf || !sameValue(csrf, csrfFor(deps.secret, signed.session))) {
+        if (!isCsrfTokenValid(deps.secret, signed.session, csrf)) {
           throw refuse.forbidden("The form has expired. Open the invitation link again.");
         }
         identity = signed.identity;
@@ -344,7 +284,7 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
         {
           ...deps.decision,
           raiseDecision: (invitationId, event) =>
-            client.raiseEvent(invitationId, CUSTOMER_DECISION_EVENT, event),
+            raiseEventIfListening(client, invitationId, CUSTOMER_DECISION_EVENT, event),
           warn: (message) => context.warn(message),
         },
         { token, decision, identity },
@@ -442,17 +382,7 @@ function redirectWithCookie(
   return {
     status: 303,
     headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" },
-    cookies: [
-      {
-        name,
-        value,
-        path: options.path,
-        maxAge: options.maxAge,
-        httpOnly: true,
-        sameSite: options.sameSite,
-        secure: isHttps(request),
-      },
-    ],
+    cookies: [httpOnlyCookie(request, name, value, options)],
   };
 }
 
@@ -465,7 +395,7 @@ export function makeSignInCallbackHandler(deps: CustomerInviteDependencies): Htt
       const now = deps.decision.clock.now();
       const state = await openSignInState(
         deps.signIn.settings,
-        cookies(request).get(SIGNIN_STATE_COOKIE),
+        readCookies(request).get(SIGNIN_STATE_COOKIE),
         url.searchParams.get("state"),
         now,
       );
@@ -487,16 +417,12 @@ export function makeSignInCallbackHandler(deps: CustomerInviteDependencies): Htt
         headers: { ...PAGE_HEADERS },
         body,
         cookies: [
-          {
-            name: SESSION_COOKIE,
-            value: idToken,
+          httpOnlyCookie(request, SESSION_COOKIE, idToken, {
             path: SESSION_COOKIE_PATH,
             maxAge: SESSION_LIFETIME_SECONDS,
-            httpOnly: true,
             sameSite: "Strict",
-            secure: isHttps(request),
-          },
-          { name: SIGNIN_STATE_COOKIE, value: "", path: SIGNIN_STATE_COOKIE_PATH, maxAge: 0, httpOnly: true },
+          }),
+          clearedCookie(SIGNIN_STATE_COOKIE, SIGNIN_STATE_COOKIE_PATH),
         ],
       };
     } catch (error) {
@@ -504,3 +430,103 @@ export function makeSignInCallbackHandler(deps: CustomerInviteDependencies): Htt
     }
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Descriptors
+
+type Deps = { customerInvite: CustomerInviteDependencies };
+const tokenParameter = { name: "token", in: "path" as const, schema: z.string() };
+const html = (description: string) => ({ description, contentType: "text/html", schema: z.string() });
+const decisionDoc = (summary: string, done: string): OperationDoc => ({
+  summary,
+  tags: ["customers"],
+  parameters: [tokenParameter],
+  responses: {
+    200: { description: `${done} (JSON, or an HTML page for a form post).` },
+    ...errorResponses(401, 403, 410),
+  },
+});
+
+export const customerInvitePageFunction = httpFunction({
+  name: CUSTOMER_INVITE_PAGE_FUNCTION,
+  route: CUSTOMER_INVITE_PAGE_ROUTE,
+  methods: ["GET", "HEAD"],
+  authLevel: "anonymous",
+  handler: ({ customerInvite }: Deps) => makeInvitePageHandler(customerInvite),
+  openapi: {
+    summary: "The customer's invitation page (changes nothing; R15).",
+    tags: ["customers"],
+    security: "none",
+    parameters: [tokenParameter],
+    responses: {
+      200: html("The page, in the invitation's language."),
+      404: html("Unknown link."),
+      410: html("Used or expired link."),
+    },
+  },
+});
+
+export const customerInviteAcceptFunction = httpFunction({
+  name: CUSTOMER_INVITE_ACCEPT_FUNCTION,
+  route: CUSTOMER_INVITE_ACCEPT_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  durableClient: true,
+  handler: ({ customerInvite }: Deps) => makeDecisionHandler(customerInvite, "accepted"),
+  openapi: decisionDoc("Accept, as the invited tenant's Global Administrator (R2).", "Accepted"),
+});
+
+export const customerInviteDeclineFunction = httpFunction({
+  name: CUSTOMER_INVITE_DECLINE_FUNCTION,
+  route: CUSTOMER_INVITE_DECLINE_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  durableClient: true,
+  handler: ({ customerInvite }: Deps) => makeDecisionHandler(customerInvite, "declined"),
+  openapi: decisionDoc("Decline.", "Declined"),
+});
+
+export const customerInviteSignInFunction = httpFunction({
+  name: CUSTOMER_INVITE_SIGNIN_FUNCTION,
+  route: CUSTOMER_INVITE_SIGNIN_ROUTE,
+  methods: ["GET", "POST"],
+  authLevel: "anonymous",
+  handler: ({ customerInvite }: Deps) => makeSignInHandler(customerInvite),
+  openapi: {
+    summary:
+      "Sign in from the invitation page: AUTH_MODE=entra redirects to Entra (OIDC code + PKCE); dev mode takes the page's form post (tenantId, email, globalAdmin, csrf).",
+    tags: ["customers"],
+    security: "none",
+    parameters: [tokenParameter],
+    responses: {
+      303: { description: "To Entra's sign-in, or back to the invitation page with the session cookie." },
+      403: html("A cross-site form post."),
+      404: html("Unknown link."),
+      405: { description: "Dev mode: only the page's form post signs in." },
+      410: html("Used or expired link."),
+      422: html("The sign-in form is not valid."),
+    },
+  },
+});
+
+export const customerSignInCallbackFunction = httpFunction({
+  name: CUSTOMER_SIGNIN_CALLBACK_FUNCTION,
+  route: CUSTOMER_SIGNIN_CALLBACK_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: ({ customerInvite }: Deps) => makeSignInCallbackHandler(customerInvite),
+  openapi: {
+    summary: "AUTH_MODE=entra: Entra returns here with code and state; sets the session and goes back to the page.",
+    tags: ["customers"],
+    security: "none",
+    parameters: [
+      { name: "code", in: "query", schema: z.string() },
+      { name: "state", in: "query", schema: z.string() },
+    ],
+    responses: {
+      200: html("A page that continues to the invitation (same-site, so the session cookie travels)."),
+      401: html("The sign-in failed or was not completed."),
+      404: { description: "Dev mode: there is no Entra sign-in." },
+    },
+  },
+});

@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { DevIssuer } from "../src/adapters/auth";
 import { json } from "../src/http/auth";
 import { readJsonBody } from "../src/http/body";
+import { httpFunction } from "../src/http/descriptor";
+import { errorResponses } from "../src/http/openapi";
 import { toProblemResponse } from "../src/http/problem";
 
 /** Registered only when AUTH_MODE=dev: production has no way to mint tokens. */
@@ -39,3 +41,26 @@ export function makeDevTokenHandler(deps: { devIssuer: DevIssuer }): HttpHandler
     }
   };
 }
+
+export const devTokenFunction = httpFunction({
+  name: DEV_TOKEN_FUNCTION,
+  route: DEV_TOKEN_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  // Only a dev deployment can mint tokens; in entra mode the route does not exist at all.
+  enabled: ({ devIssuer }: { devIssuer?: DevIssuer }) => devIssuer !== undefined,
+  handler: ({ devIssuer }: { devIssuer?: DevIssuer }) => {
+    if (!devIssuer) throw new Error("The dev token route exists only with AUTH_MODE=dev.");
+    return makeDevTokenHandler({ devIssuer });
+  },
+  openapi: {
+    summary: "AUTH_MODE=dev only: a token signed by the local dev key.",
+    tags: ["development"],
+    security: "none",
+    requestBody: { schema: devTokenInputSchema },
+    responses: {
+      200: { description: "The token.", schema: devTokenResultSchema },
+      ...errorResponses(400, 413, 422),
+    },
+  },
+});

@@ -2,6 +2,7 @@ import type { HttpHandler } from "@azure/functions";
 import * as df from "durable-functions";
 import { runHealthChecks } from "../src/application/health";
 import type { HealthCheck } from "../src/application/ports";
+import { httpFunction } from "../src/http/descriptor";
 
 export const HEALTH_FUNCTION = "health";
 export const HEALTH_ROUTE = "api/health";
@@ -28,3 +29,18 @@ export function makeHealthHandler(deps: HealthDependencies): HttpHandler {
     };
   };
 }
+
+export const healthFunction = httpFunction({
+  name: HEALTH_FUNCTION,
+  route: HEALTH_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  durableClient: true,
+  handler: ({ health }: { health: HealthDependencies }) => makeHealthHandler(health),
+  openapi: {
+    summary: "200 when every dependency answers.",
+    tags: ["operations"],
+    security: "none",
+    responses: { 200: { description: "Healthy." }, 503: { description: "A dependency is down." } },
+  },
+});

@@ -1,4 +1,4 @@
-import type { ActivityHandler } from "durable-functions";
+import { activityFunction, orchestrationFunction } from "../src/adapters/durable/registration";
 import {
   createRelationships,
   expireInvitation,
@@ -10,20 +10,16 @@ import {
 } from "../src/application/invitations/lifecycle";
 import { customerReminderEmail, invitationEmail, partnerNotificationEmail } from "../src/web";
 import {
-  createRelationshipsInputSchema,
-  expireInvitationInputSchema,
-  notifyPartnerInputSchema,
-  readInvitationStatusInputSchema,
-  sendCustomerEmailInputSchema,
-} from "../src/workflows/invitation";
-import {
-  CREATE_RELATIONSHIPS_ACTIVITY,
-  EXPIRE_INVITATION_ACTIVITY,
+  createRelationshipsActivity,
+  expireInvitationActivity,
   FIRST_REMINDER_AFTER_MS,
+  INVITATION_ORCHESTRATION,
+  invitationOrchestrationInputSchema,
+  invitationOrchestrator,
   LAST_REMINDER_BEFORE_EXPIRY_MS,
-  NOTIFY_PARTNER_ACTIVITY,
-  READ_INVITATION_STATUS_ACTIVITY,
-  SEND_CUSTOMER_EMAIL_ACTIVITY,
+  notifyPartnerActivity,
+  readInvitationStatusActivity,
+  sendCustomerEmailActivity,
 } from "../src/workflows/invitation";
 
 export {
@@ -40,23 +36,47 @@ export {
 } from "../src/workflows/invitation";
 
 export type InvitationWorkflowDependencies = LifecycleDependencies;
+type Deps = { invitationLifecycle: InvitationWorkflowDependencies };
 
-/** The invitation orchestration's activities by name; each parses its input before touching anything. */
-export function makeInvitationActivities(
-  deps: InvitationWorkflowDependencies,
-): Record<string, ActivityHandler> {
-  return {
-    [SEND_CUSTOMER_EMAIL_ACTIVITY]: (input: unknown) =>
-      sendCustomerEmail(deps, sendCustomerEmailInputSchema.parse(input)),
-    [READ_INVITATION_STATUS_ACTIVITY]: (input: unknown) =>
-      readInvitationStatus(deps, readInvitationStatusInputSchema.parse(input)),
-    [EXPIRE_INVITATION_ACTIVITY]: (input: unknown) =>
-      expireInvitation(deps, expireInvitationInputSchema.parse(input)),
-    [CREATE_RELATIONSHIPS_ACTIVITY]: (input: unknown) =>
-      createRelationships(deps, createRelationshipsInputSchema.parse(input)),
-    [NOTIFY_PARTNER_ACTIVITY]: (input: unknown) => notifyPartner(deps, notifyPartnerInputSchema.parse(input)),
-  };
-}
+export const invitationOrchestration = orchestrationFunction({
+  name: INVITATION_ORCHESTRATION,
+  input: invitationOrchestrationInputSchema,
+  handler: invitationOrchestrator,
+});
+
+/** The orchestration's activities; each parses its input (its contract's schema) before touching anything. */
+export const invitationActivities = [
+  activityFunction(sendCustomerEmailActivity, {
+    handler:
+      ({ invitationLifecycle }: Deps) =>
+      (input) =>
+        sendCustomerEmail(invitationLifecycle, input),
+  }),
+  activityFunction(readInvitationStatusActivity, {
+    handler:
+      ({ invitationLifecycle }: Deps) =>
+      (input) =>
+        readInvitationStatus(invitationLifecycle, input),
+  }),
+  activityFunction(expireInvitationActivity, {
+    handler:
+      ({ invitationLifecycle }: Deps) =>
+      (input) =>
+        expireInvitation(invitationLifecycle, input),
+  }),
+  activityFunction(createRelationshipsActivity, {
+    handler:
+      ({ invitationLifecycle }: Deps) =>
+      (input) =>
+        createRelationships(invitationLifecycle, input),
+  }),
+  activityFunction(notifyPartnerActivity, {
+    handler:
+      ({ invitationLifecycle }: Deps) =>
+      (input) =>
+        notifyPartner(invitationLifecycle, input),
+  }),
+];
 
 const DAY_MS = 86_400_000;
 

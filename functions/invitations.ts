@@ -1,23 +1,31 @@
 import type { HttpHandler, HttpRequest, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
+import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
+import { raiseEventIfListening, startIfAbsent } from "../src/adapters/durable/client";
 import { InvalidContinuationToken } from "../src/adapters/cosmos/invitation-repository";
 import { cancelInvitation, type CancelDeps } from "../src/application/invitations/cancel";
 import {
   createInvitation,
   createInvitationInputSchema,
+  createInvitationResultSchema,
   type CreateInvitationDeps,
 } from "../src/application/invitations/create";
 import {
   getInvitation,
+  invitationListSchema,
+  invitationViewSchema,
   listInvitations,
   listInvitationsQuerySchema,
   type QueryDeps,
 } from "../src/application/invitations/query";
 import type { InvitationWorkflow } from "../src/application/ports";
 import { refuse } from "../src/domain/errors";
+import { INVITATION_STATUSES } from "../src/domain/model";
 import { authenticated, json } from "../src/http/auth";
 import { readJsonBody, zodIssuesToFieldErrors } from "../src/http/body";
+import { httpFunction } from "../src/http/descriptor";
+import { errorResponses } from "../src/http/openapi";
 import {
   INVITATION_ORCHESTRATION,
   invitationOrchestrationInputSchema,
@@ -42,31 +50,12 @@ export function durableInvitationWorkflow(context: InvocationContext): Invitatio
   return {
     async start(input) {
       const parsed = invitationOrchestrationInputSchema.parse(input);
-      if (await instanceExists(client, parsed.invitationId)) return;
-      try {
-        await client.startNew(INVITATION_ORCHESTRATION, { instanceId: parsed.invitationId, input: parsed });
-      } catch (error) {
-        // A concurrent retry started it between our check and our start: the host refuses the
-        // second start of a live instance id, which is exactly the idempotence wanted here.
-        if (await instanceExists(client, parsed.invitationId)) return;
-        throw error;
-      }
+      await startIfAbsent(client, INVITATION_ORCHESTRATION, parsed.invitationId, parsed);
     },
     async raisePartnerCancelled(invitationId, event) {
-      await client.raiseEvent(invitationId, PARTNER_CANCELLED_EVENT, event);
+      await raiseEventIfListening(client, invitationId, PARTNER_CANCELLED_EVENT, event);
     },
   };
-}
-
-async function instanceExists(client: df.DurableClient, instanceId: string): Promise<boolean> {
-  try {
-    const status = await client.getStatus(instanceId);
-    return Boolean(status?.runtimeStatus);
-  } catch (error) {
-    // The SDK reports an unknown instance as an Error naming the extension's 404.
-    if (error instanceof Error && /HTTP 404/.test(error.message)) return false;
-    throw error;
-  }
 }
 
 type WorkflowFactory = (context: InvocationContext) => InvitationWorkflow;
@@ -131,3 +120,104 @@ export function makeCancelInvitationHandler(
     return json(200, view);
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Descriptors
+
+type PartnerApi = QueryDeps & Omit<CancelDeps, "workflow"> & { verifier: TokenVerifier };
+type CreatePolicy = Pick<CreateInvitationDeps, "invitationTtlDays" | "linkKey" | "invitationsPerPartnerPerMinute">;
+const invitationIdParam = { name: "id", in: "path" as const, schema: z.guid() };
+
+export const createInvitationFunction = httpFunction({
+  name: CREATE_INVITATION_FUNCTION,
+  route: INVITATIONS_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  durableClient: true,
+  handler: (deps: {
+    partnerApi: Omit<CreateInvitationDeps, "workflow" | keyof CreatePolicy> & { verifier: TokenVerifier };
+    invitationPolicy: CreatePolicy;
+  }) => makeCreateInvitationHandler({ ...deps.partnerApi, ...deps.invitationPolicy }),
+  openapi: {
+    summary: "Invite a customer to a reseller and/or admin relationship.",
+    tags: ["invitations"],
+    parameters: [
+      {
+        name: "Idempotency-Key",
+        in: "header",
+        description: "Same key and body: the first answer again. Same key, other body: 422. Kept 24 hours.",
+        schema: z.string().min(1).max(255),
+      },
+    ],
+    requestBody: { schema: createInvitationInputSchema },
+    responses: {
+      202: {
+        description: "Stored; the email is on its way.",
+        schema: createInvitationResultSchema,
+        headers: { location: "/api/invitations/{id}" },
+      },
+      ...errorResponses(400, 401, 403, 413, 422),
+      429: {
+        description:
+          "The partner created INVITATIONS_PER_PARTNER_PER_MINUTE invitations this minute; nothing was stored. Replays of an Idempotency-Key are never refused.",
+        headers: { "retry-after": "Seconds until the next minute's window opens." },
+      },
+    },
+  },
+});
+
+export const listInvitationsFunction = httpFunction({
+  name: LIST_INVITATIONS_FUNCTION,
+  route: INVITATIONS_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: ({ partnerApi }: { partnerApi: PartnerApi }) => makeListInvitationsHandler(partnerApi),
+  openapi: {
+    summary: "The caller's invitations, newest first, in pages.",
+    tags: ["invitations"],
+    parameters: [
+      { name: "status", in: "query", schema: z.enum(INVITATION_STATUSES) },
+      { name: "limit", in: "query", schema: listInvitationsQuerySchema.shape.limit },
+      { name: "continuationToken", in: "query", schema: z.string() },
+    ],
+    responses: {
+      200: { description: "A page.", schema: invitationListSchema },
+      ...errorResponses(401, 403, 422),
+    },
+  },
+});
+
+export const getInvitationFunction = httpFunction({
+  name: GET_INVITATION_FUNCTION,
+  route: GET_INVITATION_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: ({ partnerApi }: { partnerApi: PartnerApi }) => makeGetInvitationHandler(partnerApi),
+  openapi: {
+    summary: "One of the caller's invitations, with its audit trail.",
+    tags: ["invitations"],
+    parameters: [invitationIdParam],
+    responses: {
+      200: { description: "The invitation.", schema: invitationViewSchema },
+      ...errorResponses(401, 403, 404),
+    },
+  },
+});
+
+export const cancelInvitationFunction = httpFunction({
+  name: CANCEL_INVITATION_FUNCTION,
+  route: CANCEL_INVITATION_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  durableClient: true,
+  handler: ({ partnerApi }: { partnerApi: PartnerApi }) => makeCancelInvitationHandler(partnerApi),
+  openapi: {
+    summary: "Cancel a pending invitation.",
+    tags: ["invitations"],
+    parameters: [invitationIdParam],
+    responses: {
+      200: { description: "Cancelled.", schema: invitationViewSchema },
+      ...errorResponses(401, 403, 404, 409),
+    },
+  },
+});

@@ -4,11 +4,14 @@ import {
   enrolPartner,
   partnerIdSchema,
   partnerInputSchema,
+  partnerViewSchema,
   type PartnerDeps,
 } from "../src/application/partners";
 import { refuse } from "../src/domain/errors";
 import { authenticated, json } from "../src/http/auth";
 import { readJsonBody } from "../src/http/body";
+import { httpFunction } from "../src/http/descriptor";
+import { errorResponses } from "../src/http/openapi";
 
 export const PUT_PARTNER_FUNCTION = "putPartner";
 export const PUT_PARTNER_ROUTE = "api/partners/{partnerId}";
@@ -28,3 +31,27 @@ export function makePutPartnerHandler(deps: PartnerDeps & { verifier: TokenVerif
     return json(created ? 201 : 200, partner, created ? { location: `/api/partners/${partner.id}` } : {});
   });
 }
+
+export const putPartnerFunction = httpFunction({
+  name: PUT_PARTNER_FUNCTION,
+  route: PUT_PARTNER_ROUTE,
+  methods: ["PUT"],
+  authLevel: "anonymous",
+  handler: ({ partnerApi }: { partnerApi: PartnerDeps & { verifier: TokenVerifier } }) =>
+    makePutPartnerHandler(partnerApi),
+  openapi: {
+    summary: "Enrol or replace a partner (role Operator).",
+    tags: ["operator"],
+    parameters: [{ name: "partnerId", in: "path", schema: partnerIdSchema }],
+    requestBody: { schema: partnerInputSchema },
+    responses: {
+      200: { description: "Replaced.", schema: partnerViewSchema },
+      201: {
+        description: "Enrolled.",
+        schema: partnerViewSchema,
+        headers: { location: "The partner's URL." },
+      },
+      ...errorResponses(400, 401, 403, 413, 422),
+    },
+  },
+});

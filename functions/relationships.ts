@@ -1,14 +1,23 @@
 import type { HttpHandler } from "@azure/functions";
 import * as df from "durable-functions";
+import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
+import { raiseEventIfListening } from "../src/adapters/durable/client";
 import {
   listCustomerRelationships,
+  relationshipListSchema,
+  relationshipViewSchema,
   terminateRelationship,
   type RelationshipDeps,
 } from "../src/application/relationships";
 import { refuse } from "../src/domain/errors";
 import { authenticated, json } from "../src/http/auth";
-import { raiseAdminRelationshipTerminated } from "./admin-relationship-workflow";
+import { httpFunction } from "../src/http/descriptor";
+import { errorResponses } from "../src/http/openapi";
+import {
+  ADMIN_RELATIONSHIP_TERMINATED_EVENT,
+  adminRelationshipInstanceId,
+} from "../src/workflows/admin-relationship";
 
 export const LIST_CUSTOMER_RELATIONSHIPS_FUNCTION = "listCustomerRelationships";
 export const LIST_CUSTOMER_RELATIONSHIPS_ROUTE = "api/customers/{tenantId}/relationships";
@@ -39,7 +48,13 @@ export function makeTerminateRelationshipHandler(
     if (!SAFE_ID.test(id)) throw refuse.notFound("The relationship");
     const terminated = await terminateRelationship(deps, principal, id);
     try {
-      await raiseAdminRelationshipTerminated(df.getClient(context), id, { at: terminated.endsAt });
+      // A lifecycle that is missing or already finished has nothing left to stop.
+      await raiseEventIfListening(
+        df.getClient(context),
+        adminRelationshipInstanceId(id),
+        ADMIN_RELATIONSHIP_TERMINATED_EVENT,
+        { at: terminated.endsAt },
+      );
     } catch (error) {
       // The document already records the termination (the truth the lifecycle re-reads at its
       // next timer), so the caller's answer does not depend on the event getting through.
@@ -50,3 +65,42 @@ export function makeTerminateRelationshipHandler(
     return json(200, terminated);
   });
 }
+
+type PartnerApi = RelationshipDeps & { verifier: TokenVerifier };
+
+export const listCustomerRelationshipsFunction = httpFunction({
+  name: LIST_CUSTOMER_RELATIONSHIPS_FUNCTION,
+  route: LIST_CUSTOMER_RELATIONSHIPS_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: ({ partnerApi }: { partnerApi: PartnerApi }) => makeListCustomerRelationshipsHandler(partnerApi),
+  openapi: {
+    summary:
+      "The relationships with a customer that the caller is party to (the customer's Global Administrator: all).",
+    tags: ["relationships"],
+    parameters: [{ name: "tenantId", in: "path", schema: z.string() }],
+    responses: {
+      200: { description: "The list.", schema: relationshipListSchema },
+      ...errorResponses(401, 403, 422),
+    },
+  },
+});
+
+export const terminateRelationshipFunction = httpFunction({
+  name: TERMINATE_RELATIONSHIP_FUNCTION,
+  route: TERMINATE_RELATIONSHIP_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  durableClient: true,
+  handler: ({ partnerApi }: { partnerApi: PartnerApi }) => makeTerminateRelationshipHandler(partnerApi),
+  openapi: {
+    summary:
+      "Terminate an admin relationship (the partner, or the customer's Global Administrator; R9). An expired one cannot be revived: 409 with rule R8.",
+    tags: ["relationships"],
+    parameters: [{ name: "id", in: "path", schema: z.string() }],
+    responses: {
+      200: { description: "Terminated.", schema: relationshipViewSchema },
+      ...errorResponses(401, 403, 404, 409),
+    },
+  },
+});

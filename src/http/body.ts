@@ -43,3 +43,15 @@ export async function readJsonBody<S extends z.ZodType>(
   }
   return parsed.data;
 }
+
+/** HTML forms post urlencoded (no file fields here); anything else is an API caller. */
+export function isFormPost(request: HttpRequest): boolean {
+  return (request.headers.get("content-type") ?? "")
+    .toLowerCase()
+    .startsWith("application/x-www-form-urlencoded");
+}
+
+/** A urlencoded form body, within the same size limit as JSON bodies. */
+export async function readForm(request: HttpRequest): Promise<URLSearchParams> {
+  return new URLSearchParams(await readBodyText(request));
+}

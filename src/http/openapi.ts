@@ -37,13 +37,13 @@ export interface ResponseSpec {
 }
 
 export interface OperationSpec {
-  method: "get" | "put" | "post" | "patch" | "delete" | "head";
+  method: "get" | "put" | "post" | "patch" | "delete" | "head" | "options" | "trace";
   path: string;
   operationId: string;
   summary: string;
   tags: string[];
-  /** Bearer token required (default true). */
-  secured?: boolean;
+  /** What the caller presents (default a bearer token); `functionKey` for authLevel function. */
+  security?: "bearer" | "functionKey" | "none";
   parameters?: ParameterSpec[];
   requestBody?: { schema: z.ZodType; contentType?: string; required?: boolean };
   responses: Record<number, ResponseSpec>;
@@ -85,7 +85,8 @@ export function buildOpenApiDocument(options: {
   const paths: Record<string, Json> = {};
   for (const op of options.operations) {
     const operation: Json = { operationId: op.operationId, summary: op.summary, tags: op.tags };
-    if (op.secured !== false) operation.security = [{ bearer: [] }];
+    const security = op.security ?? "bearer";
+    if (security !== "none") operation.security = [{ [security]: [] }];
     if (op.parameters?.length) {
       operation.parameters = op.parameters.map((p) => ({
         name: p.name,
@@ -136,7 +137,10 @@ export function buildOpenApiDocument(options: {
     paths,
     components: {
       schemas: components,
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+        functionKey: { type: "apiKey", in: "header", name: "x-functions-key" },
+      },
     },
   };
 }

@@ -10,7 +10,7 @@ import {
   pkceChallenge,
   SIGN_IN_STATE_TTL_SECONDS,
   type EntraSignInSettings,
-} from "../../src/application/invitations/customer-sign-in";
+} from "../../src/adapters/auth/entra-sign-in";
 import { GLOBAL_ADMINISTRATOR_ROLE_ID } from "../../src/domain/model";
 
 /**

@@ -1,8 +1,8 @@
 import { createHash, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
-import type * as Jose from "jose" with { "resolution-mode": "import" };
 import type { JWTPayload, JWTVerifyGetKey } from "jose" with { "resolution-mode": "import" };
 import { refuse } from "../../domain/errors";
-import type { CustomerIdentity } from "./customer-decision";
+import type { CustomerIdentity } from "../../application/invitations/customer-decision";
+import { loadJose } from "./jose";
 
 /**
  * Signing the customer's administrator in with Microsoft Entra ID from the invitation page: OpenID
@@ -26,9 +26,7 @@ export interface EntraSignInSettings {
   sealSecret: string;
 }
 
-// jose is ESM-only and this app compiles to CommonJS: load it once, on first use.
-let josePromise: Promise<typeof Jose> | undefined;
-const jose = () => (josePromise ??= import("jose"));
+const jose = loadJose;
 
 /** How long the user may take at Entra's sign-in page. */
 export const SIGN_IN_STATE_TTL_SECONDS = 600;
@@ -228,4 +226,17 @@ export function cloudOfAuthority(authorityHost: string): CustomerIdentity["cloud
   if (host.endsWith(".chinacloudapi.cn") || host.endsWith(".partner.microsoftonline.cn")) return "china";
   if (host.endsWith(".microsoftonline.de")) return "germany";
   return "global";
+}
+
+/** The Entra sign-in the customer pages use: settings, and the key set made once, on first use. */
+export interface EntraSignIn {
+  mode: "entra";
+  settings: EntraSignInSettings;
+  runtime: () => Promise<EntraSignInRuntime>;
+}
+
+/** Entra sign-in whose key set (remote JWKS, cached by jose) is made once, on first use. */
+export function entraSignIn(settings: EntraSignInSettings): EntraSignIn {
+  let runtime: Promise<EntraSignInRuntime> | undefined;
+  return { mode: "entra", settings, runtime: () => (runtime ??= entraSignInRuntime(settings)) };
 }
