@@ -516,7 +516,8 @@ export const customerSignInCallbackFunction = httpFunction({
   authLevel: "anonymous",
   handler: ({ customerInvite }: Deps) => makeSignInCallbackHandler(customerInvite),
   openapi: {
-    summary: "AUTH_MODE=entra: Entra returns here with code and state; sets the session and goes back to the page.",
+    summary:
+      "AUTH_MODE=entra: Entra returns here with code and state; sets the session and goes back to the page.",
     tags: ["customers"],
     security: "none",
     parameters: [

@@ -14,7 +14,10 @@ import {
   diagnosticsEchoActivity,
 } from "../src/workflows/diagnostics-canary";
 
-export { DIAGNOSTICS_CANARY_ORCHESTRATION, DIAGNOSTICS_ECHO_ACTIVITY } from "../src/workflows/diagnostics-canary";
+export {
+  DIAGNOSTICS_CANARY_ORCHESTRATION,
+  DIAGNOSTICS_ECHO_ACTIVITY,
+} from "../src/workflows/diagnostics-canary";
 
 export const START_CANARY_FUNCTION = "startDiagnosticsCanary";
 export const START_CANARY_ROUTE = "api/diagnostics/canary";

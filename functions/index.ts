@@ -34,7 +34,11 @@ import {
   type CustomerInviteDependencies,
 } from "./customer-invite";
 import { devTokenFunction } from "./dev-token";
-import { diagnosticsCanaryOrchestration, diagnosticsEchoActivityFunction, startCanaryFunction } from "./diagnostics";
+import {
+  diagnosticsCanaryOrchestration,
+  diagnosticsEchoActivityFunction,
+  startCanaryFunction,
+} from "./diagnostics";
 import { healthFunction } from "./health";
 import { invitationActivities, invitationOrchestration, webInvitationEmails } from "./invitation-workflow";
 import {

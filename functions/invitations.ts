@@ -125,7 +125,10 @@ export function makeCancelInvitationHandler(
 // Descriptors
 
 type PartnerApi = QueryDeps & Omit<CancelDeps, "workflow"> & { verifier: TokenVerifier };
-type CreatePolicy = Pick<CreateInvitationDeps, "invitationTtlDays" | "linkKey" | "invitationsPerPartnerPerMinute">;
+type CreatePolicy = Pick<
+  CreateInvitationDeps,
+  "invitationTtlDays" | "linkKey" | "invitationsPerPartnerPerMinute"
+>;
 const invitationIdParam = { name: "id", in: "path" as const, schema: z.guid() };
 
 export const createInvitationFunction = httpFunction({

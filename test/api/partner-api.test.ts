@@ -444,4 +444,36 @@ describe("GET /api/openapi.json", () => {
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) expect(doc.body.components.schemas[ref], ref).toBeDefined();
   });
+
+  it("documents every HTTP function the host registered, customer pages and the canary included", async () => {
+    const { api, host: running } = host();
+    // The local host lists what the app registered with @azure/functions: "  http  name: [GET,HEAD] /route".
+    const registered = [...running.output().matchAll(/^\s+http\s+(\S+): \[([^\]]*)\] \/(\S*)$/gm)].flatMap(
+      ([, name, methods, route]) =>
+        (methods ?? "").split(",").map((method) => ({
+          name: name ?? "",
+          operation: `${method.toUpperCase()} /${(route ?? "").replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`,
+        })),
+    );
+    expect(registered.map((r) => r.operation)).toEqual(
+      expect.arrayContaining([
+        "POST /api/invitations",
+        "HEAD /invite/{token}",
+        "GET /auth/invite/callback",
+        "POST /api/diagnostics/canary",
+        "POST /dev/token",
+      ]),
+    );
+    const doc = await api.call<{ paths: Record<string, Record<string, { operationId?: string }>> }>(
+      "GET",
+      "/api/openapi.json",
+    );
+    const documented = new Set(
+      Object.entries(doc.body.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    );
+    const missing = registered.filter((r) => !documented.has(r.operation));
+    expect(missing, "registered functions missing from /api/openapi.json").toEqual([]);
+  });
 });

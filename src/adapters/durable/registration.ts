@@ -43,7 +43,9 @@ export function activityFunction<D, I extends z.ZodType, R extends z.ZodType>(
   contract: ActivityContract<I, R>,
   options: {
     durableClient?: boolean;
-    handler: (deps: D) => (input: z.output<I>, context: InvocationContext) => z.input<R> | Promise<z.input<R>>;
+    handler: (
+      deps: D,
+    ) => (input: z.output<I>, context: InvocationContext) => z.input<R> | Promise<z.input<R>>;
   },
 ): ActivityFunction<D> {
   return {
