@@ -8,6 +8,7 @@ import {
   type InvitationEmailRenderer,
   type LifecycleDependencies,
 } from "../src/application/invitations/lifecycle";
+import { DAY_MS } from "../src/domain/time";
 import { customerReminderEmail, invitationEmail, partnerNotificationEmail } from "../src/web";
 import {
   createRelationshipsInputSchema,
@@ -57,8 +58,6 @@ export function makeInvitationActivities(
     [NOTIFY_PARTNER_ACTIVITY]: (input: unknown) => notifyPartner(deps, notifyPartnerInputSchema.parse(input)),
   };
 }
-
-const DAY_MS = 86_400_000;
 
 /** The localized templates of src/web, fed from the stored invitation. */
 export const webInvitationEmails: InvitationEmailRenderer = {
