@@ -6,12 +6,7 @@ import { checkTerminable, isCustomerGlobalAdmin, requireReadRole, requireWriteRo
 import { audit, auditedCheck, customerActor, partnerActor } from "./audit";
 import { callerPartner } from "./partners";
 import { updateWithRetry } from "./concurrency";
-import {
-  type AuditLog,
-  type Clock,
-  type PartnerRepository,
-  type RelationshipRepository,
-} from "./ports";
+import { type AuditLog, type Clock, type PartnerRepository, type RelationshipRepository } from "./ports";
 
 export const relationshipViewSchema = relationshipSchema
   .omit({ createdAt: true, updatedAt: true })
@@ -107,6 +102,7 @@ export async function terminateRelationship(
     },
     replace: (next, etag) => deps.relationships.replace(next, etag),
     attempts: 3,
-    exhausted: () => refuse.conflict("The relationship kept changing; try again.").because("concurrentChange"),
+    exhausted: () =>
+      refuse.conflict("The relationship kept changing; try again.").because("concurrentChange"),
   });
 }

@@ -108,9 +108,7 @@ export function wakeSchedule(createdAt: Date, expiresAt: Date, now: Date): Wake[
     .filter((w) => w.at.getTime() > now.getTime() && w.at.getTime() < expiresAt.getTime())
     .sort((a, b) => a.at.getTime() - b.at.getTime());
   // Short-lived invitations may put both reminders at nearly the same instant: one is enough.
-  const distinct = ahead.filter(
-    (w, i) => i === 0 || w.at.getTime() - ahead[i - 1]!.at.getTime() >= DAY_MS,
-  );
+  const distinct = ahead.filter((w, i) => i === 0 || w.at.getTime() - ahead[i - 1]!.at.getTime() >= DAY_MS);
   return [...distinct, { at: expiresAt, step: "expiry" }];
 }
 

@@ -159,7 +159,9 @@ for (const [name, make] of implementations) {
       expect(stored?.etag).toBe(won[0]?.value.etag);
       expect(stored?.etag).not.toBe(current.etag);
       // An invitation that is not there cannot be replaced either.
-      await expect(invitations.replace(invitation(), current.etag)).rejects.toBeInstanceOf(ConcurrencyConflict);
+      await expect(invitations.replace(invitation(), current.etag)).rejects.toBeInstanceOf(
+        ConcurrencyConflict,
+      );
     });
 
     it("invitations: lists one partner's newest first, by status, in pages; refuses a token it did not issue", async () => {
@@ -192,14 +194,17 @@ for (const [name, make] of implementations) {
 
       const pending = await invitations.list(partnerId, { status: "pending", limit: 10 });
       expect(pending.items.map((i) => i.id)).toEqual(
-        stored.filter((i) => i.status === "pending").reverse().map((i) => i.id),
+        stored
+          .filter((i) => i.status === "pending")
+          .reverse()
+          .map((i) => i.id),
       );
       expect(pending.continuationToken).toBeUndefined();
       expect((await invitations.list(randomUUID(), { limit: 10 })).items).toEqual([]);
       for (const bad of ["not*a*token", "bm90LWpzb24"]) {
-        await expect(invitations.list(partnerId, { limit: 2, continuationToken: bad })).rejects.toBeInstanceOf(
-          InvalidContinuationToken,
-        );
+        await expect(
+          invitations.list(partnerId, { limit: 2, continuationToken: bad }),
+        ).rejects.toBeInstanceOf(InvalidContinuationToken);
       }
     });
 
@@ -250,7 +255,10 @@ for (const [name, make] of implementations) {
       await relationships.replace({ ...admin, status: "terminated" }, got?.etag ?? "");
       await relationships.createMany(customer, [admin, reseller]);
       expect((await relationships.get(admin.id))?.value.status).toBe("terminated");
-      expect((await relationships.listForCustomer(customer)).map((r) => r.id)).toEqual([admin.id, reseller.id]);
+      expect((await relationships.listForCustomer(customer)).map((r) => r.id)).toEqual([
+        admin.id,
+        reseller.id,
+      ]);
       expect(await relationships.listForCustomer(randomUUID())).toEqual([]);
       expect(await relationships.get(randomUUID())).toBeUndefined();
     });

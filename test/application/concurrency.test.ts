@@ -48,7 +48,10 @@ describe("updateWithRetry (the one ETag loop)", () => {
     });
     expect(result).toBe("terminated");
     expect(decided).toEqual(["2030-01-01T00:00:00.000Z", "2030-01-02T00:00:00.000Z"]);
-    expect((await read(repo)).value).toMatchObject({ status: "terminated", updatedAt: "2030-01-02T00:00:00.000Z" });
+    expect((await read(repo)).value).toMatchObject({
+      status: "terminated",
+      updatedAt: "2030-01-02T00:00:00.000Z",
+    });
   });
 
   it("stops without writing when the decision is done, and gives up after its attempts", async () => {

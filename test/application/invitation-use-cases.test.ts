@@ -76,7 +76,12 @@ async function world(options: { roles?: string[] } = {}): Promise<World> {
     invitations: new RacingInvitations(),
     workflow: new MemoryInvitationWorkflow(),
     partner,
-    principal: { tenantId: partner.id, userId: randomUUID(), roles: options.roles ?? ["GlobalAdmin"], wids: [] },
+    principal: {
+      tenantId: partner.id,
+      userId: randomUUID(),
+      roles: options.roles ?? ["GlobalAdmin"],
+      wids: [],
+    },
     raised: [],
   };
 }
@@ -165,7 +170,9 @@ describe("createInvitation on the memory ports", () => {
   it("a workflow that cannot start fails the request and, without a key, leaves no invitation behind", async () => {
     const w = await world();
     w.workflow.start = () => Promise.reject(new Error("durable backend down"));
-    await expect(createInvitation(createDeps(w), w.principal, request())).rejects.toThrow("durable backend down");
+    await expect(createInvitation(createDeps(w), w.principal, request())).rejects.toThrow(
+      "durable backend down",
+    );
     expect(await stored(w)).toEqual([]);
   });
 
@@ -229,7 +236,9 @@ describe("cancelInvitation on the memory ports", () => {
     const w = await world();
     const id = await pending(w);
     const other = await world();
-    const refusal = await refusalOf(cancelInvitation({ ...cancelDeps(other), invitations: w.invitations }, other.principal, id));
+    const refusal = await refusalOf(
+      cancelInvitation({ ...cancelDeps(other), invitations: w.invitations }, other.principal, id),
+    );
     expect(refusal.kind).toBe("notFound");
   });
 });
@@ -265,7 +274,10 @@ describe("decideInvitation on the memory ports", () => {
     expect(w.raised).toEqual([
       {
         invitationId: id,
-        event: { decision: "accepted", by: { kind: "customer", tenantId: customerTenant, userId: identity.userId } },
+        event: {
+          decision: "accepted",
+          by: { kind: "customer", tenantId: customerTenant, userId: identity.userId },
+        },
       },
     ]);
   });
@@ -316,7 +328,10 @@ describe("decideInvitation on the memory ports", () => {
 });
 
 describe("terminateRelationship on the memory ports", () => {
-  async function adminRelationship(w: World, status: Relationship["status"] = "active"): Promise<Relationship> {
+  async function adminRelationship(
+    w: World,
+    status: Relationship["status"] = "active",
+  ): Promise<Relationship> {
     const relationship: Relationship = {
       id: randomUUID(),
       customerTenantId: customerTenant,

@@ -14,10 +14,12 @@ describe("relationship time rules", () => {
   it("R6: auto-extend adds 180 days, and never applies with Global Administrator whatever was stored", () => {
     expect(AUTO_EXTEND_DAYS).toBe(180);
     expect(extendedEnd("2030-01-01T00:00:00.000Z")).toBe("2030-06-30T00:00:00.000Z");
-    expect(effectiveAutoExtend({ autoExtend: true, roles: ["fe930be7-5e62-47db-91af-98c3a49a38b1"] })).toBe(true);
-    expect(effectiveAutoExtend({ autoExtend: true, roles: [GLOBAL_ADMINISTRATOR_ROLE_ID.toUpperCase()] })).toBe(
-      false,
+    expect(effectiveAutoExtend({ autoExtend: true, roles: ["fe930be7-5e62-47db-91af-98c3a49a38b1"] })).toBe(
+      true,
     );
+    expect(
+      effectiveAutoExtend({ autoExtend: true, roles: [GLOBAL_ADMINISTRATOR_ROLE_ID.toUpperCase()] }),
+    ).toBe(false);
     expect(effectiveAutoExtend({ autoExtend: false, roles: [] })).toBe(false);
     expect(effectiveAutoExtend({})).toBe(false);
   });

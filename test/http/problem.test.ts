@@ -23,6 +23,8 @@ describe("the one problem mapper", () => {
       context,
     );
     expect(response.jsonBody).toMatchObject({ status: 403, rule: "R2", reason: "wrongTenant" });
-    expect(toProblemResponse(refuse.notFound("The invitation"), context).jsonBody).not.toHaveProperty("reason");
+    expect(toProblemResponse(refuse.notFound("The invitation"), context).jsonBody).not.toHaveProperty(
+      "reason",
+    );
   });
 });

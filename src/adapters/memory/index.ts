@@ -166,9 +166,7 @@ export class MemoryInvitationRepository implements InvitationRepository {
       .map((s) => s.value)
       .filter((i) => query.status === undefined || i.status === query.status)
       .sort(newestFirst);
-    const start = after
-      ? matching.findIndex((i) => newestFirst(i, after) > 0)
-      : 0;
+    const start = after ? matching.findIndex((i) => newestFirst(i, after) > 0) : 0;
     const rest = start < 0 ? [] : matching.slice(start);
     const items = rest.slice(0, query.limit).map(copy);
     const last = items[items.length - 1];
@@ -262,7 +260,10 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     return Promise.resolve(found ? copy(found) : undefined);
   }
 
-  claim(partnerId: string, record: IdempotencyRecord): Promise<{ created: boolean; record: IdempotencyRecord }> {
+  claim(
+    partnerId: string,
+    record: IdempotencyRecord,
+  ): Promise<{ created: boolean; record: IdempotencyRecord }> {
     const id = idempotencyKeyOf(partnerId, record.key);
     const existing = this.records.get(id);
     if (existing) return Promise.resolve({ created: false, record: copy(existing) });
