@@ -287,14 +287,13 @@ export function checkTerminable(relationship: { type: string; status: Relationsh
     throw refuse.conflict("Only admin relationships are terminated here.");
   }
   if (relationship.status === "expired") {
-    throw refuse.conflict(
-      "The relationship has expired and cannot be revived; send the customer a new request.",
-      "R8",
-    );
+    throw refuse
+      .conflict("The relationship has expired and cannot be revived; send the customer a new request.", "R8")
+      .because("relationshipNotInForce");
   }
   if (!inForce(relationship.status)) {
-    throw refuse.conflict(
-      `The relationship is ${relationship.status}; only an active one can be terminated.`,
-    );
+    throw refuse
+      .conflict(`The relationship is ${relationship.status}; only an active one can be terminated.`)
+      .because("relationshipNotInForce");
   }
 }

@@ -370,7 +370,11 @@ describe("terminateRelationship on the memory ports", () => {
     const w = await world();
     const expired = await adminRelationship(w, "expired");
     const refusal = await refusalOf(terminateRelationship(deps(w), w.principal, expired.id));
-    expect([refusal.kind, refusal.rule]).toEqual(["conflict", "R8"]);
+    expect([refusal.kind, refusal.rule, refusal.reason]).toEqual([
+      "conflict",
+      "R8",
+      "relationshipNotInForce",
+    ]);
     const other = await world();
     const active = await adminRelationship(w);
     const hidden = await refusalOf(
