@@ -221,8 +221,7 @@ async function invitationLocale(
 const REASON_BY_RULE: Record<string, ErrorReason> = { R11: "partnerTenant", R12: "otherCloud" };
 
 function reasonFor(error: DomainError): ErrorReason {
-  if (error.rule === "R2")
-    return /Global Administrator/.test(error.message) ? "notGlobalAdmin" : "wrongTenant";
+  if (error.rule === "R2") return error.reason === "notGlobalAdmin" ? "notGlobalAdmin" : "wrongTenant";
   const byRule = error.rule ? REASON_BY_RULE[error.rule] : undefined;
   // Unauthenticated, or a form that did not come from our page (CSRF): sign in again from the link.
   return byRule ?? "signInRequired";

@@ -8,6 +8,7 @@ import {
   type InvitationEmailRenderer,
   type LifecycleDependencies,
 } from "../src/application/invitations/lifecycle";
+import { DAY_MS } from "../src/domain/time";
 import { customerReminderEmail, invitationEmail, partnerNotificationEmail } from "../src/web";
 import {
   createRelationshipsActivity,
@@ -77,8 +78,6 @@ export const invitationActivities = [
         notifyPartner(invitationLifecycle, input),
   }),
 ];
-
-const DAY_MS = 86_400_000;
 
 /** The localized templates of src/web, fed from the stored invitation. */
 export const webInvitationEmails: InvitationEmailRenderer = {

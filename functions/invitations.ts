@@ -3,7 +3,6 @@ import * as df from "durable-functions";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
 import { raiseEventIfListening, startIfAbsent } from "../src/adapters/durable/client";
-import { InvalidContinuationToken } from "../src/adapters/cosmos/invitation-repository";
 import { cancelInvitation, type CancelDeps } from "../src/application/invitations/cancel";
 import {
   createInvitation,
@@ -96,14 +95,8 @@ export function makeListInvitationsHandler(deps: QueryDeps & { verifier: TokenVe
     if (!query.success) {
       throw refuse.invalid("The query is not valid.", zodIssuesToFieldErrors(query.error.issues));
     }
-    try {
-      return json(200, await listInvitations(deps, principal, query.data));
-    } catch (error) {
-      if (error instanceof InvalidContinuationToken) {
-        throw refuse.invalid(error.message, [{ field: "continuationToken", message: "is not valid" }]);
-      }
-      throw error;
-    }
+    // A bad continuation token is a DomainError the one problem mapper answers (422).
+    return json(200, await listInvitations(deps, principal, query.data));
   });
 }
 

@@ -1,28 +1,20 @@
 import {
-  GLOBAL_ADMINISTRATOR_ROLE_ID,
-  type Actor,
-  type Invitation,
-  type Partner,
-  type Relationship,
-} from "../domain/model";
-import {
   adminRelationshipInstanceId,
-  extendedEnd,
-  inForce,
   type AdminRelationshipInput,
   type EndAdminRelationshipInput,
   type EndAdminRelationshipResult,
   type NotifyAdminExpiredResult,
   type ReadAdminRelationshipResult,
-  type ReminderDays,
   type RemindAdminPartnerInput,
   type RemindAdminPartnerResult,
   type StartAdminLifecyclesInput,
   type StartAdminLifecyclesResult,
-} from "../workflows/admin-relationship";
+} from "./admin-relationship-contracts";
+import { effectiveAutoExtend, extendedEnd, inForce, type ReminderDays } from "../domain/lifecycle";
+import type { Actor, Invitation, Partner, Relationship } from "../domain/model";
+import { updateWithRetry } from "./concurrency";
 import { deterministicGuid } from "./invitations/lifecycle";
 import {
-  ConcurrencyConflict,
   type AuditLog,
   type Clock,
   type EmailSender,
@@ -65,7 +57,8 @@ export interface AdminLifecycleDependencies {
 }
 
 const SYSTEM: Actor = { kind: "system" };
-const CONFLICT_RETRIES = 5;
+/** Lost races before an activity gives up (and the orchestration's retry policy takes over). */
+const CONFLICT_ATTEMPTS = 6;
 
 export function adminReminderOperationId(relationshipId: string, endsAt: string, days: ReminderDays): string {
   return deterministicGuid("admin-relationship", relationshipId, endsAt, "reminder", String(days));
@@ -75,16 +68,14 @@ export function adminExpiredOperationId(relationshipId: string): string {
   return deterministicGuid("admin-relationship", relationshipId, "expired");
 }
 
-/** R6: auto-extend never applies to a relationship that includes Global Administrator. */
-export function effectiveAutoExtend(relationship: Relationship): boolean {
-  const global = (relationship.roles ?? []).some((r) => r.toLowerCase() === GLOBAL_ADMINISTRATOR_ROLE_ID);
-  return relationship.autoExtend === true && !global;
-}
+export { effectiveAutoExtend };
+
+type Loaded = Versioned<Relationship> & { endsAt: string };
 
 async function load(
   deps: Pick<AdminLifecycleDependencies, "relationships">,
   relationshipId: string,
-): Promise<Versioned<Relationship> & { endsAt: string }> {
+): Promise<Loaded> {
   const found = await deps.relationships.get(relationshipId);
   // Not usefully retryable: the lifecycle was started for a document that is not there.
   if (!found) throw new Error(`Relationship ${relationshipId} does not exist.`);
@@ -146,31 +137,34 @@ export async function endAdminRelationship(
   deps: AdminLifecycleDependencies,
   input: EndAdminRelationshipInput,
 ): Promise<EndAdminRelationshipResult> {
-  for (let attempt = 0; ; attempt++) {
-    const { value, etag, endsAt } = await load(deps, input.relationshipId);
-    if (!inForce(value.status)) {
-      if (value.status === "expired") await auditEnd(deps, value, "expire", input.endsAt);
-      return { outcome: value.status, endsAt };
-    }
-    if (Date.parse(endsAt) > Date.parse(input.endsAt)) {
-      await auditEnd(deps, value, "extend", input.endsAt);
-      return { outcome: "extended", endsAt };
-    }
-    const now = deps.clock.now().toISOString();
-    const extend = effectiveAutoExtend(value);
-    const next: Relationship = extend
-      ? { ...value, endsAt: extendedEnd(endsAt), updatedAt: now }
-      : { ...value, status: "expired", updatedAt: now };
-    try {
-      const { value: saved } = await deps.relationships.replace(next, etag);
-      await auditEnd(deps, saved, extend ? "extend" : "expire", input.endsAt);
-      return extend
-        ? { outcome: "extended", endsAt: saved.endsAt ?? endsAt }
-        : { outcome: "expired", endsAt };
-    } catch (error) {
-      if (!(error instanceof ConcurrencyConflict) || attempt >= CONFLICT_RETRIES) throw error;
-    }
-  }
+  return updateWithRetry<Relationship, EndAdminRelationshipResult, Loaded>({
+    read: () => load(deps, input.relationshipId),
+    decide: async ({ value, endsAt }) => {
+      if (!inForce(value.status)) {
+        if (value.status === "expired") await auditEnd(deps, value, "expire", input.endsAt);
+        return { done: { outcome: value.status, endsAt } };
+      }
+      if (Date.parse(endsAt) > Date.parse(input.endsAt)) {
+        await auditEnd(deps, value, "extend", input.endsAt);
+        return { done: { outcome: "extended", endsAt } };
+      }
+      const now = deps.clock.now().toISOString();
+      const extend = effectiveAutoExtend(value);
+      return {
+        write: extend
+          ? { ...value, endsAt: extendedEnd(endsAt), updatedAt: now }
+          : { ...value, status: "expired", updatedAt: now },
+        after: async ({ value: saved }) => {
+          await auditEnd(deps, saved, extend ? "extend" : "expire", input.endsAt);
+          return extend
+            ? { outcome: "extended", endsAt: saved.endsAt ?? endsAt }
+            : { outcome: "expired", endsAt };
+        },
+      };
+    },
+    replace: (next, etag) => deps.relationships.replace(next, etag),
+    attempts: CONFLICT_ATTEMPTS,
+  });
 }
 
 async function auditEnd(

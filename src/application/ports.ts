@@ -1,3 +1,4 @@
+import { DomainError } from "../domain/errors";
 import type {
   Actor,
   AuditRecord,
@@ -46,6 +47,20 @@ export class ConcurrencyConflict extends Error {
   constructor(what: string) {
     super(`${what} was changed concurrently.`);
     this.name = "ConcurrencyConflict";
+  }
+}
+
+/**
+ * A paging token the store did not issue (tampered, truncated, from another query). A refusal of
+ * the request itself, so the one problem mapper answers 422 naming `continuationToken`.
+ */
+export class InvalidContinuationToken extends DomainError {
+  constructor() {
+    super("invalid", "The continuation token is not valid.", {
+      reason: "invalidContinuationToken",
+      errors: [{ field: "continuationToken", message: "is not valid" }],
+    });
+    this.name = "InvalidContinuationToken";
   }
 }
 

@@ -5,13 +5,8 @@ import { relationshipSchema } from "../domain/schemas";
 import { checkTerminable, isCustomerGlobalAdmin, requireReadRole, requireWriteRole } from "../domain/rules";
 import { audit, auditedCheck, customerActor, partnerActor } from "./audit";
 import { callerPartner } from "./partners";
-import {
-  ConcurrencyConflict,
-  type AuditLog,
-  type Clock,
-  type PartnerRepository,
-  type RelationshipRepository,
-} from "./ports";
+import { updateWithRetry } from "./concurrency";
+import { type AuditLog, type Clock, type PartnerRepository, type RelationshipRepository } from "./ports";
 
 export const relationshipViewSchema = relationshipSchema
   .omit({ createdAt: true, updatedAt: true })
@@ -62,7 +57,7 @@ export async function terminateRelationship(
   principal: Principal,
   id: string,
 ): Promise<RelationshipView> {
-  let found = await deps.relationships.get(id);
+  const found = await deps.relationships.get(id);
   if (!found) throw refuse.notFound("The relationship");
   const byCustomer = isCustomerGlobalAdmin(principal, found.value.customerTenantId);
   let actor = customerActor(principal);
@@ -79,28 +74,35 @@ export async function terminateRelationship(
     );
   }
 
-  for (let attempt = 0; attempt < 3; attempt++) {
-    checkTerminable(found.value);
-    const now = deps.clock.now().toISOString();
-    try {
-      const next: Relationship = { ...found.value, status: "terminated", endsAt: now, updatedAt: now };
-      const saved = await deps.relationships.replace(next, found.etag);
-      await audit(deps.audit, deps.clock, {
-        id: `${id}:terminated`,
-        partnerId: saved.value.partnerId,
-        resourceType: "relationship",
-        resourceId: id,
-        action: "terminated",
-        outcome: "applied",
-        actor,
-      });
-      return toRelationshipView(saved.value);
-    } catch (error) {
-      if (!(error instanceof ConcurrencyConflict)) throw error;
+  return updateWithRetry<Relationship, RelationshipView>({
+    first: found,
+    read: async () => {
       const reread = await deps.relationships.get(id);
       if (!reread) throw refuse.notFound("The relationship");
-      found = reread;
-    }
-  }
-  throw refuse.conflict("The relationship kept changing; try again.");
+      return reread;
+    },
+    decide: (current) => {
+      checkTerminable(current.value);
+      const now = deps.clock.now().toISOString();
+      return {
+        write: { ...current.value, status: "terminated", endsAt: now, updatedAt: now },
+        after: async (saved) => {
+          await audit(deps.audit, deps.clock, {
+            id: `${id}:terminated`,
+            partnerId: saved.value.partnerId,
+            resourceType: "relationship",
+            resourceId: id,
+            action: "terminated",
+            outcome: "applied",
+            actor,
+          });
+          return toRelationshipView(saved.value);
+        },
+      };
+    },
+    replace: (next, etag) => deps.relationships.replace(next, etag),
+    attempts: 3,
+    exhausted: () =>
+      refuse.conflict("The relationship kept changing; try again.").because("concurrentChange"),
+  });
 }

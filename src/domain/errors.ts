@@ -12,6 +12,21 @@ export type ErrorKind =
   | "invalid"
   | "rateLimited";
 
+/**
+ * Stable codes for refusals a caller tells apart beyond kind and rule (e.g. the customer's page
+ * explains R2's two cases differently). Callers match on these, never on message text.
+ */
+export const REASON_CODES = [
+  "notGlobalAdmin",
+  "wrongTenant",
+  "invitationNotPending",
+  "relationshipNotInForce",
+  "concurrentChange",
+  "linkNotValid",
+  "invalidContinuationToken",
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
 export interface FieldError {
   /** JSON path of the field, e.g. "customer.adminEmail". */
   field: string;
@@ -26,7 +41,12 @@ export class DomainError extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string,
-    readonly options: { rule?: RuleId; errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly options: {
+      rule?: RuleId;
+      reason?: ReasonCode;
+      errors?: FieldError[];
+      retryAfterSeconds?: number;
+    } = {},
   ) {
     super(message);
     this.name = "DomainError";
@@ -34,6 +54,16 @@ export class DomainError extends Error {
 
   get rule(): RuleId | undefined {
     return this.options.rule;
+  }
+
+  get reason(): ReasonCode | undefined {
+    return this.options.reason;
+  }
+
+  /** The same refusal, tagged with a reason code for callers to match on. */
+  because(reason: ReasonCode): this {
+    this.options.reason = reason;
+    return this;
   }
 }
 

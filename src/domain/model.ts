@@ -40,6 +40,19 @@ export type InvitationKind = (typeof INVITATION_KINDS)[number];
 export const INVITATION_STATUSES = ["pending", "accepted", "declined", "expired", "cancelled"] as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
 
+/** How an invitation ends: every status but `pending`. */
+export const INVITATION_OUTCOMES = ["accepted", "declined", "expired", "cancelled"] as const;
+export type InvitationOutcome = (typeof INVITATION_OUTCOMES)[number];
+
+/** What the customer's Global Administrator answers (R2). */
+export const CUSTOMER_DECISIONS = ["accepted", "declined"] as const;
+export type CustomerDecision = (typeof CUSTOMER_DECISIONS)[number];
+
+/** The outcome a status names, or undefined while the invitation is still pending. */
+export function invitationOutcome(status: InvitationStatus): InvitationOutcome | undefined {
+  return status === "pending" ? undefined : status;
+}
+
 export interface CustomerRef {
   domain: string;
   displayName: string;
@@ -57,8 +70,11 @@ export interface AdminRequest {
   autoExtend: boolean;
 }
 
+export const ACTOR_KINDS = ["partner", "customer", "operator", "system"] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
 export interface Actor {
-  kind: "partner" | "customer" | "operator" | "system";
+  kind: ActorKind;
   tenantId?: string;
   userId?: string;
 }

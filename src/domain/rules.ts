@@ -1,5 +1,6 @@
 import { isKnownAdminRole } from "./admin-roles";
 import { refuse, type FieldError } from "./errors";
+import { includesGlobalAdministrator, inForce } from "./lifecycle";
 import {
   GLOBAL_ADMINISTRATOR_ROLE_ID,
   OPERATOR_ROLE,
@@ -12,6 +13,7 @@ import {
   type Partner,
   type PartnerType,
   type Principal,
+  type RelationshipStatus,
 } from "./model";
 
 /**
@@ -135,7 +137,7 @@ export function checkAdminDuration(admin: AdminRequest): void {
 
 /** R6: no auto-extend when the roles include Global Administrator. */
 export function checkAutoExtend(admin: AdminRequest): void {
-  if (admin.autoExtend && admin.roles.some((r) => r.toLowerCase() === GLOBAL_ADMINISTRATOR_ROLE_ID)) {
+  if (admin.autoExtend && includesGlobalAdministrator(admin.roles)) {
     throw refuse.invalid(
       "Auto-extend is not allowed for an admin relationship that includes Global Administrator.",
       [{ field: "admin.autoExtend", message: "must be false when the roles include Global Administrator" }],
@@ -280,19 +282,18 @@ export function isCustomerGlobalAdmin(principal: Principal, customerTenantId: st
 }
 
 /** R9: an admin relationship can be terminated while it is in force; R8: an expired one stays expired. */
-export function checkTerminable(relationship: { type: string; status: string }): void {
+export function checkTerminable(relationship: { type: string; status: RelationshipStatus }): void {
   if (relationship.type !== "admin") {
     throw refuse.conflict("Only admin relationships are terminated here.");
   }
   if (relationship.status === "expired") {
-    throw refuse.conflict(
-      "The relationship has expired and cannot be revived; send the customer a new request.",
-      "R8",
-    );
+    throw refuse
+      .conflict("The relationship has expired and cannot be revived; send the customer a new request.", "R8")
+      .because("relationshipNotInForce");
   }
-  if (relationship.status !== "active" && relationship.status !== "expiring") {
-    throw refuse.conflict(
-      `The relationship is ${relationship.status}; only an active one can be terminated.`,
-    );
+  if (!inForce(relationship.status)) {
+    throw refuse
+      .conflict(`The relationship is ${relationship.status}; only an active one can be terminated.`)
+      .because("relationshipNotInForce");
   }
 }

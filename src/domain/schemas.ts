@@ -1,6 +1,9 @@
 import { z } from "zod";
 import {
+  ACTOR_KINDS,
   CLOUDS,
+  CUSTOMER_DECISIONS,
+  INVITATION_OUTCOMES,
   INVITATION_KINDS,
   INVITATION_STATUSES,
   LOCALES,
@@ -30,8 +33,13 @@ export const partnerSchema = z.object({
   updatedAt: z.string(),
 }) satisfies z.ZodType<Partner>;
 
+export const invitationStatusSchema = z.enum(INVITATION_STATUSES);
+export const invitationOutcomeSchema = z.enum(INVITATION_OUTCOMES);
+export const customerDecisionSchema = z.enum(CUSTOMER_DECISIONS);
+export const relationshipStatusSchema = z.enum(RELATIONSHIP_STATUSES);
+
 export const actorSchema = z.object({
-  kind: z.enum(["partner", "customer", "operator", "system"]),
+  kind: z.enum(ACTOR_KINDS),
   tenantId: z.string().optional(),
   userId: z.string().optional(),
 }) satisfies z.ZodType<Actor>;
@@ -41,7 +49,7 @@ export const invitationSchema = z.object({
   partnerId: z.string(),
   cloud: z.enum(CLOUDS),
   kind: z.enum(INVITATION_KINDS),
-  status: z.enum(INVITATION_STATUSES),
+  status: invitationStatusSchema,
   customer: z.object({
     domain: z.string(),
     displayName: z.string(),
@@ -69,7 +77,7 @@ export const relationshipSchema = z.object({
   type: z.enum(RELATIONSHIP_TYPES),
   partnerId: z.string(),
   indirectResellerId: z.string().optional(),
-  status: z.enum(RELATIONSHIP_STATUSES),
+  status: relationshipStatusSchema,
   roles: z.array(z.string()).optional(),
   durationDays: z.number().optional(),
   autoExtend: z.boolean().optional(),

@@ -55,6 +55,8 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
     const status = STATUS[error.kind];
     const extra: Record<string, unknown> = {};
     if (error.options.rule) extra.rule = error.options.rule;
+    // A stable code for clients that tell refusals apart; the detail text may change, this will not.
+    if (error.options.reason) extra.reason = error.options.reason;
     if (error.options.errors) extra.errors = error.options.errors;
     const response = problem(status, error.message, extra);
     if (error.options.retryAfterSeconds !== undefined) {

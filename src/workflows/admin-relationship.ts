@@ -1,5 +1,21 @@
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
-import { z } from "zod";
+import {
+  adminRelationshipInputSchema,
+  endAdminRelationshipInputSchema,
+  endAdminRelationshipResultSchema,
+  notifyAdminExpiredInputSchema,
+  notifyAdminExpiredResultSchema,
+  readAdminRelationshipInputSchema,
+  readAdminRelationshipResultSchema,
+  remindAdminPartnerInputSchema,
+  remindAdminPartnerResultSchema,
+  startAdminLifecyclesInputSchema,
+  startAdminLifecyclesResultSchema,
+  type ReadAdminRelationshipResult,
+} from "../application/admin-relationship-contracts";
+import { inForce, REMINDER_DAYS_BEFORE_END, type ReminderDays } from "../domain/lifecycle";
+import type { RelationshipStatus as AdminRelationshipStatus } from "../domain/model";
+import { DAY_MS } from "../domain/time";
 import { activityRetryOptions, callActivity, defineActivity } from "./activity";
 
 /**
@@ -24,79 +40,39 @@ export const NOTIFY_ADMIN_EXPIRED_ACTIVITY = "adminRelationshipNotifyExpired";
 /** Run by the invitation orchestration: starts the lifecycle of each new admin relationship. */
 export const START_ADMIN_LIFECYCLES_ACTIVITY = "adminRelationshipStartLifecycles";
 
-const DAY_MS = 86_400_000;
-/** R6 */
-export const AUTO_EXTEND_DAYS = 180;
-/** R7 */
-export const REMINDER_DAYS_BEFORE_END = [30, 7, 1] as const;
-export type ReminderDays = (typeof REMINDER_DAYS_BEFORE_END)[number];
-
-export function adminRelationshipInstanceId(relationshipId: string): string {
-  return `admin-relationship:${relationshipId}`;
-}
-
-export const adminRelationshipInputSchema = z.object({ relationshipId: z.string().min(1).max(200) }).strict();
-export type AdminRelationshipInput = z.infer<typeof adminRelationshipInputSchema>;
-
-const relationshipStatusSchema = z.enum([
-  "created",
-  "approvalPending",
-  "active",
-  "expiring",
-  "expired",
-  "terminationRequested",
-  "terminated",
-]);
-export type AdminRelationshipStatus = z.infer<typeof relationshipStatusSchema>;
-
-export function inForce(status: AdminRelationshipStatus): boolean {
-  return status === "active" || status === "expiring";
-}
-
-export const readAdminRelationshipInputSchema = adminRelationshipInputSchema;
-/** `autoExtend` is the effective one: never with Global Administrator (R6), whatever was stored. */
-export const readAdminRelationshipResultSchema = z.object({
-  status: relationshipStatusSchema,
-  endsAt: z.iso.datetime(),
-  autoExtend: z.boolean(),
-});
-export type ReadAdminRelationshipResult = z.infer<typeof readAdminRelationshipResultSchema>;
-
-/** The period (its `endsAt`) is part of every step: a step of one period never acts on another. */
-export const remindAdminPartnerInputSchema = adminRelationshipInputSchema
-  .extend({
-    endsAt: z.iso.datetime(),
-    daysBefore: z.union([z.literal(30), z.literal(7), z.literal(1)]),
-  })
-  .strict();
-export type RemindAdminPartnerInput = z.infer<typeof remindAdminPartnerInputSchema>;
-export const remindAdminPartnerResultSchema = z.object({
-  sent: z.boolean(),
-  status: relationshipStatusSchema,
-});
-export type RemindAdminPartnerResult = z.infer<typeof remindAdminPartnerResultSchema>;
-
-export const endAdminRelationshipInputSchema = adminRelationshipInputSchema
-  .extend({ endsAt: z.iso.datetime() })
-  .strict();
-export type EndAdminRelationshipInput = z.infer<typeof endAdminRelationshipInputSchema>;
-/** `extended` (with the new end), `expired`, or the status that won the race (e.g. `terminated`). */
-export const endAdminRelationshipResultSchema = z.object({
-  outcome: z.union([z.literal("extended"), relationshipStatusSchema]),
-  endsAt: z.iso.datetime(),
-});
-export type EndAdminRelationshipResult = z.infer<typeof endAdminRelationshipResultSchema>;
-
-export const notifyAdminExpiredInputSchema = adminRelationshipInputSchema;
-export const notifyAdminExpiredResultSchema = z.object({ sent: z.boolean() });
-export type NotifyAdminExpiredResult = z.infer<typeof notifyAdminExpiredResultSchema>;
-
-export const startAdminLifecyclesInputSchema = z
-  .object({ relationshipIds: z.array(z.string().min(1).max(200)).max(10) })
-  .strict();
-export type StartAdminLifecyclesInput = z.infer<typeof startAdminLifecyclesInputSchema>;
-export const startAdminLifecyclesResultSchema = z.object({ instanceIds: z.array(z.string()) });
-export type StartAdminLifecyclesResult = z.infer<typeof startAdminLifecyclesResultSchema>;
+// The contracts live beside the use cases (src/application) and the rules in src/domain;
+// re-exported for the functions that register them.
+export {
+  adminRelationshipInputSchema,
+  adminRelationshipInstanceId,
+  endAdminRelationshipInputSchema,
+  endAdminRelationshipResultSchema,
+  notifyAdminExpiredInputSchema,
+  notifyAdminExpiredResultSchema,
+  readAdminRelationshipInputSchema,
+  readAdminRelationshipResultSchema,
+  remindAdminPartnerInputSchema,
+  remindAdminPartnerResultSchema,
+  startAdminLifecyclesInputSchema,
+  startAdminLifecyclesResultSchema,
+  type AdminRelationshipInput,
+  type EndAdminRelationshipInput,
+  type EndAdminRelationshipResult,
+  type NotifyAdminExpiredResult,
+  type ReadAdminRelationshipResult,
+  type RemindAdminPartnerInput,
+  type RemindAdminPartnerResult,
+  type StartAdminLifecyclesInput,
+  type StartAdminLifecyclesResult,
+} from "../application/admin-relationship-contracts";
+export {
+  AUTO_EXTEND_DAYS,
+  extendedEnd,
+  inForce,
+  REMINDER_DAYS_BEFORE_END,
+  type ReminderDays,
+} from "../domain/lifecycle";
+export type { RelationshipStatus as AdminRelationshipStatus } from "../domain/model";
 
 /**
  * The lifecycle's activities: name, schemas and retry policy in one place (see ./activity).
@@ -155,10 +131,6 @@ export function lifecycleSchedule(endsAt: Date, autoExtend: boolean, now: Date):
         step: days,
       }));
   return [...reminders.filter((w) => w.at.getTime() > now.getTime()), { at: endsAt, step: "end" }];
-}
-
-export function extendedEnd(endsAt: string): string {
-  return new Date(Date.parse(endsAt) + AUTO_EXTEND_DAYS * DAY_MS).toISOString();
 }
 
 export const adminRelationshipOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {

@@ -1,7 +1,26 @@
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
-import { z } from "zod";
+import {
+  createRelationshipsInputSchema,
+  createRelationshipsResultSchema,
+  expireInvitationInputSchema,
+  expireInvitationResultSchema,
+  invitationOrchestrationInputSchema,
+  notifyPartnerInputSchema,
+  notifyPartnerResultSchema,
+  readInvitationStatusInputSchema,
+  readInvitationStatusResultSchema,
+  sendCustomerEmailInputSchema,
+  sendCustomerEmailResultSchema,
+  type CustomerEmailStep,
+  type ReadInvitationStatusResult,
+  type SendCustomerEmailResult,
+} from "../application/invitations/contracts";
+import { FIRST_REMINDER_AFTER_MS, LAST_REMINDER_BEFORE_EXPIRY_MS } from "../domain/lifecycle";
+import { invitationOutcome, type InvitationOutcome } from "../domain/model";
+import { DAY_MS } from "../domain/time";
 import { activityRetryOptions, callActivity, defineActivity } from "./activity";
-import { startAdminLifecyclesActivity, startAdminLifecyclesResultSchema } from "./admin-relationship";
+import { startAdminLifecyclesResultSchema } from "../application/admin-relationship-contracts";
+import { startAdminLifecyclesActivity } from "./admin-relationship";
 
 /**
  * One invitation's life: email the customer, remind them, and wait for whichever comes first — the
@@ -27,72 +46,36 @@ export const EXPIRE_INVITATION_ACTIVITY = "invitationExpire";
 export const CREATE_RELATIONSHIPS_ACTIVITY = "invitationCreateRelationships";
 export const NOTIFY_PARTNER_ACTIVITY = "invitationNotifyPartner";
 
-/** First reminder this long after creation; the second this long before expiry (DOMAIN.md, step 6). */
-export const FIRST_REMINDER_AFTER_MS = 7 * 86_400_000;
-export const LAST_REMINDER_BEFORE_EXPIRY_MS = 3 * 86_400_000;
-
-export const invitationOrchestrationInputSchema = z
-  .object({ invitationId: z.string().min(1).max(200), partnerId: z.string().min(1).max(200) })
-  .strict();
-export type InvitationOrchestrationInput = z.infer<typeof invitationOrchestrationInputSchema>;
-
-const statusSchema = z.enum(["pending", "accepted", "declined", "expired", "cancelled"]);
-const outcomeSchema = z.enum(["accepted", "declined", "expired", "cancelled"]);
-export type InvitationOutcome = z.infer<typeof outcomeSchema>;
-
-const actorSchema = z.object({
-  kind: z.enum(["partner", "customer", "operator", "system"]),
-  tenantId: z.string().optional(),
-  userId: z.string().optional(),
-});
-
-export const customerDecisionEventSchema = z.object({
-  decision: z.enum(["accepted", "declined"]),
-  by: actorSchema,
-});
-export type CustomerDecisionEvent = z.infer<typeof customerDecisionEventSchema>;
-
-export const partnerCancelledEventSchema = z.object({
-  by: actorSchema,
-});
-export type PartnerCancelledEvent = z.infer<typeof partnerCancelledEventSchema>;
-
-/** The customer emails; each is one step with its own idempotent operation id. */
-export const CUSTOMER_EMAIL_STEPS = ["invitation", "reminder-first", "reminder-last"] as const;
-export type CustomerEmailStep = (typeof CUSTOMER_EMAIL_STEPS)[number];
-
-export const sendCustomerEmailInputSchema = invitationOrchestrationInputSchema
-  .extend({ step: z.enum(CUSTOMER_EMAIL_STEPS) })
-  .strict();
-export type SendCustomerEmailInput = z.infer<typeof sendCustomerEmailInputSchema>;
-/** `sent: false` when the invitation was no longer pending (or past expiry): nothing went out. */
-export const sendCustomerEmailResultSchema = z.object({ sent: z.boolean(), status: statusSchema });
-export type SendCustomerEmailResult = z.infer<typeof sendCustomerEmailResultSchema>;
-
-export const readInvitationStatusInputSchema = invitationOrchestrationInputSchema;
-/** The status, and the dates the timers are computed from (read once at the start). */
-export const readInvitationStatusResultSchema = z.object({
-  status: statusSchema,
-  createdAt: z.iso.datetime(),
-  expiresAt: z.iso.datetime(),
-});
-export type ReadInvitationStatusResult = z.infer<typeof readInvitationStatusResultSchema>;
-
-export const expireInvitationInputSchema = invitationOrchestrationInputSchema;
-/** The status after the attempt: `expired`, or the outcome that won the race. */
-export const expireInvitationResultSchema = z.object({ status: statusSchema });
-export type ExpireInvitationResult = z.infer<typeof expireInvitationResultSchema>;
-
-export const createRelationshipsInputSchema = invitationOrchestrationInputSchema;
-export const createRelationshipsResultSchema = z.object({ relationshipIds: z.array(z.string()) });
-export type CreateRelationshipsResult = z.infer<typeof createRelationshipsResultSchema>;
-
-export const notifyPartnerInputSchema = invitationOrchestrationInputSchema
-  .extend({ outcome: outcomeSchema })
-  .strict();
-export type NotifyPartnerInput = z.infer<typeof notifyPartnerInputSchema>;
-export const notifyPartnerResultSchema = z.object({ sent: z.boolean() });
-export type NotifyPartnerResult = z.infer<typeof notifyPartnerResultSchema>;
+// The contracts live beside the use cases (src/application); re-exported for the functions that register them.
+export {
+  CUSTOMER_EMAIL_STEPS,
+  createRelationshipsInputSchema,
+  createRelationshipsResultSchema,
+  customerDecisionEventSchema,
+  expireInvitationInputSchema,
+  expireInvitationResultSchema,
+  invitationOrchestrationInputSchema,
+  notifyPartnerInputSchema,
+  notifyPartnerResultSchema,
+  partnerCancelledEventSchema,
+  readInvitationStatusInputSchema,
+  readInvitationStatusResultSchema,
+  sendCustomerEmailInputSchema,
+  sendCustomerEmailResultSchema,
+  type CreateRelationshipsResult,
+  type CustomerDecisionEvent,
+  type CustomerEmailStep,
+  type ExpireInvitationResult,
+  type InvitationOrchestrationInput,
+  type NotifyPartnerInput,
+  type NotifyPartnerResult,
+  type PartnerCancelledEvent,
+  type ReadInvitationStatusResult,
+  type SendCustomerEmailInput,
+  type SendCustomerEmailResult,
+} from "../application/invitations/contracts";
+export { FIRST_REMINDER_AFTER_MS, LAST_REMINDER_BEFORE_EXPIRY_MS } from "../domain/lifecycle";
+export type { InvitationOutcome } from "../domain/model";
 
 export interface InvitationOrchestrationOutput {
   invitationId: string;
@@ -148,14 +131,8 @@ export function wakeSchedule(createdAt: Date, expiresAt: Date, now: Date): Wake[
     .filter((w) => w.at.getTime() > now.getTime() && w.at.getTime() < expiresAt.getTime())
     .sort((a, b) => a.at.getTime() - b.at.getTime());
   // Short-lived invitations may put both reminders at nearly the same instant: one is enough.
-  const distinct = ahead.filter(
-    (w, i) => i === 0 || w.at.getTime() - ahead[i - 1]!.at.getTime() >= 86_400_000,
-  );
+  const distinct = ahead.filter((w, i) => i === 0 || w.at.getTime() - ahead[i - 1]!.at.getTime() >= DAY_MS);
   return [...distinct, { at: expiresAt, step: "expiry" }];
-}
-
-function outcomeOf(status: z.infer<typeof statusSchema>): InvitationOutcome | undefined {
-  return status === "pending" ? undefined : status;
 }
 
 export const invitationOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
@@ -189,12 +166,12 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
   }
 
   const start = yield* read();
-  let outcome = outcomeOf(start.status);
+  let outcome = invitationOutcome(start.status);
   let remindersSent = 0;
   if (outcome === undefined) {
     context.df.setCustomStatus({ phase: "sending" });
     const sent = yield* email("invitation");
-    if (sent) outcome = outcomeOf(sent.status);
+    if (sent) outcome = invitationOutcome(sent.status);
   }
 
   const schedule = wakeSchedule(
@@ -218,7 +195,7 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
     const winner = (yield context.df.Task.any([decision, cancelled, timer])) as Task;
     if (winner !== timer) timer.cancel();
 
-    outcome = outcomeOf((yield* read()).status);
+    outcome = invitationOutcome((yield* read()).status);
     // An event whose document still says pending changes nothing: keep waiting for the same wake.
     if (outcome !== undefined || winner !== timer) continue;
 
@@ -227,13 +204,13 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
       const expired = expireInvitationResultSchema.parse(
         yield callActivity(context, expireInvitationActivity, ref),
       );
-      outcome = outcomeOf(expired.status);
+      outcome = invitationOutcome(expired.status);
       if (outcome === undefined)
         throw new Error(`Invitation ${input.invitationId} is still pending after expiry.`);
     } else {
       const sent = yield* email(wake.step);
       if (sent?.sent) remindersSent++;
-      if (sent) outcome = outcomeOf(sent.status);
+      if (sent) outcome = invitationOutcome(sent.status);
     }
   }
 

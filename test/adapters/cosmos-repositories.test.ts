@@ -2,13 +2,10 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { CosmosAuditLog } from "../../src/adapters/cosmos/audit-repository";
 import { CosmosIdempotencyStore } from "../../src/adapters/cosmos/idempotency-repository";
-import {
-  CosmosInvitationRepository,
-  InvalidContinuationToken,
-} from "../../src/adapters/cosmos/invitation-repository";
+import { CosmosInvitationRepository } from "../../src/adapters/cosmos/invitation-repository";
 import { CosmosPartnerRepository } from "../../src/adapters/cosmos/partner-repository";
 import { CosmosRelationshipRepository } from "../../src/adapters/cosmos/relationship-repository";
-import { ConcurrencyConflict } from "../../src/application/ports";
+import { ConcurrencyConflict, InvalidContinuationToken } from "../../src/application/ports";
 import type { Invitation, Partner, Relationship } from "../../src/domain/model";
 import { useCosmos } from "../support/cosmos";
 

@@ -8,6 +8,7 @@ import {
 import {
   ConcurrencyConflict,
   CreationWindowFull,
+  InvalidContinuationToken,
   type CreationWindow,
   type InvitationRepository,
   type Page,
@@ -32,14 +33,6 @@ const windowDocumentSchema = z.object({ count: z.number().int().min(0) });
 
 /** The counter's id: the window start names it, so a new window starts from zero without a reset. */
 export const rateWindowId = (windowStart: string): string => `rate:${windowStart}`;
-
-/** Thrown for a paging token this adapter did not issue (the caller answers 422). */
-export class InvalidContinuationToken extends Error {
-  constructor() {
-    super("The continuation token is not valid.");
-    this.name = "InvalidContinuationToken";
-  }
-}
 
 /**
  * Invitations live in their partner's partition (`invitations`, pk `/partnerId`), so the owner's

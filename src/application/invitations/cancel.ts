@@ -3,8 +3,8 @@ import type { Invitation, Principal } from "../../domain/model";
 import { requireWriteRole } from "../../domain/rules";
 import { audit, auditedCheck, partnerActor } from "../audit";
 import { callerPartner } from "../partners";
+import { updateWithRetry } from "../concurrency";
 import {
-  ConcurrencyConflict,
   type AuditLog,
   type Clock,
   type InvitationRepository,
@@ -44,26 +44,29 @@ export async function cancelInvitation(
     () => requireWriteRole(principal),
   );
 
-  let current = found;
-  let cancelled: Invitation | undefined;
-  for (let attempt = 0; attempt < 3 && !cancelled; attempt++) {
-    if (current.value.status !== "pending") {
-      throw refuse.conflict(
-        `The invitation is ${current.value.status}; only a pending invitation can be cancelled.`,
-      );
-    }
-    const now = deps.clock.now().toISOString();
-    try {
-      const next: Invitation = { ...current.value, status: "cancelled", decidedAt: now, decidedBy: actor };
-      cancelled = (await deps.invitations.replace(next, current.etag)).value;
-    } catch (error) {
-      if (!(error instanceof ConcurrencyConflict)) throw error;
+  const cancelled = await updateWithRetry<Invitation, Invitation>({
+    first: found,
+    read: async () => {
       const reread = await deps.invitations.get(caller.id, id);
       if (!reread) throw refuse.notFound("The invitation");
-      current = reread;
-    }
-  }
-  if (!cancelled) throw refuse.conflict("The invitation kept changing; try again.");
+      return reread;
+    },
+    decide: (current) => {
+      if (current.value.status !== "pending") {
+        throw refuse
+          .conflict(`The invitation is ${current.value.status}; only a pending invitation can be cancelled.`)
+          .because("invitationNotPending");
+      }
+      const now = deps.clock.now().toISOString();
+      return {
+        write: { ...current.value, status: "cancelled", decidedAt: now, decidedBy: actor },
+        after: (saved) => saved.value,
+      };
+    },
+    replace: (next, etag) => deps.invitations.replace(next, etag),
+    attempts: 3,
+    exhausted: () => refuse.conflict("The invitation kept changing; try again.").because("concurrentChange"),
+  });
 
   await audit(deps.audit, deps.clock, {
     id: `${id}:cancelled`,

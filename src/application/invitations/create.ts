@@ -10,6 +10,7 @@ import {
   type Partner,
   type Principal,
 } from "../../domain/model";
+import { addDays } from "../../domain/time";
 import { checkInvitation, cloudOfDomain, requireWriteRole, type KnownCloud } from "../../domain/rules";
 import { audit, auditedCheck, partnerActor } from "../audit";
 import { callerPartner } from "../partners";
@@ -296,7 +297,7 @@ async function storeInvitation(
     linkNonce,
     createdBy: partnerActor(principal),
     createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + deps.invitationTtlDays * 86_400_000).toISOString(),
+    expiresAt: addDays(now.toISOString(), deps.invitationTtlDays),
   };
   try {
     await deps.invitations.create(invitation, rateLimit?.window);

@@ -8,20 +8,21 @@ import {
 import {
   GLOBAL_ADMINISTRATOR_ROLE_ID,
   type Actor,
+  type CustomerDecision,
   type Cloud,
   type Invitation,
   type Partner,
 } from "../../domain/model";
 import { checkNotResellingToPartner, checkSameCloud, type KnownCloud } from "../../domain/rules";
-import type { CustomerDecisionEvent } from "../../workflows/invitation";
+import { updateWithRetry } from "../concurrency";
 import {
-  ConcurrencyConflict,
   type AuditLog,
   type Clock,
   type InvitationRepository,
   type PartnerRepository,
   type RelationshipRepository,
 } from "../ports";
+import type { CustomerDecisionEvent } from "./contracts";
 
 /**
  * What the customer's link can do: show the invitation (never changing anything, R15) and record the
@@ -40,7 +41,7 @@ export interface CustomerIdentity {
   name?: string;
 }
 
-export type Decision = "accepted" | "declined";
+export type Decision = CustomerDecision;
 
 export interface CustomerDecisionDependencies {
   invitations: InvitationRepository;
@@ -59,7 +60,7 @@ export interface CustomerDecisionDependencies {
 export const LINK_NOT_VALID_MESSAGE = "This invitation link is no longer valid.";
 
 export function linkNotValid(): DomainError {
-  return refuse.gone(LINK_NOT_VALID_MESSAGE, "R16");
+  return refuse.gone(LINK_NOT_VALID_MESSAGE, "R16").because("linkNotValid");
 }
 
 export type LinkLookup =
@@ -108,16 +109,17 @@ async function check(
 ): Promise<{ refusal: DomainError } | { tenantId: string }> {
   if (!identity.wids.includes(GLOBAL_ADMINISTRATOR_ROLE_ID)) {
     return {
-      refusal: refuse.forbidden(
-        "Only a Global Administrator of the customer's tenant may answer this invitation.",
-        "R2",
-      ),
+      refusal: refuse
+        .forbidden("Only a Global Administrator of the customer's tenant may answer this invitation.", "R2")
+        .because("notGlobalAdmin"),
     };
   }
   const invited = invitation.customer.tenantId;
   if (invited) {
     if (!sameTenant(invited, identity.tenantId)) {
-      return { refusal: refuse.forbidden("This invitation was sent to another tenant.", "R2") };
+      return {
+        refusal: refuse.forbidden("This invitation was sent to another tenant.", "R2").because("wrongTenant"),
+      };
     }
     return { tenantId: invited };
   }
@@ -158,34 +160,39 @@ export async function decideInvitation(
   request: { token: string; decision: Decision; identity: CustomerIdentity },
 ): Promise<Invitation> {
   const { identity, decision } = request;
-  for (let attempt = 0; ; attempt++) {
-    const link = await lookUpLink(deps, request.token);
-    if (link.state !== "open") throw linkNotValid();
-    const { invitation, etag } = link;
-    const actor: Actor = { kind: "customer", tenantId: identity.tenantId, userId: identity.userId };
-    const verdict = await check(deps, invitation, identity);
-    if ("refusal" in verdict) {
-      await audit(deps, invitation, decision, actor, "refused", verdict.refusal.rule);
-      throw verdict.refusal;
-    }
-    const now = deps.clock.now().toISOString();
-    const decided: Invitation = {
-      ...invitation,
-      status: decision,
-      customer: { ...invitation.customer, tenantId: verdict.tenantId },
-      decidedAt: now,
-      decidedBy: actor,
-    };
-    try {
-      const { value } = await deps.invitations.replace(decided, etag);
-      await audit(deps, value, decision, actor, "applied");
-      await raise(deps, value.id, { decision, by: actor });
-      return value;
-    } catch (error) {
-      // Someone else wrote first: decide again on what is there now (usually: no longer pending -> 410).
-      if (!(error instanceof ConcurrencyConflict) || attempt >= MAX_CONFLICT_RETRIES) throw error;
-    }
-  }
+  const actor: Actor = { kind: "customer", tenantId: identity.tenantId, userId: identity.userId };
+  // Someone else wrote first: decide again on what is there now (usually: no longer pending -> 410).
+  return updateWithRetry<Invitation, Invitation>({
+    read: async () => {
+      const link = await lookUpLink(deps, request.token);
+      if (link.state !== "open") throw linkNotValid();
+      return { value: link.invitation, etag: link.etag };
+    },
+    decide: async ({ value: invitation }) => {
+      const verdict = await check(deps, invitation, identity);
+      if ("refusal" in verdict) {
+        await audit(deps, invitation, decision, actor, "refused", verdict.refusal.rule);
+        throw verdict.refusal;
+      }
+      const now = deps.clock.now().toISOString();
+      return {
+        write: {
+          ...invitation,
+          status: decision,
+          customer: { ...invitation.customer, tenantId: verdict.tenantId },
+          decidedAt: now,
+          decidedBy: actor,
+        },
+        after: async ({ value }) => {
+          await audit(deps, value, decision, actor, "applied");
+          await raise(deps, value.id, { decision, by: actor });
+          return value;
+        },
+      };
+    },
+    replace: (next, etag) => deps.invitations.replace(next, etag),
+    attempts: MAX_CONFLICT_RETRIES + 1,
+  });
 }
 
 async function raise(deps: CustomerDecisionDependencies, invitationId: string, event: CustomerDecisionEvent) {

@@ -1,18 +1,9 @@
 import { createHash } from "node:crypto";
 import { invitationToken } from "../../domain/invitation-token";
-import type { Actor, Invitation, Partner, Relationship } from "../../domain/model";
-import type {
-  CreateRelationshipsResult,
-  CustomerEmailStep,
-  ExpireInvitationResult,
-  InvitationOrchestrationInput,
-  InvitationOutcome,
-  NotifyPartnerResult,
-  ReadInvitationStatusResult,
-  SendCustomerEmailResult,
-} from "../../workflows/invitation";
+import { adminRelationshipEnd } from "../../domain/lifecycle";
+import type { Actor, Invitation, InvitationOutcome, Partner, Relationship } from "../../domain/model";
+import { updateWithRetry } from "../concurrency";
 import {
-  ConcurrencyConflict,
   type AuditLog,
   type Clock,
   type EmailSender,
@@ -22,6 +13,15 @@ import {
   type RelationshipRepository,
   type Versioned,
 } from "../ports";
+import type {
+  CreateRelationshipsResult,
+  CustomerEmailStep,
+  ExpireInvitationResult,
+  InvitationOrchestrationInput,
+  NotifyPartnerResult,
+  ReadInvitationStatusResult,
+  SendCustomerEmailResult,
+} from "./contracts";
 
 /**
  * The invitation orchestration's activities. Each may run more than once (a worker dies after the
@@ -62,7 +62,8 @@ export interface LifecycleDependencies {
 }
 
 const SYSTEM: Actor = { kind: "system" };
-const CONFLICT_RETRIES = 5;
+/** Lost races before an activity gives up (and the orchestration's retry policy takes over). */
+const CONFLICT_ATTEMPTS = 6;
 
 /** A GUID from a hash of the parts (RFC 4122 layout, version 5 bits): the same parts, the same id. */
 export function deterministicGuid(...parts: string[]): string {
@@ -145,24 +146,25 @@ export async function expireInvitation(
   deps: LifecycleDependencies,
   input: InvitationOrchestrationInput,
 ): Promise<ExpireInvitationResult> {
-  for (let attempt = 0; ; attempt++) {
-    const { value: invitation, etag } = await load(deps, input);
-    if (invitation.status !== "pending") {
-      if (invitation.status === "expired") await auditExpiry(deps, invitation);
-      return { status: invitation.status };
-    }
-    const now = deps.clock.now().toISOString();
-    try {
-      const { value: expired } = await deps.invitations.replace(
-        { ...invitation, status: "expired", decidedAt: now, decidedBy: SYSTEM },
-        etag,
-      );
-      await auditExpiry(deps, expired);
-      return { status: "expired" };
-    } catch (error) {
-      if (!(error instanceof ConcurrencyConflict) || attempt >= CONFLICT_RETRIES) throw error;
-    }
-  }
+  return updateWithRetry<Invitation, ExpireInvitationResult>({
+    read: () => load(deps, input),
+    decide: async ({ value: invitation }) => {
+      if (invitation.status !== "pending") {
+        if (invitation.status === "expired") await auditExpiry(deps, invitation);
+        return { done: { status: invitation.status } };
+      }
+      const now = deps.clock.now().toISOString();
+      return {
+        write: { ...invitation, status: "expired", decidedAt: now, decidedBy: SYSTEM },
+        after: async ({ value: expired }) => {
+          await auditExpiry(deps, expired);
+          return { status: "expired" };
+        },
+      };
+    },
+    replace: (next, etag) => deps.invitations.replace(next, etag),
+    attempts: CONFLICT_ATTEMPTS,
+  });
 }
 
 async function auditExpiry(deps: LifecycleDependencies, invitation: Invitation): Promise<void> {
@@ -203,7 +205,7 @@ export function relationshipsFor(invitation: Invitation): Relationship[] {
     });
   }
   if ((invitation.kind === "admin" || invitation.kind === "reseller+admin") && invitation.admin) {
-    const endsAt = new Date(Date.parse(startsAt) + invitation.admin.durationDays * 86_400_000).toISOString();
+    const endsAt = adminRelationshipEnd(startsAt, invitation.admin.durationDays);
     relationships.push({
       ...common,
       id: relationshipIdFor(invitation.id, "admin"),
@@ -229,16 +231,15 @@ export async function createRelationships(
   const relationships = relationshipsFor(invitation);
   await deps.relationships.createMany(invitation.customer.tenantId!, relationships);
   const relationshipIds = relationships.map((r) => r.id);
-  for (let attempt = 0; ; attempt++) {
-    const { value: current, etag } = await load(deps, input);
-    if (sameIds(current.relationshipIds, relationshipIds)) break;
-    try {
-      await deps.invitations.replace({ ...current, relationshipIds }, etag);
-      break;
-    } catch (error) {
-      if (!(error instanceof ConcurrencyConflict) || attempt >= CONFLICT_RETRIES) throw error;
-    }
-  }
+  await updateWithRetry<Invitation, void>({
+    read: () => load(deps, input),
+    decide: ({ value: current }) =>
+      sameIds(current.relationshipIds, relationshipIds)
+        ? { done: undefined }
+        : { write: { ...current, relationshipIds }, after: () => undefined },
+    replace: (next, etag) => deps.invitations.replace(next, etag),
+    attempts: CONFLICT_ATTEMPTS,
+  });
   for (const relationship of relationships) {
     await deps.audit.record({
       id: deterministicGuid("audit", relationship.id, "create"),

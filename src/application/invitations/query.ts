@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { refuse } from "../../domain/errors";
-import { INVITATION_STATUSES, type AuditRecord, type Invitation, type Principal } from "../../domain/model";
-import { auditRecordSchema, invitationSchema } from "../../domain/schemas";
+import type { AuditRecord, Invitation, Principal } from "../../domain/model";
+import { auditRecordSchema, invitationSchema, invitationStatusSchema } from "../../domain/schemas";
 import { requireReadRole } from "../../domain/rules";
 import { callerPartner } from "../partners";
 import type { AuditLog, InvitationRepository, PartnerRepository } from "../ports";
@@ -27,7 +27,7 @@ export const invitationListSchema = z
   .meta({ id: "InvitationList" });
 
 export const listInvitationsQuerySchema = z.strictObject({
-  status: z.enum(INVITATION_STATUSES).optional(),
+  status: invitationStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   continuationToken: z.string().max(8192).optional(),
 });

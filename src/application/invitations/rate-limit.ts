@@ -1,4 +1,5 @@
 import { DomainError } from "../../domain/errors";
+import { MINUTE_MS } from "../../domain/time";
 import type { Clock, CreationWindow } from "../ports";
 
 /**
@@ -7,7 +8,7 @@ import type { Clock, CreationWindow } from "../ports";
  * use up everyone's sending. A fixed one-minute window per partner: simple, one counter document,
  * and a client can be told exactly when the next window opens.
  */
-export const RATE_WINDOW_MS = 60_000;
+export const RATE_WINDOW_MS = MINUTE_MS;
 
 /** The counter outlives its window a little, then Cosmos' per-item TTL drops it. */
 export const RATE_WINDOW_TTL_SECONDS = 120;

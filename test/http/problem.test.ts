@@ -1,0 +1,30 @@
+import type { InvocationContext } from "@azure/functions";
+import { describe, expect, it } from "vitest";
+import { InvalidContinuationToken } from "../../src/application/ports";
+import { refuse } from "../../src/domain/errors";
+import { toProblemResponse } from "../../src/http/problem";
+
+const context = { error: () => undefined } as unknown as InvocationContext;
+
+describe("the one problem mapper", () => {
+  it("a bad continuation token is 422 naming continuationToken, with its reason code", () => {
+    const response = toProblemResponse(new InvalidContinuationToken(), context);
+    expect(response.status).toBe(422);
+    expect(response.jsonBody).toMatchObject({
+      status: 422,
+      reason: "invalidContinuationToken",
+      errors: [{ field: "continuationToken", message: "is not valid" }],
+    });
+  });
+
+  it("R2: a refusal's reason code is a stable field beside its rule", () => {
+    const response = toProblemResponse(
+      refuse.forbidden("This invitation was sent to another tenant.", "R2").because("wrongTenant"),
+      context,
+    );
+    expect(response.jsonBody).toMatchObject({ status: 403, rule: "R2", reason: "wrongTenant" });
+    expect(toProblemResponse(refuse.notFound("The invitation"), context).jsonBody).not.toHaveProperty(
+      "reason",
+    );
+  });
+});
