@@ -238,13 +238,16 @@ export function parseSubscriptionImportCsv(text: string): ImportParse {
   });
   const validated = validateRows(values);
   if (errors.length === 0) return validated;
-  // Cell errors first, then what the schema says about the other fields of the same rows.
+  // A cell that did not convert is absent from the row; drop what the schema then says about it.
   const seen = new Set(errors.map((e) => e.field));
   const rest = validated.ok
     ? []
     : validated.errors.filter((e) => !seen.has(e.field) && !seen.has(e.field.replace(/\..*$/, "")));
-  return { ok: false, errors: [...errors, ...rest] };
+  return { ok: false, errors: [...errors, ...rest].sort((a, b) => rowNumber(a.field) - rowNumber(b.field)) };
 }
+
+/** The row index in `rows[3].x` (Array.prototype.sort is stable, so fields keep their order). */
+const rowNumber = (field: string): number => Number(/^rows\[(\d+)\]/.exec(field)?.[1] ?? -1);
 
 /**
  * The partner-dependent rules over a parsed import. R20 concerns the whole import (one refusal,
