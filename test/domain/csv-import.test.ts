@@ -36,7 +36,7 @@ function toCsv(rows: readonly Record<string, unknown>[], eol = "\r\n"): string {
     if (column === "services") {
       return quote((value as { id: string; name: string }[]).map((s) => `${s.id}:${s.name}`).join(";"));
     }
-    return quote(String(value));
+    return quote(typeof value === "string" ? value : JSON.stringify(value));
   };
   return (
     [COLUMNS.join(","), ...rows.map((row) => COLUMNS.map((c) => cell(row, c)).join(","))].join(eol) + eol
@@ -178,6 +178,14 @@ describe("partner rules over an import", () => {
   it("R20: an import without an active reseller relationship is refused as a whole", () => {
     const result = checkImportRows(partner, rows([license]), { hasActiveResellerRelationship: false });
     expect(result.ok ? undefined : [result.error.kind, result.error.rule]).toEqual(["forbidden", "R20"]);
+  });
+
+  it("R12: a customer known to be in another cloud refuses the whole import", () => {
+    const result = checkImportRows(partner, rows([license]), {
+      hasActiveResellerRelationship: true,
+      customerCloud: "usgov",
+    });
+    expect(result.ok ? undefined : [result.error.kind, result.error.rule]).toEqual(["forbidden", "R12"]);
   });
 
   it("R12: every vianet row outside the china cloud is listed", () => {

@@ -250,21 +250,23 @@ export function parseSubscriptionImportCsv(text: string): ImportParse {
 const rowNumber = (field: string): number => Number(/^rows\[(\d+)\]/.exec(field)?.[1] ?? -1);
 
 /**
- * The partner-dependent rules over a parsed import. R20 concerns the whole import (one refusal,
- * 403); R12 and the own-subscription check concern single rows, so every such row is listed in one
- * 422, like a field error, naming the rule.
+ * The partner-dependent rules over a parsed import. R20 and a customer in another cloud concern the
+ * whole import (one refusal, 403); vianet outside china (R12) and the own-subscription check concern
+ * single rows, so every such row is listed in one 422, like a field error, naming the rule.
  */
 export function checkImportRows(
   partner: Pick<Partner, "id" | "cloud">,
   rows: readonly SubscriptionRegistration[],
   facts: RegistrationFacts,
 ): { ok: true } | { ok: false; error: DomainError } {
+  // What concerns the customer rather than a row (R20, the customer's cloud) refuses the whole import.
+  const whole = canRegister(partner, { channel: "direct" }, facts);
+  if (!whole.ok) return whole;
   const errors: FieldError[] = [];
   let rule: RuleId | undefined;
   for (const [index, row] of rows.entries()) {
     const result = canRegister(partner, row, facts);
     if (result.ok) continue;
-    if (result.error.rule === "R20") return result;
     rule ??= result.error.rule;
     const field = result.error.rule === "R12" ? "channel" : "currentPartnerId";
     errors.push({ field: rowField(index, [field]), message: result.error.message });
