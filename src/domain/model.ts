@@ -145,7 +145,7 @@ export interface AuditRecord {
   id: string;
   /** The partner whose resource this is; only that partner reads it. */
   partnerId: string;
-  resourceType: "partner" | "invitation" | "relationship";
+  resourceType: "partner" | "invitation" | "relationship" | "subscription" | "migration";
   resourceId: string;
   action: string;
   outcome: "applied" | "refused";

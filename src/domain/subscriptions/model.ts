@@ -144,6 +144,16 @@ export const migrationSchema = z.object({
   notBefore: z.string().optional(),
   /** partnerSwitch (R19). */
   approvals: approvalsSchema.optional(),
+  /**
+   * partnerSwitch: each party's approval link, as invitations keep theirs (R15, R16): a random nonce
+   * the email activity rebuilds the link from, and the hash of the token the lookup is keyed by.
+   */
+  approvalLinks: z
+    .object({
+      customer: z.object({ nonce: z.string(), tokenHash: z.string() }),
+      currentPartner: z.object({ nonce: z.string(), tokenHash: z.string() }),
+    })
+    .optional(),
   /** partnerSwitch: unanswered requests expire then (R19). */
   expiresAt: z.string().optional(),
   /** newAzureSubscription (R18). */
