@@ -39,7 +39,7 @@ const path = (route: string): string => `/${route}`;
 const invitationIdParam = { name: "id", in: "path" as const, schema: z.guid() };
 const html = (description: string) => ({ description, contentType: "text/html", schema: z.string() });
 
-/** Every route of API.md that the app serves (the local host's own /dev routes included). */
+/** Every route of docs/http-contract.md that the app serves (the local host's own /dev routes included). */
 export function apiOperations(options: { devMode: boolean }): OperationSpec[] {
   const operations: OperationSpec[] = [
     {

@@ -31,7 +31,7 @@ export const EXPIRE_INVITATION_ACTIVITY = "invitationExpire";
 export const CREATE_RELATIONSHIPS_ACTIVITY = "invitationCreateRelationships";
 export const NOTIFY_PARTNER_ACTIVITY = "invitationNotifyPartner";
 
-/** First reminder this long after creation; the second this long before expiry (DOMAIN.md, step 6). */
+/** First reminder this long after creation; the second this long before expiry (docs/rules.md, invitations step 5). */
 export const FIRST_REMINDER_AFTER_MS = 7 * 86_400_000;
 export const LAST_REMINDER_BEFORE_EXPIRY_MS = 3 * 86_400_000;
 
