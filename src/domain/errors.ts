@@ -1,4 +1,4 @@
-/** Rule ids of ../shared/DOMAIN.md; a refusal names the rule that refused it. */
+/** Rule ids of docs/rules.md; a refusal names the rule that refused it. */
 export type RuleId = `R${number}`;
 
 export type ErrorKind =

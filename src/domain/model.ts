@@ -1,5 +1,5 @@
 /**
- * The domain's vocabulary (../shared/DOMAIN.md). Plain data: documents in Cosmos DB have these
+ * The domain's vocabulary (docs/rules.md). Plain data: documents in Cosmos DB have these
  * shapes plus a `docType` discriminator and the container's partition key property.
  */
 
@@ -155,7 +155,7 @@ export interface AuditRecord {
   detail?: string;
 }
 
-/** Who calls: the verified claims of a bearer token (API.md "Identity"). */
+/** Who calls: the verified claims of a bearer token (docs/http-contract.md "Identity"). */
 export interface Principal {
   /** `tid`: the caller's directory tenant (for partners, the partner id). */
   tenantId: string;

@@ -17,7 +17,7 @@ import {
 } from "./model";
 
 /**
- * The rules of ../shared/DOMAIN.md as pure functions: each throws the DomainError that names the
+ * The rules of docs/rules.md as pure functions: each throws the DomainError that names the
  * refusing rule, so the HTTP mapper answers with its status and `rule`, and the use case can audit
  * exactly what refused. Inputs are facts the use case looked up (point reads); nothing here does I/O.
  */

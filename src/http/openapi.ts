@@ -12,7 +12,7 @@ export const problemSchema = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    rule: z.string().optional().describe("The rule of DOMAIN.md that refused the request, e.g. R11."),
+    rule: z.string().optional().describe("The rule of docs/rules.md that refused the request, e.g. R11."),
     errors: z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()

@@ -11,6 +11,9 @@ const USAGE = `Usage: node dist/src/localhost/cli.js [options]
   --port <n>              listen port (default: PORT, then Host.LocalHttpPort, then 7071; 0 = any)
   --store memory|table    durable store (default: table = Azure Table storage / Azurite)
   --clock real|virtual    host clock (default: real; CLOCK=virtual env also works)
+  --data-dir <dir>        where embedded Azurite and Cosmos keep their data between runs
+                          (default: <root>/.localhost-data)
+  --fresh                 start empty: delete the embedded services' data in the data folder
   --no-azurite, --no-cosmos, --no-email
                           never start that embedded service
   -h, --help`;
@@ -61,6 +64,12 @@ function parseArgs(argv: string[]): StartHostOptions {
         options.clock = clock;
         break;
       }
+      case "--data-dir":
+        options.dataDir = path.resolve(value());
+        break;
+      case "--fresh":
+        options.fresh = true;
+        break;
       case "--no-azurite":
         options.embedded.azurite = false;
         break;

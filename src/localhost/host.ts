@@ -40,8 +40,14 @@ export interface StartHostOptions {
   clock?: "real" | "virtual";
   /** Durable store. Default "table" (Azure Table storage / Azurite). */
   store?: "memory" | "table";
-  /** Where embedded Azurite keeps its files. Default `<root>/.localhost-data`. */
+  /**
+   * Where the embedded services keep their data between runs: `azurite/` (durable state) and
+   * `cosmos/` (the embedded Cosmos journal). Default `<root>/.localhost-data`. Unused with
+   * `store: "memory"`, where the embedded Cosmos is in memory too.
+   */
   dataDir?: string;
+  /** Start empty: delete what the data folder holds for the embedded services first. */
+  fresh?: boolean;
   activityConcurrency?: number;
   /** Set a service to false to never start it even when its setting is empty. */
   embedded?: { azurite?: boolean; cosmos?: boolean; email?: boolean };
@@ -206,6 +212,14 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     const wantsCosmos = !isUnset(env.COSMOS_DATABASE) || !isUnset(env.LOCALHOST_COSMOS_CONTAINERS);
     const cosmosEmbedded = embedded.cosmos !== false && wantsCosmos && isUnset(env.COSMOS_ENDPOINT);
     const storageEmbedded = embedded.azurite !== false && wantsDevelopmentStorage(env.AzureWebJobsStorage);
+    // Both embedded services keep their data in one folder, so a restart finds both or (with
+    // --fresh, or a new folder) neither. The memory store keeps nothing, so Cosmos keeps nothing then.
+    const dataDir =
+      storeKind === "table" ? path.resolve(options.dataDir ?? path.join(root, ".localhost-data")) : undefined;
+    if (dataDir && options.fresh) {
+      for (const part of ["azurite", "cosmos"])
+        rmSync(path.join(dataDir, part), { recursive: true, force: true });
+    }
 
     if (cosmosEmbedded) {
       // Loaded on demand: the Cosmos SDK and server take a while to require.
@@ -214,7 +228,11 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       const containers = isUnset(containersFile)
         ? []
         : readContainerSpecs(path.resolve(root, containersFile ?? ""));
-      const cosmos = await startEmbeddedCosmos({ database: env.COSMOS_DATABASE || undefined, containers });
+      const cosmos = await startEmbeddedCosmos({
+        database: env.COSMOS_DATABASE || undefined,
+        containers,
+        dataDir: dataDir && path.join(dataDir, "cosmos"),
+      });
       cleanups.push(() => cosmos.stop());
       services.cosmos = cosmos;
       env.COSMOS_ENDPOINT = cosmos.endpoint;
@@ -240,19 +258,15 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       const taskHub = sanitizeTaskHub(hostJson.hubName ?? "TestHubName");
       if (cosmosEmbedded && storeKind === "table" && !storageEmbedded) {
         throw new Error(
-          "COSMOS_ENDPOINT is empty (embedded Cosmos: fresh data on every start) but AzureWebJobsStorage points at " +
-            "persistent storage: durable state would outlive the Cosmos data. Set both, or neither (or use --store memory).",
+          `COSMOS_ENDPOINT is empty (embedded Cosmos, data in ${dataDir ?? ""}) but AzureWebJobsStorage points at ` +
+            "other storage: the two would be kept (and wiped by --fresh) apart. Both kept together or both fresh, never half: " +
+            "set both, or neither (or use --store memory).",
         );
       }
       // Azurite only runs for durable state, so it starts once the app showed it has durable
       // functions (the durable SDK reads AzureWebJobsStorage lazily, never at load).
-      if (storeKind === "table" && storageEmbedded) {
-        const dataDir = path.resolve(options.dataDir ?? path.join(root, ".localhost-data"));
-        const location = path.join(dataDir, "azurite");
-        // The embedded Cosmos server is in memory: wipe durable state with it, so a restart is all
-        // fresh, never half. With an external Cosmos its data survives, and so does Azurite's.
-        if (cosmosEmbedded) rmSync(location, { recursive: true, force: true });
-        const azurite = await startAzurite({ location, silent: true });
+      if (dataDir && storageEmbedded) {
+        const azurite = await startAzurite({ location: path.join(dataDir, "azurite"), silent: true });
         cleanups.push(() => azurite.stop());
         services.azurite = azurite;
         env.AzureWebJobsStorage = azurite.connectionString;
@@ -332,9 +346,19 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     print(`App:        ${url}/`);
     print(`Public URL: ${env.PUBLIC_BASE_URL ?? ""}`);
     if (services.azurite) print(`Azurite:    ${services.azurite.tableEndpoint} (tables)`);
-    if (services.cosmos) print(`Cosmos:     ${services.cosmos.endpoint} (embedded, in memory)`);
+    if (services.cosmos) {
+      const kept = services.cosmos.dataDir
+        ? `kept in ${services.cosmos.dataDir}, ${services.cosmos.loaded} resources loaded`
+        : "in memory";
+      print(`Cosmos:     ${services.cosmos.endpoint} (embedded, ${kept})`);
+    }
     if (services.email) print(`Email:      ${services.email.endpoint} (local ACS endpoint)`);
     print(`Mail:       ${url}/dev/mail`);
+    if (dataDir && (services.azurite || services.cosmos)) {
+      print(`Data:       ${dataDir} (kept between runs; --fresh starts empty)`);
+    } else if (!dataDir && cosmosEmbedded) {
+      print("Data:       in memory (--store memory): nothing is kept when the host stops");
+    }
 
     return { url, port, root, clock, core, engine, services, stop };
   } catch (e) {

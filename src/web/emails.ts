@@ -285,7 +285,7 @@ export interface AdminRelationshipNoticeEmailInput {
   customer: { displayName?: string; domain?: string; tenantId: string };
   /** The end date (ISO), shown in UTC. */
   endsAt: string;
-  /** For a reminder: whole days left as the schedule planned it (30, 7 or 1, DOMAIN.md R7). */
+  /** For a reminder: whole days left as the schedule planned it (30, 7 or 1, docs/rules.md R7). */
   daysLeft?: number;
 }
 

@@ -19,7 +19,7 @@ import { DAY_MS } from "../domain/time";
 import { activityRetryOptions, callActivity, defineActivity } from "./activity";
 
 /**
- * One admin relationship's life after acceptance (DOMAIN.md R6, R7, R9): remind the partner before
+ * One admin relationship's life after acceptance (docs/rules.md R6, R7, R9): remind the partner before
  * the end (without auto-extend), then at the end date either extend it by 180 days and start over
  * (`continueAsNew`, so history stays one period long) or mark it expired and tell the partner.
  *

@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       failed ? `${failed} wrong` : "all",
     ]);
   }
-  // Reference figures from DURABLE-PROTOCOL.md ("Real-host reference figures").
+  // Reference figures from docs/durable-protocol.md ("Published throughput of the real backends").
   rows.push([
     "Real host, Azure Storage backend, small VM",
     "(~1 per instance)",

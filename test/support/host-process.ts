@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 /** The repository root (this file compiles to dist/test/support/, and runs from test/support/ under vitest). */
@@ -13,7 +15,11 @@ export interface HostProcessOptions {
   app?: string;
   /** Extra environment; `undefined` values remove a variable. */
   env?: Record<string, string | undefined>;
-  /** Extra CLI arguments, e.g. ["--store", "memory", "--clock", "virtual"]. */
+  /**
+   * Extra CLI arguments, e.g. ["--store", "memory", "--clock", "virtual"]. Without `--data-dir` the
+   * host keeps its data in a new temporary folder, removed when it stops: test files running in
+   * parallel never share data, nor touch the developer's `.localhost-data`.
+   */
   args?: string[];
   /** Working directory; default the repository root. */
   cwd?: string;
@@ -71,6 +77,10 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
   const args = [CLI, "--port", "0"];
   if (options.app) args.push("--app", path.resolve(REPO_ROOT, options.app));
   args.push(...(options.args ?? []));
+  const ownDataDir = args.includes("--data-dir")
+    ? undefined
+    : mkdtempSync(path.join(tmpdir(), "localhost-data-"));
+  if (ownDataDir) args.push("--data-dir", ownDataDir);
   const env: NodeJS.ProcessEnv = { ...process.env };
   // A PORT from the caller's shell must not win over --port 0; vitest sets NODE_ENV=test, keep it.
   delete env.PORT;
@@ -126,9 +136,13 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
       check();
     });
 
+  const removeOwnDataDir = (): void => {
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+  };
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) {
       killGroup(child, "SIGKILL");
+      removeOwnDataDir();
       return;
     }
     child.kill("SIGTERM");
@@ -142,6 +156,7 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
     }
     // Whatever the host left behind in its group (it should be nothing).
     killGroup(child, "SIGKILL");
+    removeOwnDataDir();
   };
 
   let ready: RegExpMatchArray;

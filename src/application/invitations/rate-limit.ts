@@ -4,7 +4,7 @@ import type { Clock, CreationWindow } from "../ports";
 
 /**
  * Each accepted invitation costs customer email, and the email service is itself rate limited per
- * sender domain (DOMAIN.md: 30/min, 100/hour on a custom domain), so one partner's burst must not
+ * sender domain (docs/rules.md: 30/min, 100/hour on a custom domain), so one partner's burst must not
  * use up everyone's sending. A fixed one-minute window per partner: simple, one counter document,
  * and a client can be told exactly when the next window opens.
  */

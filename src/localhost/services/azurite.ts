@@ -32,12 +32,92 @@ export interface AzuriteInstance {
   queueEndpoint: string;
   /** Process id of the Azurite child. */
   pid: number;
-  /** Stops this Azurite child (graceful first, so it flushes its database to disk). Idempotent. */
+  /** Stops this Azurite child (graceful first). Idempotent. Every answered write is on disk already. */
   stop(): Promise<void>;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at (\S+)/;
+
+/**
+ * Azurite keeps its tables in LokiJS and saves them to disk every 5 seconds, so a kill loses what
+ * it acknowledged in the last seconds. This preload (run in the Azurite process before Azurite
+ * itself) makes every write wait, before Azurite answers, for a save of the database that includes
+ * it. Saves are shared by the writes that queue while one runs, are never taken in the middle of an
+ * entity-group transaction (whose rows change one by one and may still be rolled back), and replace
+ * the file by rename, so the file on disk always holds whole, answered transactions. The periodic
+ * save is turned off: two saves writing the same temporary file at once could interleave.
+ */
+function saveBeforeAnswerPreload(): string {
+  const storeModule = path.join(
+    path.dirname(require.resolve("azurite/package.json")),
+    "dist",
+    "src",
+    "table",
+    "persistence",
+    "LokiTableMetadataStore.js",
+  );
+  const source = `
+import { createRequire } from "node:module";
+const Store = createRequire(${JSON.stringify(storeModule)})(${JSON.stringify(storeModule)}).default;
+const WRITES = ["createTable", "deleteTable", "setTableACL", "insertTableEntity", "insertOrUpdateTableEntity",
+  "insertOrMergeTableEntity", "updateTableEntity", "mergeTableEntity", "deleteTableEntity", "setServiceProperties"];
+const states = new WeakMap();
+const state = (store) => {
+  let s = states.get(store);
+  if (!s) states.set(store, (s = { batches: 0, batchIds: new Set(), saving: false, waiters: [] }));
+  return s;
+};
+const kick = (store) => {
+  const s = state(store);
+  if (s.saving || s.batches > 0 || s.waiters.length === 0) return;
+  s.saving = true;
+  setImmediate(() => {
+    if (s.batches > 0) { s.saving = false; return; }
+    const waiters = s.waiters;
+    s.waiters = [];
+    store.db.saveDatabase((err) => {
+      s.saving = false;
+      for (const w of waiters) w(err);
+      kick(store);
+    });
+  });
+};
+const saved = (store) => new Promise((resolve, reject) => {
+  state(store).waiters.push((err) => (err ? reject(err) : resolve()));
+  kick(store);
+});
+const init = Store.prototype.init;
+Store.prototype.init = async function (...args) {
+  this.db.autosaveDisable();
+  this.db.autosave = false;
+  return init.apply(this, args);
+};
+for (const name of WRITES) {
+  const write = Store.prototype[name];
+  Store.prototype[name] = async function (...args) {
+    const result = await write.apply(this, args);
+    // A row of a transaction is saved with the whole transaction, when it ends.
+    const s = state(this);
+    if (!args.some((a) => typeof a === "string" && s.batchIds.has(a))) await saved(this);
+    return result;
+  };
+}
+const begin = Store.prototype.beginBatchTransaction;
+Store.prototype.beginBatchTransaction = async function (...args) {
+  const s = state(this);
+  s.batches++;
+  s.batchIds.add(args[0]);
+  try { return await begin.apply(this, args); } catch (e) { s.batches--; s.batchIds.delete(args[0]); kick(this); throw e; }
+};
+const end = Store.prototype.endBatchTransaction;
+Store.prototype.endBatchTransaction = async function (...args) {
+  const s = state(this);
+  try { return await end.apply(this, args); } finally { s.batches--; s.batchIds.delete(args[2]); await saved(this); }
+};
+`;
+  return `data:text/javascript,${encodeURIComponent(source)}`;
+}
 
 function azuriteEntryPoint(): string {
   // The package has no "exports" map; its bin entry is the combined blob+queue+table server.
@@ -96,7 +176,9 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteInst
   // unref: the pipe alone must not keep Azurite alive once SIGTERM has closed its servers.
   const exitWithParent =
     "data:text/javascript,process.stdin.on('end',()=>process.exit(0));process.stdin.resume();process.stdin.unref();";
-  const child = spawn(process.execPath, ["--import", exitWithParent, ...args], {
+  const preloads = ["--import", exitWithParent];
+  if (!options.inMemory) preloads.push("--import", saveBeforeAnswerPreload());
+  const child = spawn(process.execPath, [...preloads, ...args], {
     cwd: options.location,
     stdio: ["pipe", "pipe", "pipe"],
   });

@@ -1,9 +1,13 @@
 import { CosmosClient, type ContainerDefinition } from "@azure/cosmos";
-import { createHttpsServer } from "@vercel/cosmosdb-server";
-import { randomBytes } from "node:crypto";
+import Account from "@vercel/cosmosdb-server/lib/account";
+import route from "@vercel/cosmosdb-server/lib/routes";
+import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Agent } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Agent, createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { CosmosJournal } from "./cosmos-journal";
 
 export interface ContainerSpec {
   id: string;
@@ -69,46 +73,141 @@ export async function ensureCosmosResources(
 export interface EmbeddedCosmos {
   endpoint: string;
   key: string;
+  /** The folder the data is kept in, or undefined when it lives in memory only. */
+  dataDir: string | undefined;
+  /** Resources (databases, containers, documents) loaded from the data folder at start. */
+  loaded: number;
   stop(): Promise<void>;
 }
 
+type Handler = (account: Account, req: IncomingMessage, res: ServerResponse, params: unknown) => unknown;
+
 /**
- * Starts the Cosmos DB API server (`@vercel/cosmosdb-server`, in memory, https with its bundled
- * self-signed certificate) on a free loopback port, and creates the database and containers.
+ * The server's request handling (as in `@vercel/cosmosdb-server`'s own `createHttpsServer`), with
+ * one difference: when the data is kept on disk, the response waits until every change made so far
+ * is written and fsynced, so whatever a client was told is stored survives a kill.
+ */
+function requestHandler(
+  account: Account,
+  journal: CosmosJournal | undefined,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const run = async (): Promise<void> => {
+      const found = (route as (r: IncomingMessage) => [unknown, Handler] | undefined)(req);
+      let body: Record<string, unknown> | unknown[] | undefined;
+      if (found) {
+        const [params, handler] = found;
+        try {
+          body = (await handler(account, req, res, params)) as typeof body;
+        } catch (err) {
+          console.error(err);
+          body = { message: (err as Error).message };
+          res.statusCode = 500;
+        }
+        if (res.statusCode > 399 && body && !Array.isArray(body) && !body.message) body.message = "";
+      } else {
+        res.statusCode = 400;
+        body = { message: "no route" };
+      }
+      const etag = body && !Array.isArray(body) ? body._etag : undefined;
+      if (typeof etag === "string") res.setHeader("etag", etag);
+      res.setHeader("content-type", "application/json");
+      res.setHeader("content-location", `https://${req.headers.host ?? ""}${req.url ?? ""}`);
+      res.setHeader("connection", "keep-alive");
+      res.setHeader("x-ms-activity-id", randomUUID());
+      res.setHeader("x-ms-request-charge", "1");
+      if (req.headers["a-im"] && res.statusCode === 200) {
+        if (req.headers["if-none-match"]) res.statusCode = 304;
+        res.setHeader("etag", "1");
+      }
+      if (journal && !journal.idle) await journal.flush();
+      res.end(JSON.stringify(body));
+    };
+    run().catch((err: unknown) => {
+      console.error(err);
+      if (!res.writableEnded) {
+        res.statusCode = 500;
+        res.end("");
+      }
+    });
+  };
+}
+
+function serverPackageFile(name: string): string {
+  return path.join(path.dirname(require.resolve("@vercel/cosmosdb-server/package.json")), name);
+}
+
+/**
+ * Starts the Cosmos DB API server (`@vercel/cosmosdb-server`, https with its bundled self-signed
+ * certificate) on a free loopback port, and creates the database and containers. With `dataDir`
+ * it loads what that folder holds and keeps every change there (see `cosmos-journal.ts`);
+ * without, everything is in memory.
  */
 export async function startEmbeddedCosmos(options: {
   database?: string;
   containers?: ContainerSpec[];
   host?: string;
   port?: number;
+  dataDir?: string;
 }): Promise<EmbeddedCosmos> {
   const host = options.host ?? "127.0.0.1";
-  const server = createHttpsServer({ keepAlive: true });
+  const port = options.port ?? 0;
+  // The account names its own address in its metadata; a port chosen by the OS is only known after
+  // listening, so the account is made then, and requests wait for it (none can come before).
+  let account: Account | undefined;
+  let journal: CosmosJournal | undefined;
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createHttpsServer(
+    {
+      cert: readFileSync(serverPackageFile("cert.pem")),
+      key: readFileSync(serverPackageFile("key.pem")),
+      keepAlive: true,
+    },
+    (req, res) => {
+      if (handle) handle(req, res);
+      else {
+        res.statusCode = 503;
+        res.end(JSON.stringify({ message: "starting" }));
+      }
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
       resolve();
     });
   });
-  const endpoint = `https://${host}:${(server.address() as AddressInfo).port}/`;
+  const address = server.address() as AddressInfo;
+  const endpoint = `https://${host}:${address.port}/`;
   // The server accepts any key; a random one keeps a real-looking setting without a shared secret.
   const key = randomBytes(64).toString("base64");
   const stop = async (): Promise<void> => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
+    await journal?.close();
   };
-  if (options.database) {
-    const client = loopbackCosmosClient(endpoint, key);
-    try {
-      await ensureCosmosResources(client, options.database, options.containers ?? []);
-    } catch (e) {
-      await stop();
-      throw e;
-    } finally {
-      client.dispose();
+  let loaded = 0;
+  try {
+    account = new Account(host, address.port);
+    if (options.dataDir) {
+      const opened = await CosmosJournal.open(options.dataDir, account);
+      journal = opened.journal;
+      loaded = opened.resources;
     }
+    handle = requestHandler(account, journal);
+    if (options.database) {
+      const client = loopbackCosmosClient(endpoint, key);
+      try {
+        await ensureCosmosResources(client, options.database, options.containers ?? []);
+      } finally {
+        client.dispose();
+      }
+    }
+  } catch (e) {
+    await stop();
+    throw e;
   }
-  return { endpoint, key, stop };
+  return { endpoint, key, dataDir: options.dataDir, loaded, stop };
 }

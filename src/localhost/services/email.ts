@@ -147,6 +147,12 @@ export async function startEmailEndpoint(options: EmailEndpointOptions = {}): Pr
         acsError(res, 413, "RequestTooLarge", "The request body is too large.");
         return;
       }
+      if (req.headers.authorization === undefined) {
+        // No credentials at all: a reachability probe (the app's health check) or a stray client.
+        // The answer is the service's 401; nothing went wrong that the log should shout about.
+        acsError(res, 401, "Denied", "Denied by the resource provider.");
+        return;
+      }
       const problem = verifySignature(req, body, accessKey);
       if (problem) {
         // Why it failed stays in the host log; the caller gets the service's generic answer.

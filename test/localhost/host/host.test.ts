@@ -204,17 +204,23 @@ describe("embedded services and restarts", () => {
     expect(await portAnswers(azurite ?? "")).toBe(false);
   });
 
-  it("keeps durable state across restarts when nothing embedded is in memory, and wipes it with the embedded Cosmos", async () => {
+  it("keeps durable state and the embedded Cosmos data across restarts in one data folder; --fresh empties both", async () => {
     const root = tempRoot({
       "host.json": { version: "2.0", extensions: { durableTask: { hubName: "RestartHub" } } },
       "containers.json": { containers: [{ id: "things", partitionKeyPath: "/id" }] },
       "local.settings.json": { Values: { AzureWebJobsStorage: "UseDevelopmentStorage=true" } },
     });
+    const dataDir = path.join(root, ".localhost-data");
     const run = async (
       env: Record<string, string | undefined>,
       action: (h: HostProcess) => Promise<void>,
+      extra: string[] = [],
     ): Promise<void> => {
-      const host = await startHostProcess({ app: DURABLE_APP, args: ["--root", root], env });
+      const host = await startHostProcess({
+        app: DURABLE_APP,
+        args: ["--root", root, "--data-dir", dataDir, ...extra],
+        env,
+      });
       try {
         await action(host);
       } finally {
@@ -249,10 +255,19 @@ describe("embedded services and restarts", () => {
       expect((await greeters(h)).map((g) => g.instanceId)).toContain(kept);
     });
     await run(withCosmos, async (h) => {
-      expect(h.output()).toMatch(/Cosmos:\s+https:\/\/127\.0\.0\.1:\d+\/ \(embedded/);
-      // Embedded Cosmos is fresh on every start, so durable state starts fresh too.
-      expect(await greeters(h)).toEqual([]);
+      expect(h.output()).toMatch(/Cosmos:\s+https:\/\/127\.0\.0\.1:\d+\/ \(embedded, kept in /);
+      expect(h.output()).toContain(`Data:       ${dataDir} (kept between runs`);
+      // The embedded Cosmos keeps its data now, so durable state is kept with it.
+      expect((await greeters(h)).map((g) => g.instanceId)).toContain(kept);
     });
+    await run(
+      withCosmos,
+      async (h) => {
+        expect(h.output()).toMatch(/\(embedded, kept in .*, 0 resources loaded\)/);
+        expect(await greeters(h)).toEqual([]);
+      },
+      ["--fresh"],
+    );
   });
 
   it("refuses to mix an embedded (fresh) Cosmos with persistent external storage", async () => {

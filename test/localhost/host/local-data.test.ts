@@ -1,0 +1,156 @@
+import { TableClient, TableTransaction } from "@azure/data-tables";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { startAzurite } from "../../../src/localhost/services/azurite";
+import {
+  loopbackCosmosClient,
+  startEmbeddedCosmos,
+  type ContainerSpec,
+  type EmbeddedCosmos,
+} from "../../../src/localhost/services/cosmos";
+
+/**
+ * The embedded services keep what they acknowledged in their data folder, even when their process
+ * is killed at once: the Cosmos journal is fsynced before a response, Azurite saves before it answers.
+ */
+const folders: string[] = [];
+const running: EmbeddedCosmos[] = [];
+function folder(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  folders.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(running.map((c) => c.stop()));
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+const containers: ContainerSpec[] = [{ id: "things", partitionKeyPath: "/pk", uniqueKeys: [["/code"]] }];
+
+async function cosmosOn(dataDir: string | undefined): Promise<EmbeddedCosmos> {
+  const cosmos = await startEmbeddedCosmos({ database: "db", containers, dataDir });
+  running.push(cosmos);
+  return cosmos;
+}
+
+interface Thing {
+  id: string;
+  pk: string;
+  code: string;
+  n?: number;
+  _etag?: string;
+  _ts?: number;
+  _rid?: string;
+}
+
+function things(cosmos: EmbeddedCosmos) {
+  return loopbackCosmosClient(cosmos.endpoint, cosmos.key).database("db").container("things");
+}
+
+describe("embedded Cosmos data folder", () => {
+  it("a server started on the folder of one that never stopped has every acknowledged change, etags included", async () => {
+    const dir = folder("cosmos-journal-");
+    const first = things(await cosmosOn(dir));
+    await first.items.create<Thing>({ id: "a", pk: "p", code: "A", n: 1 });
+    await first.items.create<Thing>({ id: "b", pk: "p", code: "B" });
+    await first.items.create<Thing>({ id: "c", pk: "q", code: "C" });
+    const { resource: a2 } = await first.item("a", "p").replace<Thing>({ id: "a", pk: "p", code: "A", n: 2 });
+    await first.item("b", "p").delete();
+    await first.items.upsert<Thing>({ id: "d", pk: "q", code: "D" });
+    await first.items.batch(
+      [
+        { operationType: "Create", resourceBody: { id: "e", pk: "p", code: "E" } },
+        { operationType: "Create", resourceBody: { id: "f", pk: "p", code: "F" } },
+      ],
+      "p",
+    );
+    // The first server is never stopped: as after a kill, only what reached the file counts.
+
+    const second = things(await cosmosOn(dir));
+    const { resources } = await second.items.readAll<Thing>().fetchAll();
+    expect(resources.map((r) => r.id).sort()).toEqual(["a", "c", "d", "e", "f"]);
+    const { resource: a } = await second.item("a", "p").read<Thing>();
+    expect(a).toMatchObject({ n: 2, _etag: a2?._etag, _ts: a2?._ts, _rid: a2?._rid });
+
+    // A conditional write prepared before the restart still works, and a stale one still fails.
+    const replaced = await second
+      .item("a", "p")
+      .replace(
+        { id: "a", pk: "p", code: "A", n: 3 },
+        { accessCondition: { type: "IfMatch", condition: a2?._etag ?? "" } },
+      );
+    expect(replaced.statusCode).toBe(200);
+    await expect(
+      second.item("a", "p").replace(
+        { id: "a", pk: "p", code: "A", n: 4 },
+        {
+          accessCondition: { type: "IfMatch", condition: a2?._etag ?? "" },
+        },
+      ),
+    ).rejects.toMatchObject({ code: 412 });
+    // Unique keys and new ids still behave.
+    await expect(second.items.create<Thing>({ id: "z", pk: "p", code: "A" })).rejects.toMatchObject({
+      code: 409,
+    });
+    await second.items.create<Thing>({ id: "g", pk: "p", code: "G" });
+    expect((await second.items.readAll<Thing>().fetchAll()).resources).toHaveLength(6);
+  });
+
+  it("ignores a torn last line (a write the kill interrupted was never answered)", async () => {
+    const dir = folder("cosmos-torn-");
+    const first = await cosmosOn(dir);
+    await things(first).items.create<Thing>({ id: "kept", pk: "p", code: "K" });
+    appendFileSync(path.join(dir, "journal.ndjson"), '{"k":"documents","p":"/dbs/');
+    const second = things(await cosmosOn(dir));
+    const { resources } = await second.items.readAll<Thing>().fetchAll();
+    expect(resources.map((r) => r.id)).toEqual(["kept"]);
+  });
+
+  it("writes nothing without a data folder", async () => {
+    const dir = folder("cosmos-none-");
+    const cosmos = await cosmosOn(undefined);
+    await things(cosmos).items.create<Thing>({ id: "x", pk: "p", code: "X" });
+    expect(cosmos.dataDir).toBeUndefined();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("embedded Azurite data folder", () => {
+  it("keeps every answered write, transactions included, when Azurite is killed right after answering", async () => {
+    const location = folder("azurite-kill-");
+    const first = await startAzurite({ location, silent: true });
+    const table = "keptrows";
+    const writer = TableClient.fromConnectionString(first.connectionString, table, {
+      allowInsecureConnection: true,
+    });
+    await writer.createTable();
+    await writer.createEntity({ partitionKey: "p", rowKey: "single", value: "one" });
+    const transaction = new TableTransaction();
+    transaction.createEntity({ partitionKey: "p", rowKey: "t1", value: "two" });
+    transaction.createEntity({ partitionKey: "p", rowKey: "t2", value: "three" });
+    await writer.submitTransaction(transaction.actions);
+    await writer.updateEntity({ partitionKey: "p", rowKey: "single", value: "changed" }, "Replace");
+    // Azurite's own periodic save runs every 5 s; these answers came well within that.
+    process.kill(first.pid, "SIGKILL");
+    await first.stop();
+    expect(existsSync(location)).toBe(true);
+
+    const second = await startAzurite({ location, silent: true });
+    try {
+      const reader = TableClient.fromConnectionString(second.connectionString, table, {
+        allowInsecureConnection: true,
+      });
+      const rows: Record<string, unknown>[] = [];
+      for await (const entity of reader.listEntities()) rows.push(entity);
+      expect(rows.map((r) => [r.rowKey, r.value])).toEqual([
+        ["single", "changed"],
+        ["t1", "two"],
+        ["t2", "three"],
+      ]);
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+});
