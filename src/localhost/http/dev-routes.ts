@@ -16,7 +16,8 @@ function wrongMethod(request: SystemRequest, allowed: string[]): boolean {
 
 /**
  * `GET /dev/clock` and `POST /dev/clock/advance` `{days?, hours?, minutes?, seconds?}`: lets a test or
- * a demo move durable timers, timer triggers and "now" together when the host runs a virtual clock.
+ * a demo move durable timers, timer triggers and "now" together when the host runs a virtual clock. The
+ * answer comes once every timer due inside the jump has fired and its work has settled.
  */
 export function clockRoutes(clock: HostClock): SystemHandler {
   return async (request) => {
@@ -68,7 +69,8 @@ export function clockRoutes(clock: HostClock): SystemHandler {
       );
       return true;
     }
-    const now = clock.advance(Math.round(ms));
+    // Stepped: every due durable timer and timer trigger on the way fires at its own due time, in order.
+    const now = await clock.advanceStepped(Math.round(ms));
     sendJson(res, 200, { now: new Date(now).toISOString() });
     return true;
   };
