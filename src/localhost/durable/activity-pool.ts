@@ -113,6 +113,7 @@ export class ActivityPool {
 function activityResult(data: RpcTypedData | null | undefined): unknown {
   if (!data) return null;
   if (typeof data.string === "string") return data.string;
-  if (data.bytes || data.stream) return Buffer.from((data.bytes ?? data.stream) as Uint8Array).toString("base64");
+  if (data.bytes || data.stream)
+    return Buffer.from((data.bytes ?? data.stream) as Uint8Array).toString("base64");
   return fromTypedData(data);
 }

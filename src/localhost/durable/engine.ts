@@ -12,12 +12,7 @@ import type { FunctionsCore } from "../worker/functions-core";
 import { consoleInvocationLogger, type InvocationLogger } from "../worker/invoke";
 import type { RpcTypedData } from "../worker/rpc";
 import { ActivityPool, type ActivityOutcome } from "./activity-pool";
-import {
-  StatusWatchers,
-  clientBindingData,
-  managementUrls,
-  type DurableClientApi,
-} from "./client-api";
+import { StatusWatchers, clientBindingData, managementUrls, type DurableClientApi } from "./client-api";
 import { EpisodeRunner } from "./episode-runner";
 import { findFunction } from "./functions";
 import { EventType, historyEvent, type HistoryEvent } from "./history";
@@ -38,7 +33,13 @@ import {
   stateRow,
 } from "./instance-rows";
 import { MAX_MESSAGES_PER_EPISODE, terminateStep } from "./step";
-import { ConcurrencyError, MAX_TRANSACTION_OPS, type DurableStore, type RowOp, type StoredRow } from "./store";
+import {
+  ConcurrencyError,
+  MAX_TRANSACTION_OPS,
+  type DurableStore,
+  type RowOp,
+  type StoredRow,
+} from "./store";
 import { TimerScheduler } from "./timer-scheduler";
 import {
   DurableHttpError,
@@ -137,6 +138,7 @@ export class DurableEngine implements DurableClientApi {
   private readonly detachSettle: () => void;
   /** Instances woken while work is held; they run once the host is ready. */
   private held: Set<Instance> | undefined;
+  private heldDeliveries: (() => Promise<void>)[] = [];
   private started = false;
   private stopping = false;
   private abandoned = false;
@@ -164,14 +166,23 @@ export class DurableEngine implements DurableClientApi {
       },
       { held: o.holdWorkUntilReady },
     );
-    this.timers = new TimerScheduler(o.clock, (e) => this.logLine("error", `timer wake-up failed: ${errorMessage(e)}`));
+    this.timers = new TimerScheduler(o.clock, (e) =>
+      this.logLine("error", `timer wake-up failed: ${errorMessage(e)}`),
+    );
     this.watchers = new StatusWatchers((id) => this.getStatus(id));
     // A stepped clock advance waits for the episodes and activities its timers set off.
     this.detachSettle = o.clock.onSettle(() => this.settle());
   }
 
   private logLine(level: "warning" | "error", message: string, scope?: string): void {
-    this.log({ functionName: "DurableTask", invocationId: "engine", scope, level, category: "system", message });
+    this.log({
+      functionName: "DurableTask",
+      invocationId: "engine",
+      scope,
+      level,
+      category: "system",
+      message,
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -185,7 +196,12 @@ export class DurableEngine implements DurableClientApi {
     const recover = async (filter: Record<string, string[]>): Promise<void> => {
       let token: string | undefined;
       do {
-        const page = await this.store.query({ rowKey: STATE_ROW, indexIn: filter, top: 500, continuationToken: token });
+        const page = await this.store.query({
+          rowKey: STATE_ROW,
+          indexIn: filter,
+          top: 500,
+          continuationToken: token,
+        });
         const fresh = page.rows.map((r) => r.partitionKey).filter((pk) => !seen.has(pk));
         for (const pk of fresh) seen.add(pk);
         // A few partitions at a time: recovery of many instances should not take one round trip each in turn.
@@ -204,6 +220,7 @@ export class DurableEngine implements DurableClientApi {
     const held = this.held;
     if (!held) return;
     this.held = undefined;
+    for (const deliver of this.heldDeliveries.splice(0)) void deliver();
     for (const inst of held) this.kick(inst);
     this.activities.release();
   }
@@ -292,7 +309,10 @@ export class DurableEngine implements DurableClientApi {
   async startNew(name: string, options: { instanceId?: string; input?: unknown } = {}): Promise<string> {
     const registration = findFunction(this.core, name, "orchestrationTrigger");
     if (!registration)
-      throw new DurableHttpError(400, `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+      throw new DurableHttpError(
+        400,
+        `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+      );
     const instanceId = options.instanceId ?? randomUUID().replace(/-/g, "");
     if (!instanceId || instanceId.length > 256) throw new DurableHttpError(400, "Invalid instance id.");
     const inputJson = options.input === undefined ? "null" : JSON.stringify(options.input);
@@ -315,7 +335,11 @@ export class DurableEngine implements DurableClientApi {
     return rows.flatMap((r) => JSON.parse(r.data) as HistoryEvent[]);
   }
 
-  waitFor(instanceId: string, predicate: (status: InstanceStatus) => boolean, timeoutMs = 30_000): Promise<InstanceStatus> {
+  waitFor(
+    instanceId: string,
+    predicate: (status: InstanceStatus) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<InstanceStatus> {
     return this.watchers.waitFor(instanceId, predicate, timeoutMs);
   }
 
@@ -336,7 +360,9 @@ export class DurableEngine implements DurableClientApi {
     const inst = await this.liveInstance(instanceId);
     const at = this.arrivalStamp();
     const message: Message = { rk: eventRowKey(at), at, kind: "event", name: eventName, input: inputJson };
-    await this.store.transact(partitionKeyOf(instanceId), [{ op: "insert", row: messageRow(instanceId, message) }]);
+    await this.store.transact(partitionKeyOf(instanceId), [
+      { op: "insert", row: messageRow(instanceId, message) },
+    ]);
     inst.inbox.push(message);
     this.kick(inst);
   }
@@ -361,7 +387,13 @@ export class DurableEngine implements DurableClientApi {
       const now = this.clock.now();
       s.resumeTo = s.status;
       s.status = "Suspended";
-      await this.commit(inst, [historyEvent(EventType.ExecutionSuspended, now, { Reason: reason })], [], [], now);
+      await this.commit(
+        inst,
+        [historyEvent(EventType.ExecutionSuspended, now, { Reason: reason })],
+        [],
+        [],
+        now,
+      );
     });
   }
 
@@ -373,7 +405,13 @@ export class DurableEngine implements DurableClientApi {
       const now = this.clock.now();
       s.status = s.resumeTo ?? "Running";
       delete s.resumeTo;
-      await this.commit(inst, [historyEvent(EventType.ExecutionResumed, now, { Reason: reason })], [], [], now);
+      await this.commit(
+        inst,
+        [historyEvent(EventType.ExecutionResumed, now, { Reason: reason })],
+        [],
+        [],
+        now,
+      );
     });
     this.kick(inst);
   }
@@ -390,7 +428,10 @@ export class DurableEngine implements DurableClientApi {
     const page = await this.store.query({
       rowKey: STATE_ROW,
       partitionKeyPrefix: filter.instanceIdPrefix ? partitionKeyOf(filter.instanceIdPrefix) : undefined,
-      indexIn: filter.runtimeStatus && filter.runtimeStatus.length > 0 ? { runtimeStatus: filter.runtimeStatus } : undefined,
+      indexIn:
+        filter.runtimeStatus && filter.runtimeStatus.length > 0
+          ? { runtimeStatus: filter.runtimeStatus }
+          : undefined,
       indexFrom: filter.createdTimeFrom ? { createdTime: filter.createdTimeFrom } : undefined,
       indexTo: filter.createdTimeTo ? { createdTime: filter.createdTimeTo } : undefined,
       top: filter.top,
@@ -406,7 +447,8 @@ export class DurableEngine implements DurableClientApi {
   private async liveInstance(instanceId: string): Promise<Instance> {
     const cached = this.instances.get(instanceId);
     if (cached) {
-      if (isTerminal(cached.s.status)) throw new DurableHttpError(410, `Instance ${instanceId} already finished.`);
+      if (isTerminal(cached.s.status))
+        throw new DurableHttpError(410, `Instance ${instanceId} already finished.`);
       return cached;
     }
     const s = await this.readState(partitionKeyOf(instanceId));
@@ -470,7 +512,8 @@ export class DurableEngine implements DurableClientApi {
     } catch (e) {
       if (this.instances.get(instanceId) === inst) this.instances.delete(instanceId);
       if (e instanceof ConcurrencyError) {
-        if (fromClient) throw new DurableHttpError(409, `An instance with ID '${instanceId}' already exists.`);
+        if (fromClient)
+          throw new DurableHttpError(409, `An instance with ID '${instanceId}' already exists.`);
         return;
       }
       throw e;
@@ -517,16 +560,29 @@ export class DurableEngine implements DurableClientApi {
     inst.inbox.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     if (!isTerminal(s.status)) this.instances.set(s.instanceId, inst);
     if (outboxRows.length > 0) {
-      await this.serial(inst, async () => {
-        for (const row of outboxRows) await this.deliverOutbox(JSON.parse(row.data) as OutboxItem[]);
-        await this.clearOutbox(
-          inst,
-          outboxRows.map((r) => r.rowKey),
+      const deliver = (): Promise<void> =>
+        this.serial(inst, async () => {
+          for (const row of outboxRows) await this.deliverOutbox(JSON.parse(row.data) as OutboxItem[]);
+          await this.clearOutbox(
+            inst,
+            outboxRows.map((r) => r.rowKey),
+          );
+        });
+      // Delivering starts other instances, which is work: while work is held it waits for `ready()`.
+      if (this.held) {
+        this.heldDeliveries.push(() =>
+          deliver().catch((e) =>
+            this.logLine("error", `could not deliver the outbox: ${errorMessage(e)}`, s.instanceId),
+          ),
         );
-      });
+      } else {
+        await deliver();
+      }
     }
     if (isTerminal(s.status)) return inst;
-    const recorded = new Set(inst.inbox.filter((m) => m.kind === "result" && m.gen === s.gen).map((m) => m.task));
+    const recorded = new Set(
+      inst.inbox.filter((m) => m.kind === "result" && m.gen === s.gen).map((m) => m.task),
+    );
     for (const [key, task] of Object.entries(s.open)) {
       const id = Number(key);
       if (task.k === "t") this.armTimer(inst, id, task.at);
@@ -548,7 +604,8 @@ export class DurableEngine implements DurableClientApi {
   private scheduledInput(inst: Instance, task: number): unknown {
     const event = inst.history.find(
       (e) =>
-        (e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated) &&
+        (e.EventType === EventType.TaskScheduled ||
+          e.EventType === EventType.SubOrchestrationInstanceCreated) &&
         e.EventId === task,
     );
     return parseJson(event?.Input as string | undefined);
@@ -596,7 +653,11 @@ export class DurableEngine implements DurableClientApi {
         const attempt = (this.reloadAttempts.get(id) ?? 0) + 1;
         this.reloadAttempts.set(id, attempt);
         const delay = Math.min(60_000, 500 * 2 ** attempt);
-        this.logLine("error", `episode failed (${errorMessage(e)}); reloading the instance in ${delay} ms`, id);
+        this.logLine(
+          "error",
+          `episode failed (${errorMessage(e)}); reloading the instance in ${delay} ms`,
+          id,
+        );
         setTimeout(() => {
           if (!this.stopping) void this.recoverPartition(partitionKeyOf(id)).catch(() => undefined);
         }, delay).unref();
@@ -690,7 +751,9 @@ export class DurableEngine implements DurableClientApi {
     } else {
       s.ep = ep + 1;
     }
-    const ops: RowOp[] = [inst.unsaved ? { op: "insert", row: stateRow(s) } : { op: "upsert", row: stateRow(s) }];
+    const ops: RowOp[] = [
+      inst.unsaved ? { op: "insert", row: stateRow(s) } : { op: "upsert", row: stateRow(s) },
+    ];
     if (!resetHistory) {
       for (const row of chunkedRows(pk, historyRowKey(gen, ep), events)) ops.push({ op: "insert", row });
     }
@@ -778,7 +841,11 @@ export class DurableEngine implements DurableClientApi {
     try {
       await this.deliverResult(work.instanceId, { gen: work.gen, task: work.task, ...outcome }, true);
     } catch (e) {
-      this.logLine("error", `could not record the result of ${work.name}: ${errorMessage(e)}`, work.instanceId);
+      this.logLine(
+        "error",
+        `could not record the result of ${work.name}: ${errorMessage(e)}`,
+        work.instanceId,
+      );
     }
   }
 
@@ -811,12 +878,15 @@ export class DurableEngine implements DurableClientApi {
       return;
     }
     try {
-      await this.store.transact(partitionKeyOf(instanceId), [{ op: "insert", row: messageRow(instanceId, message) }]);
+      await this.store.transact(partitionKeyOf(instanceId), [
+        { op: "insert", row: messageRow(instanceId, message) },
+      ]);
     } catch (e) {
       if (e instanceof ConcurrencyError) return; // recorded already (the activity ran twice)
       throw e;
     }
-    const target = this.instances.get(instanceId) ?? (await this.recoverPartition(partitionKeyOf(instanceId)));
+    const target =
+      this.instances.get(instanceId) ?? (await this.recoverPartition(partitionKeyOf(instanceId)));
     if (!target) return;
     if (!target.inbox.some((m) => m.rk === message.rk)) target.inbox.push(message);
     this.kick(target);

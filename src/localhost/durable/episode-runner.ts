@@ -14,7 +14,14 @@ import {
   type HistoryEvent,
   type OrchestratorStateJson,
 } from "./history";
-import { applyActions, beginEpisode, replayHistory, type EpisodeStart, type OrchestratorOutcome, type StepResult } from "./step";
+import {
+  applyActions,
+  beginEpisode,
+  replayHistory,
+  type EpisodeStart,
+  type OrchestratorOutcome,
+  type StepResult,
+} from "./step";
 import { errorMessage, parseJson, type InstanceState, type Message } from "./types";
 
 const OOPROC_MARKER = "$OutOfProcData$:";

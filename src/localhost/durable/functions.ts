@@ -18,7 +18,10 @@ export function findFunction(
 }
 
 /** The `durableClient` inputs a registration declares, each given the client binding value. */
-export function extraInputs(registration: Registration, clientBinding: () => RpcTypedData): RpcParameterBinding[] {
+export function extraInputs(
+  registration: Registration,
+  clientBinding: () => RpcTypedData,
+): RpcParameterBinding[] {
   const inputs: RpcParameterBinding[] = [];
   for (const [name, binding] of Object.entries(registration.metadata.bindings)) {
     const type = binding.type?.toLowerCase();

@@ -18,7 +18,8 @@ export const historyPrefix = (gen: number): string => `${HISTORY}${pad(gen, 6)}-
 export const resultRowKey = (gen: number, task: number): string => `${RESULT}${pad(gen, 6)}-${pad(task, 8)}`;
 export const eventRowKey = (arrival: string): string => `${EVENT}${arrival}`;
 export const outboxRowKey = (gen: number, ep: number): string => `${OUTBOX}${pad(gen, 6)}-${pad(ep, 8)}`;
-export const isMessageRow = (rowKey: string): boolean => rowKey.startsWith(RESULT) || rowKey.startsWith(EVENT);
+export const isMessageRow = (rowKey: string): boolean =>
+  rowKey.startsWith(RESULT) || rowKey.startsWith(EVENT);
 export const isOutboxRow = (rowKey: string): boolean => rowKey.startsWith(OUTBOX);
 
 /** Arrival stamps sort messages in arrival order: the clock, then a per-process counter. */

@@ -322,7 +322,9 @@ export function applyActions(begun: EpisodeStart, outcome: OrchestratorOutcome, 
               k: "a",
               name,
               ai,
-              retry: action.retryOptions ? { options: action.retryOptions, attempt: 1, inputOf: id } : undefined,
+              retry: action.retryOptions
+                ? { options: action.retryOptions, attempt: 1, inputOf: id }
+                : undefined,
             };
             events.push(
               historyEvent(EventType.TaskScheduled, now, {
@@ -419,7 +421,10 @@ export function applyActions(begun: EpisodeStart, outcome: OrchestratorOutcome, 
     const input = continueAsNew.input;
     const inputJson = typeof input === "string" ? input : JSON.stringify(input ?? null);
     events.push(
-      historyEvent(EventType.ContinueAsNew, now, { OrchestrationStatus: "ContinuedAsNew", Result: inputJson }),
+      historyEvent(EventType.ContinueAsNew, now, {
+        OrchestrationStatus: "ContinuedAsNew",
+        Result: inputJson,
+      }),
     );
     s.status = "ContinuedAsNew";
     s.input = inputJson;

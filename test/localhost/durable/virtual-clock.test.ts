@@ -82,7 +82,9 @@ describe("stepped virtual clock advance", () => {
     const now = await clock.advanceStepped(12.5 * DAY);
     expect(now - start).toBeGreaterThanOrEqual(12.5 * DAY);
     // One wake a day through three continueAsNew generations, none beyond the target.
-    expect(recordsOf("tick").map((t) => (Date.parse(t) - first) / DAY)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(recordsOf("tick").map((t) => (Date.parse(t) - first) / DAY)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+    ]);
     expect((await engine.getStatus(id))?.runtimeStatus).not.toBe("Failed");
   });
 
@@ -101,7 +103,10 @@ describe("stepped virtual clock advance", () => {
         .map((r) => `${r.key.slice(key.length + 1)}@${(Date.parse(r.at) - first) / DAY}`);
     };
     const once = await run("once", [100]);
-    const daily = await run("daily", Array.from({ length: 100 }, () => 1));
+    const daily = await run(
+      "daily",
+      Array.from({ length: 100 }, () => 1),
+    );
     expect(once).toEqual(["remind@30", "remind@60", "expire@90"]);
     expect(daily).toEqual(once);
   });
