@@ -5,28 +5,119 @@
 export interface HostClock {
   readonly virtual: boolean;
   now(): number;
-  /** Moves a virtual clock forward; throws on a real clock. Returns the new now. */
+  /** Moves a virtual clock forward at once (no stepping); throws on a real clock. Returns the new now. */
   advance(ms: number): number;
+  /**
+   * Moves a virtual clock forward through every due time on the way, in order, like a time-skipping
+   * test server: the clock stops at each due time of an attached scheduler, runs what is due there,
+   * waits until the work that became runnable has settled (it may schedule more inside the jump),
+   * then goes on to the next, until the target. Time stands still while it steps, so a timer's work
+   * sees exactly its due time. Advances are serialized. Throws (rejects) on a real clock.
+   */
+  advanceStepped(ms: number): Promise<number>;
   /** Called after every advance, so schedulers can re-evaluate what has become due. */
   onAdvance(listener: () => void): () => void;
+  /** A due-time index the stepped advance stops at (see `Scheduler`). Returns the detach function. */
+  attach(source: DueSource): () => void;
+  /**
+   * Work whose end a stepped advance waits for before the next step. `settle` resolves true when it
+   * had to wait for something (the advance then checks every settler again), false when idle.
+   */
+  onSettle(settle: () => Promise<boolean>): () => void;
+}
+
+export interface DueSource {
+  /** The earliest due time held, if any. */
+  nextDue(): number | undefined;
+  /** Runs everything due at the clock's now. */
+  runDue(): void;
+}
+
+/** A settle round that never ends (work stuck on something outside the host) must not hang the advance forever. */
+const SETTLE_LIMIT_MS = 120_000;
+
+function checkAdvance(virtual: boolean, ms: number): void {
+  if (!virtual) throw new Error("The clock is real; start the host with CLOCK=virtual to move it.");
+  if (!Number.isFinite(ms) || ms < 0) throw new Error("The clock only moves forward.");
 }
 
 export function createClock(virtual: boolean, startOffsetMs = 0): HostClock {
   let offset = startOffsetMs;
+  /** While a stepped advance runs, "now" stands at the step's due time. */
+  let frozen: number | undefined;
+  let stepping: Promise<unknown> = Promise.resolve();
   const listeners = new Set<() => void>();
+  const sources = new Set<DueSource>();
+  const settlers = new Set<() => Promise<boolean>>();
+  const now = (): number => frozen ?? Date.now() + offset;
+  const notify = (): void => {
+    for (const listener of [...listeners]) listener();
+  };
+  const settle = async (): Promise<void> => {
+    const deadline = Date.now() + SETTLE_LIMIT_MS;
+    let busy = true;
+    while (busy && Date.now() < deadline) {
+      busy = false;
+      // Work started by a timer callback may only begin on the next turn of the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const s of [...settlers]) if (await s()) busy = true;
+    }
+  };
+  const stepTo = async (target: number): Promise<number> => {
+    frozen = now();
+    try {
+      await settle();
+      for (;;) {
+        let next: number | undefined;
+        for (const source of sources) {
+          const due = source.nextDue();
+          if (due !== undefined && (next === undefined || due < next)) next = due;
+        }
+        if (next === undefined || next > target) break;
+        frozen = Math.max(frozen, next);
+        for (const source of [...sources]) source.runDue();
+        await settle();
+      }
+      frozen = Math.max(frozen, target);
+    } finally {
+      offset = (frozen ?? target) - Date.now();
+      frozen = undefined;
+    }
+    notify();
+    return now();
+  };
   return {
     virtual,
-    now: () => Date.now() + offset,
+    now,
     advance(ms: number): number {
-      if (!virtual) throw new Error("The clock is real; start the host with CLOCK=virtual to move it.");
-      if (!Number.isFinite(ms) || ms < 0) throw new Error("The clock only moves forward.");
-      offset += ms;
-      for (const listener of [...listeners]) listener();
-      return Date.now() + offset;
+      checkAdvance(virtual, ms);
+      if (frozen !== undefined) frozen += ms;
+      else offset += ms;
+      notify();
+      return now();
+    },
+    advanceStepped(ms: number): Promise<number> {
+      try {
+        checkAdvance(virtual, ms);
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+      // The target is fixed when the request arrives, queued behind any advance still stepping.
+      const run = stepping.then(() => stepTo(now() + ms));
+      stepping = run.catch(() => undefined);
+      return run;
     },
     onAdvance(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    attach(source) {
+      sources.add(source);
+      return () => sources.delete(source);
+    },
+    onSettle(s) {
+      settlers.add(s);
+      return () => settlers.delete(s);
     },
   };
 }
@@ -51,15 +142,29 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
  * A due-time index driven by one Node timer. Handles waits of any length (months) and reacts to a
  * virtual clock jumping forward.
  */
-export class Scheduler {
+export class Scheduler implements DueSource {
   private readonly items: Due[] = [];
   private nextId = 1;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly unsubscribe: () => void;
+  private readonly detach: () => void;
 
-  constructor(private readonly clock: HostClock) {
+  constructor(
+    private readonly clock: HostClock,
+    private readonly onError: (e: unknown) => void = (e) => console.error("scheduled work failed", e),
+  ) {
     this.unsubscribe = clock.onAdvance(() => this.arm());
+    this.detach = clock.attach(this);
+  }
+
+  nextDue(): number | undefined {
+    return this.items[0]?.at;
+  }
+
+  runDue(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.fire();
   }
 
   /** Runs `run` once the clock reaches `at` (epoch ms). Returns a cancel function. */
@@ -87,6 +192,7 @@ export class Scheduler {
   stop(): void {
     this.stopped = true;
     this.unsubscribe();
+    this.detach();
     if (this.timer) clearTimeout(this.timer);
     this.items.length = 0;
   }
@@ -110,7 +216,7 @@ export class Scheduler {
       try {
         item.run();
       } catch (e) {
-        console.error("scheduled work failed", e);
+        this.onError(e);
       }
     }
     this.arm();

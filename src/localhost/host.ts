@@ -293,6 +293,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
         publicBaseUrl: () => url,
         activityConcurrency: options.activityConcurrency,
         log,
+        // Recovered work waits until the host answers requests (an activity calling it would get 503).
+        holdWorkUntilReady: true,
       });
       engine = durable;
       inputProviders.set("durableclient", () => durable.clientBindingData());
@@ -331,8 +333,9 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     await core.runHooks("appStart", { hookData: appHookData, functionAppDirectory: root });
     appStarted = true;
     await engine?.start();
-    timers.start();
     http.setReady(true);
+    engine?.ready();
+    timers.start();
 
     print(`Functions (${registrations.length}) from ${appFile}:`);
     for (const line of http.describeRoutes()) print(`  http  ${line}`);

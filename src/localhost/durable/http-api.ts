@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DurableEngine, InstanceStatus, RuntimeStatus } from "./engine";
-import { DurableHttpError, isTerminal } from "./engine";
+import type { DurableClientApi } from "./client-api";
 import { eventTypeName } from "./history";
+import { DurableHttpError, isTerminal, type InstanceStatus, type RuntimeStatus } from "./types";
 
 const PREFIX = "/runtime/webhooks/durabletask/";
 const STATUSES: ReadonlySet<string> = new Set([
@@ -63,7 +63,7 @@ function bodyJson(body: Buffer): string {
  * (statusQueryGetUri etc.): both live under /runtime/webhooks/durabletask/ with the same paths.
  */
 export async function handleDurableHttp(
-  engine: DurableEngine,
+  engine: DurableClientApi,
   req: IncomingMessage,
   res: ServerResponse,
   body: Buffer,
@@ -179,7 +179,7 @@ function wire(s: InstanceStatus, showInput: boolean): Record<string, unknown> {
 }
 
 async function status(
-  engine: DurableEngine,
+  engine: DurableClientApi,
   res: ServerResponse,
   id: string,
   q: URLSearchParams,
@@ -231,7 +231,7 @@ function timeParam(q: URLSearchParams, name: string): string | undefined {
 }
 
 async function list(
-  engine: DurableEngine,
+  engine: DurableClientApi,
   req: IncomingMessage,
   res: ServerResponse,
   q: URLSearchParams,
@@ -258,7 +258,7 @@ async function list(
   return true;
 }
 
-async function purgeMany(engine: DurableEngine, res: ServerResponse, q: URLSearchParams): Promise<true> {
+async function purgeMany(engine: DurableClientApi, res: ServerResponse, q: URLSearchParams): Promise<true> {
   const requested = statusFilter(q);
   const terminal: RuntimeStatus[] = ["Completed", "Failed", "Terminated"];
   const runtimeStatus = requested ? requested.filter((s) => terminal.includes(s)) : terminal;

@@ -15,8 +15,9 @@ function wrongMethod(request: SystemRequest, allowed: string[]): boolean {
 }
 
 /**
- * `GET /dev/clock` and `POST /dev/clock/advance` `{days?, hours?, minutes?, seconds?}`: lets a test or
- * a demo move durable timers, timer triggers and "now" together when the host runs a virtual clock.
+ * `GET /dev/clock` and `POST /dev/clock/advance` `{days?, hours?, minutes?, seconds?, jump?}`: lets a test or
+ * a demo move durable timers, timer triggers and "now" together when the host runs a virtual clock. The
+ * answer comes once every timer due inside the jump has fired and its work has settled.
  */
 export function clockRoutes(clock: HostClock): SystemHandler {
   return async (request) => {
@@ -39,14 +40,20 @@ export function clockRoutes(clock: HostClock): SystemHandler {
       }
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      sendProblem(res, 422, "The body must be an object {days?, hours?, minutes?, seconds?}.", {
+      sendProblem(res, 422, "The body must be an object {days?, hours?, minutes?, seconds?, jump?}.", {
         errors: [{ path: "", message: "must be an object" }],
       });
       return true;
     }
     const errors: { path: string; message: string }[] = [];
     let ms = 0;
+    let jump = false;
     for (const [key, value] of Object.entries(parsed)) {
+      if (key === "jump") {
+        if (typeof value === "boolean") jump = value;
+        else errors.push({ path: key, message: "must be a boolean" });
+        continue;
+      }
       const unit = UNITS[key as keyof typeof UNITS];
       if (unit === undefined) {
         errors.push({ path: key, message: "is not a known unit (days, hours, minutes, seconds)" });
@@ -68,7 +75,10 @@ export function clockRoutes(clock: HostClock): SystemHandler {
       );
       return true;
     }
-    const now = clock.advance(Math.round(ms));
+    // Stepped (default): every due durable timer and timer trigger on the way fires at its own due time,
+    // in order. `jump: true` moves at once, like a host coming back after downtime: each due timer
+    // fires once, past due, at the new time.
+    const now = jump ? clock.advance(Math.round(ms)) : await clock.advanceStepped(Math.round(ms));
     sendJson(res, 200, { now: new Date(now).toISOString() });
     return true;
   };

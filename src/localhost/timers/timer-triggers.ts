@@ -76,9 +76,12 @@ export class TimerHost {
   private readonly timers: TimerState[] = [];
   private readonly log: InvocationLogger;
   private stopped = false;
+  private readonly detachSettle: () => void;
 
   constructor(private readonly options: TimerHostOptions) {
     this.scheduler = new Scheduler(options.clock);
+    // A stepped clock advance waits for the timer functions it fired before it moves on.
+    this.detachSettle = options.clock.onSettle(() => this.settle());
     this.log = options.log ?? consoleInvocationLogger;
     const env = options.env ?? process.env;
     for (const registration of options.core.byTrigger("timerTrigger")) {
@@ -123,8 +126,20 @@ export class TimerHost {
     }
   }
 
+  /** Waits for running timer functions (and the planning of their next occurrence); true when it waited. */
+  async settle(): Promise<boolean> {
+    let waited = false;
+    for (;;) {
+      const running = this.timers.flatMap((t) => (t.running ? [t.running] : []));
+      if (running.length === 0) return waited;
+      waited = true;
+      await Promise.allSettled(running);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    this.detachSettle();
     for (const timer of this.timers) timer.cancel?.();
     this.scheduler.stop();
     await Promise.all(this.timers.map((t) => t.running ?? Promise.resolve()));

@@ -198,8 +198,8 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     expect(status.output).toEqual(Array.from({ length: 20 }, (_, i) => 30_002 + String(i).length - 1));
     const events = await history("big-fan");
     expect(events.filter((e) => e.EventType === 5)).toHaveLength(20);
-    const rows = await store.readPartition(partitionKeyOf("big-fan"), "h-");
-    expect(rows.some((r) => /^h-\d+-\d+-\d+$/.test(r.rowKey))).toBe(true);
+    const rows = await store.readPartition(partitionKeyOf("big-fan"), "history-");
+    expect(rows.some((r) => /^history-\d+-\d+-\d+$/.test(r.rowKey))).toBe(true);
     expect(Math.max(...rows.map((r) => r.data.length))).toBeLessThanOrEqual(200_000);
   });
 
@@ -574,9 +574,9 @@ describe.each(storeFactories)("durable conformance on the $name store", (factory
     engine = await newEngine({ persistActivityResults: true, store: spy });
     const status = await run("fiveSteps", 1);
     expect(status.output).toBe(32);
-    expect(inserted.filter((rk) => rk.startsWith("m-r-"))).toHaveLength(5);
+    expect(inserted.filter((rk) => rk.startsWith("result-"))).toHaveLength(5);
     expect(inserted.filter((rk) => rk === "state")).toHaveLength(1);
-    const leftovers = await store.readPartition(partitionKeyOf(status.instanceId), "m-");
+    const leftovers = await store.readPartition(partitionKeyOf(status.instanceId), "result-");
     expect(leftovers).toEqual([]);
     expect(eventTypes(await history(status.instanceId)).filter((t) => t === "TaskCompleted")).toHaveLength(5);
   });

@@ -130,6 +130,8 @@ describe("durable functions through the host (memory store, virtual clock)", () 
   });
 
   it("gives HTTP functions the durableClient binding; a durable timer fires on clock advance", async () => {
+    // Read before the start: a stepped advance wakes the orchestration exactly 48 h after it started.
+    const before = Date.parse(((await (await fetch(`${host.url}/dev/clock`)).json()) as { now: string }).now);
     const start = await fetch(`${host.url}/api/greeter`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -148,7 +150,6 @@ describe("durable functions through the host (memory store, virtual clock)", () 
       };
     // Waiting on its 48-hour timer.
     await until(async () => ((await status()).runtimeStatus === "Running" ? true : undefined), "Running");
-    const before = Date.parse(((await (await fetch(`${host.url}/dev/clock`)).json()) as { now: string }).now);
     expect(
       (
         await fetch(`${host.url}/dev/clock/advance`, {

@@ -106,7 +106,8 @@ describe("timer triggers on the host clock", () => {
 
   it("fires each due timer once, past due, when the clock jumps 90 days", async () => {
     const before = Date.parse((await hostClock()).now);
-    const res = await advance({ days: 90 });
+    // `jump: true`: the downtime case (a stepped advance, the default, fires every occurrence on time).
+    const res = await advance({ days: 90, jump: true });
     expect(res.status).toBe(200);
     const { now } = (await res.json()) as { now: string };
     expect(Date.parse(now) - before).toBeGreaterThanOrEqual(90 * 86_400_000);
@@ -125,6 +126,21 @@ describe("timer triggers on the host clock", () => {
         Date.parse(hourly[0]?.hostNow ?? "") - (Date.parse(hourly[0]?.hostNow ?? "") % 3_600_000),
       ).toISOString(),
     );
+  });
+
+  it("a stepped advance fires the hourly timer at each hour inside the jump, on time, in order", async () => {
+    const seen = (await calls()).filter((c) => c.name === "hourly").length;
+    const { now } = await hostClock();
+    const nowMs = Date.parse(now);
+    const firstHour = Math.ceil((nowMs + 1) / 3_600_000) * 3_600_000;
+    const res = await advance({ hours: 3 });
+    expect(res.status).toBe(200);
+    // The advance answers once everything due inside it ran: no polling needed.
+    const stepped = (await calls()).filter((c) => c.name === "hourly").slice(seen);
+    expect(stepped.map((c) => c.hostNow)).toEqual(
+      [0, 1, 2].map((h) => new Date(firstHour + h * 3_600_000).toISOString()),
+    );
+    expect(stepped.map((c) => c.isPastDue)).toEqual([false, false, false]);
   });
 
   it("moves the app's notion of now with the clock", async () => {
