@@ -77,7 +77,7 @@ export class CosmosSwitchRequestDirectory implements SwitchRequestDirectory {
       const { resource, etag } = await this.database
         .container(MIGRATIONS)
         .item(id, partnerId)
-        .read();
+        .read<Record<string, unknown>>();
       if (!resource) return undefined;
       return { value: migrationSchema.parse(resource), etag: requireEtag(etag, "a migration") };
     } catch (error) {
