@@ -62,6 +62,8 @@ function request(
   });
 }
 
+const jsonOf = (response: unknown): unknown => (response as HttpResponseInit).jsonBody;
+
 function text(response: HttpResponseInit): string {
   return typeof response.body === "string" ? response.body : JSON.stringify(response.jsonBody ?? "");
 }
@@ -112,7 +114,7 @@ describe("R19 switch routes", () => {
       context(),
     );
     expect(ok.status).toBe(200);
-    expect(ok.jsonBody).toMatchObject({ migrationId: m.id, party: "customer", decision: "approved" });
+    expect(jsonOf(ok)).toMatchObject({ migrationId: m.id, party: "customer", decision: "approved" });
     const used = await page(request("GET", `/switch/${token}`, { params: { token } }), context());
     expect(used.status).toBe(410);
     const badPost = await approve(
@@ -203,7 +205,7 @@ describe("R19 switch routes", () => {
       context(),
     );
     expect(list.status).toBe(200);
-    expect((list.jsonBody as { items: { migrationId: string }[] }).items.map((i) => i.migrationId)).toEqual([
+    expect((jsonOf(list) as { items: { migrationId: string }[] }).items.map((i) => i.migrationId)).toEqual([
       m.id,
     ]);
     const other = await makeAnswerSwitchRequestHandler(deps, "approved")(
@@ -222,7 +224,7 @@ describe("R19 switch routes", () => {
       context(),
     );
     expect(approved.status).toBe(200);
-    expect(approved.jsonBody).toMatchObject({
+    expect(jsonOf(approved)).toMatchObject({
       approvals: { customer: "pending", currentPartner: "approved" },
     });
     const unauthenticated = await makeListSwitchRequestsHandler(deps)(
