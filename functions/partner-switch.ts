@@ -1,4 +1,5 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth/verifier";
 import {
@@ -11,6 +12,8 @@ import {
   type SwitchDecision,
   type SwitchIdentity,
 } from "../src/application/migrations/partner-switch";
+import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
+import type { MigrationWorkflows } from "../src/application/subscriptions/ports";
 import { DomainError, refuse } from "../src/domain/errors";
 import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Locale, type Principal } from "../src/domain/model";
 import { authenticated, bearerTokenOf, json, WWW_AUTHENTICATE } from "../src/http/auth";
@@ -83,7 +86,9 @@ export const listSwitchRequestsQuerySchema = z.strictObject({
 });
 
 export interface PartnerSwitchHttpDependencies {
-  answers: PartnerSwitchDependencies;
+  answers: Omit<PartnerSwitchDependencies, "workflows" | "warn">;
+  /** The orchestrations to signal; by default through this invocation's durable client. */
+  workflows?: (context: InvocationContext) => Pick<MigrationWorkflows, "signal">;
   verifier: TokenVerifier;
   /**
    * dev: the page's sign-in form issues a dev token. entra: the page takes bearer answers only for
@@ -95,6 +100,18 @@ export interface PartnerSwitchHttpDependencies {
   /** Keys the CSRF tokens tied to a session (INVITATION_LINK_KEY). */
   secret: string;
   publicBaseUrl?: string;
+}
+
+/** The use case's dependencies for one invocation (signals go through its durable client). */
+function answersFor(
+  deps: PartnerSwitchHttpDependencies,
+  context: InvocationContext,
+): PartnerSwitchDependencies {
+  return {
+    ...deps.answers,
+    workflows: deps.workflows ? deps.workflows(context) : durableMigrationWorkflows(df.getClient(context)),
+    warn: (message) => context.warn(message),
+  };
 }
 
 function page(status: number, body: string): HttpResponseInit {
@@ -212,10 +229,7 @@ export function makeSwitchAnswerHandler(
         }
         identity = signed.identity;
       }
-      const answered = await answerSwitchByLink(
-        { ...deps.answers, warn: (message) => context.warn(message) },
-        { token, decision, identity },
-      );
+      const answered = await answerSwitchByLink(answersFor(deps, context), { token, decision, identity });
       if (!form) {
         return json(200, {
           migrationId: answered.migration.id,
@@ -308,10 +322,11 @@ export function makeAnswerSwitchRequestHandler(
   decision: SwitchDecision,
 ): HttpHandler {
   return authenticated(deps.verifier, async (request, context, principal) => {
-    const answered = await answerSwitchAsCurrentPartner(
-      { ...deps.answers, warn: (message) => context.warn(message) },
-      { migrationId: request.params.migrationId ?? "", decision, identity: toIdentity(principal) },
-    );
+    const answered = await answerSwitchAsCurrentPartner(answersFor(deps, context), {
+      migrationId: request.params.migrationId ?? "",
+      decision,
+      identity: toIdentity(principal),
+    });
     return json(200, switchRequestView(answered.migration));
   });
 }
@@ -362,6 +377,7 @@ export const partnerSwitchApproveFunction = httpFunction({
   route: SWITCH_APPROVE_ROUTE,
   methods: ["POST"],
   authLevel: "anonymous",
+  durableClient: true,
   handler: ({ partnerSwitch }: Deps) => makeSwitchAnswerHandler(partnerSwitch, "approved"),
   openapi: linkAnswerDoc("R19: approve, as the customer's Global Administrator or the current partner."),
 });
@@ -370,6 +386,7 @@ export const partnerSwitchDeclineFunction = httpFunction({
   route: SWITCH_DECLINE_ROUTE,
   methods: ["POST"],
   authLevel: "anonymous",
+  durableClient: true,
   handler: ({ partnerSwitch }: Deps) => makeSwitchAnswerHandler(partnerSwitch, "declined"),
   openapi: linkAnswerDoc("R19: decline."),
 });
@@ -415,6 +432,7 @@ export const approveSwitchRequestFunction = httpFunction({
   route: APPROVE_SWITCH_REQUEST_ROUTE,
   methods: ["POST"],
   authLevel: "anonymous",
+  durableClient: true,
   handler: ({ partnerSwitch }: Deps) => makeAnswerSwitchRequestHandler(partnerSwitch, "approved"),
   openapi: apiAnswerDoc("R19: the current partner releases the subscription (write role, R1)."),
 });
@@ -423,6 +441,7 @@ export const declineSwitchRequestFunction = httpFunction({
   route: DECLINE_SWITCH_REQUEST_ROUTE,
   methods: ["POST"],
   authLevel: "anonymous",
+  durableClient: true,
   handler: ({ partnerSwitch }: Deps) => makeAnswerSwitchRequestHandler(partnerSwitch, "declined"),
   openapi: apiAnswerDoc("R19: the current partner declines to release it."),
 });

@@ -25,6 +25,7 @@ const principals = new Map<string, Principal>([
 function depsFor(w: World): PartnerSwitchHttpDependencies {
   return {
     answers: w.answers,
+    workflows: () => w.answers.workflows,
     verifier: {
       verify: (token) => {
         const found = principals.get(token);

@@ -2,10 +2,7 @@ import type { Database } from "@azure/cosmos";
 import type { SwitchRequestDirectory } from "../../application/migrations/partner-switch";
 import { InvalidContinuationToken, type Page, type Versioned } from "../../application/ports";
 import { migrationSchema, type Migration } from "../../domain/subscriptions/model";
-import { cosmosStatus, requireEtag } from "./documents";
-
-const CUSTOMERS = "customers";
-const MIGRATIONS = "migrations";
+import { CONTAINERS, cosmosStatus, requireEtag } from "./documents";
 
 /**
  * R19's requests as the current partner sees them. Neither container is partitioned by the current
@@ -22,7 +19,7 @@ export class CosmosSwitchRequestDirectory implements SwitchRequestDirectory {
     query: { limit: number; continuationToken?: string },
   ): Promise<Page<Migration>> {
     const iterator = this.database
-      .container(CUSTOMERS)
+      .container(CONTAINERS.customers)
       .items.query<{ partnerId: string; migrationId: string }>(
         {
           query:
@@ -55,7 +52,7 @@ export class CosmosSwitchRequestDirectory implements SwitchRequestDirectory {
     migrationId: string,
   ): Promise<Versioned<Migration> | undefined> {
     const { resources } = await this.database
-      .container(CUSTOMERS)
+      .container(CONTAINERS.customers)
       .items.query<{ partnerId: string }>({
         query:
           'SELECT c.partnerId FROM c WHERE c.docType = "subscription" AND c.currentPartnerId = @currentPartnerId ' +
@@ -75,7 +72,7 @@ export class CosmosSwitchRequestDirectory implements SwitchRequestDirectory {
   private async read(partnerId: string, id: string): Promise<Versioned<Migration> | undefined> {
     try {
       const { resource, etag } = await this.database
-        .container(MIGRATIONS)
+        .container(CONTAINERS.migrations)
         .item(id, partnerId)
         .read<Record<string, unknown>>();
       if (!resource) return undefined;

@@ -60,6 +60,9 @@ export interface PartnerSwitchDependencies {
   warn?(message: string): void;
 }
 
+/** What reading needs (the page, the list): nothing that signals. */
+export type SwitchReadDependencies = Omit<PartnerSwitchDependencies, "workflows" | "warn">;
+
 /** Used, expired, tampered or unknown: one answer for all, so the link reveals nothing (R16). */
 export const SWITCH_LINK_NOT_VALID_MESSAGE = "This link is no longer valid.";
 
@@ -91,7 +94,7 @@ function isOpenFor(migration: Migration, party: ApprovalParty, now: Date): boole
 }
 
 async function contextOf(
-  deps: PartnerSwitchDependencies,
+  deps: SwitchReadDependencies,
   found: Versioned<Migration>,
   party: ApprovalParty,
 ): Promise<SwitchContext | undefined> {
@@ -114,7 +117,7 @@ async function contextOf(
 
 /** Resolves a link's token to its switch and party. Reads only (R15). */
 export async function lookUpSwitchLink(
-  deps: PartnerSwitchDependencies,
+  deps: SwitchReadDependencies,
   token: string,
 ): Promise<SwitchLinkLookup> {
   if (!isWellFormedInvitationToken(token)) return { state: "unknown" };
@@ -280,7 +283,7 @@ export function switchRequestView(migration: Migration): SwitchRequestView {
 
 /** GET /api/switch-requests: the requests addressed to the caller's tenant as current partner. */
 export async function listSwitchRequests(
-  deps: PartnerSwitchDependencies,
+  deps: SwitchReadDependencies,
   identity: SwitchIdentity,
   query: { limit: number; continuationToken?: string },
 ): Promise<Page<SwitchRequestView>> {
