@@ -21,7 +21,10 @@ import {
   settleServicesActivity,
 } from "../src/workflows/migration-activities";
 import { migrationAtTermEndOrchestrator } from "../src/workflows/migration-at-term-end";
-import { MIGRATION_ORCHESTRATIONS, migrationOrchestrationInputSchema } from "../src/workflows/migration-names";
+import {
+  MIGRATION_ORCHESTRATIONS,
+  migrationOrchestrationInputSchema,
+} from "../src/workflows/migration-names";
 import { migrationNewAzureOrchestrator } from "../src/workflows/migration-new-azure";
 
 export type { MigrationLifecycleDeps };
@@ -42,25 +45,46 @@ export const migrationNewAzureOrchestration = orchestrationFunction({
 /** The R17/R18 activities; each parses its input (its contract's schema) before touching anything. */
 export const migrationActivities = [
   activityFunction(readMigrationStateActivity, {
-    handler: ({ migrationLifecycle }: Deps) => (input) => readMigrationState(migrationLifecycle, input),
+    handler:
+      ({ migrationLifecycle }: Deps) =>
+      (input) =>
+        readMigrationState(migrationLifecycle, input),
   }),
   activityFunction(sendTermEndReminderActivity, {
-    handler: ({ migrationLifecycle }: Deps) => (input) => sendTermEndReminder(migrationLifecycle, input),
+    handler:
+      ({ migrationLifecycle }: Deps) =>
+      (input) =>
+        sendTermEndReminder(migrationLifecycle, input),
   }),
   activityFunction(completeAtTermEndActivity, {
-    handler: ({ migrationLifecycle }: Deps) => (input) => completeAtTermEnd(migrationLifecycle, input),
+    handler:
+      ({ migrationLifecycle }: Deps) =>
+      (input) =>
+        completeAtTermEnd(migrationLifecycle, input),
   }),
   activityFunction(orderAzureSubscriptionActivity, {
-    handler: ({ migrationLifecycle }: Deps) => (input) => orderAzureSubscription(migrationLifecycle, input),
+    handler:
+      ({ migrationLifecycle }: Deps) =>
+      (input) =>
+        orderAzureSubscription(migrationLifecycle, input),
   }),
   activityFunction(settleServicesActivity, {
-    handler: ({ migrationLifecycle }: Deps) => (input) => settleServices(migrationLifecycle, input),
+    handler:
+      ({ migrationLifecycle }: Deps) =>
+      (input) =>
+        settleServices(migrationLifecycle, input),
   }),
   activityFunction(completeNewAzureActivity, {
-    handler: ({ migrationLifecycle }: Deps) => (input) => completeNewAzure(migrationLifecycle, input),
+    handler:
+      ({ migrationLifecycle }: Deps) =>
+      (input) =>
+        completeNewAzure(migrationLifecycle, input),
   }),
   activityFunction(notifyMigrationCompletedActivity, {
-    handler: ({ migrationLifecycle }: Deps) => (input) => notifyMigrationCompleted(migrationLifecycle, input),
+    handler:
+      ({ migrationLifecycle }: Deps) =>
+      (input) =>
+        notifyMigrationCompleted(migrationLifecycle, input),
   }),
 ];
 

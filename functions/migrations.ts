@@ -59,7 +59,12 @@ export function durableMigrationWorkflows(client: df.DurableClient): MigrationWo
       await startIfAbsent(client, MIGRATION_ORCHESTRATIONS[migration.strategy], migration.id, input);
     },
     async signal(migrationId, signal) {
-      await raiseEventIfListening(client, migrationId, MIGRATION_SIGNAL_EVENT, migrationSignalSchema.parse(signal));
+      await raiseEventIfListening(
+        client,
+        migrationId,
+        MIGRATION_SIGNAL_EVENT,
+        migrationSignalSchema.parse(signal),
+      );
     },
   };
 }
@@ -102,7 +107,14 @@ export function makeGetMigrationHandler(deps: MigrationApiDeps): HttpHandler {
 
 export function makeCancelMigrationHandler(deps: MigrationApiDeps): HttpHandler {
   return authenticated(deps.verifier, async (request, context, principal) =>
-    json(200, await cancelMigrationUseCase(withWorkflows(deps, context), principal, parseMigrationId(request.params.id))),
+    json(
+      200,
+      await cancelMigrationUseCase(
+        withWorkflows(deps, context),
+        principal,
+        parseMigrationId(request.params.id),
+      ),
+    ),
   );
 }
 
@@ -220,7 +232,8 @@ export const confirmServiceMovedFunction = httpFunction({
   durableClient: true,
   handler: ({ migrationApi }: Deps) => makeServiceMovedHandler(migrationApi),
   openapi: {
-    summary: "R18: confirm one service runs in the new Azure subscription; it is then cancelled at the source.",
+    summary:
+      "R18: confirm one service runs in the new Azure subscription; it is then cancelled at the source.",
     tags: ["migrations"],
     parameters: [idParam, { name: "serviceId", in: "path", schema: subscriptionIdSchema }],
     responses: {

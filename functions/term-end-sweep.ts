@@ -11,7 +11,10 @@ export const TERM_END_SWEEP_FUNCTION = "termEndSweep";
  */
 export function makeTermEndSweepHandler(deps: Omit<TermEndSweepDeps, "workflows">) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const report = await runTermEndSweep({ ...deps, workflows: durableMigrationWorkflows(df.getClient(context)) });
+    const report = await runTermEndSweep({
+      ...deps,
+      workflows: durableMigrationWorkflows(df.getClient(context)),
+    });
     context.log(
       `Term-end sweep: ${report.days.length} day(s), ${report.pages} page(s), ${report.entries} entries, ${report.signals} signal(s)${report.stopped ? `, stopped: ${report.stopped}` : ""}.`,
     );

@@ -33,17 +33,28 @@ function fill(template: string, values: Record<string, string | number>): string
   );
 }
 
-function render(locale: Locale, subjectKey: keyof MigrationCatalog, bodyKey: keyof MigrationCatalog, values: Record<string, string | number>): EmailContent {
+function render(
+  locale: Locale,
+  subjectKey: keyof MigrationCatalog,
+  bodyKey: keyof MigrationCatalog,
+  values: Record<string, string | number>,
+): EmailContent {
   const catalog = CATALOGS[locale];
   // Names come from partners' input: one line in subjects, escaped in markup.
   const clean = Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? cleanText(v).replace(/\s+/g, " ").trim() : v]),
+    Object.entries(values).map(([k, v]) => [
+      k,
+      typeof v === "string" ? cleanText(v).replace(/\s+/g, " ").trim() : v,
+    ]),
   );
   const subject = fill(catalog[subjectKey], clean);
   const body = fill(catalog[bodyKey], clean);
   const markup = html`<!doctype html>
     <html lang="${locale}">
-      <head><meta charset="utf-8" /><title>${subject}</title></head>
+      <head>
+        <meta charset="utf-8" />
+        <title>${subject}</title>
+      </head>
       <body style="font-family:'Segoe UI',Roboto,Arial,sans-serif;font-size:16px;line-height:1.55;">
         <p>${catalog.greeting}</p>
         <p>${body}</p>
@@ -54,7 +65,9 @@ function render(locale: Locale, subjectKey: keyof MigrationCatalog, bodyKey: key
 }
 
 /** R17: 30 and 7 days before the term end, to partner and customer. */
-export function migrationReminderEmail(input: MigrationEmailInput & { termEnd: string; daysBefore: number }): EmailContent {
+export function migrationReminderEmail(
+  input: MigrationEmailInput & { termEnd: string; daysBefore: number },
+): EmailContent {
   const locale = resolveLocale(input.locale);
   return render(locale, "reminder.subject", "reminder.body", {
     offer: input.offer,

@@ -23,12 +23,16 @@ import { MIGRATION_SIGNAL_EVENT, migrationOrchestrationInputSchema } from "./mig
  * first, and start over with continueAsNew, so months of waiting keep a history of a few events.
  * Every signal only means "look again": the documents decide.
  */
-export const migrationAtTermEndOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+export const migrationAtTermEndOrchestrator: OrchestrationHandler = function* (
+  context: OrchestrationContext,
+) {
   const input = migrationOrchestrationInputSchema.parse(context.df.getInput());
   const ref = { migrationId: input.migrationId, partnerId: input.partnerId };
   const now = context.df.currentUtcDateTime;
 
-  const state = readMigrationStateResultSchema.parse(yield callActivity(context, readMigrationStateActivity, ref));
+  const state = readMigrationStateResultSchema.parse(
+    yield callActivity(context, readMigrationStateActivity, ref),
+  );
   if (isTerminalMigrationStatus(state.status)) {
     context.df.setCustomStatus({ phase: "done", status: state.status });
     return { migrationId: input.migrationId, status: state.status };
@@ -36,7 +40,9 @@ export const migrationAtTermEndOrchestrator: OrchestrationHandler = function* (c
   const termEnd = state.notBefore;
   const due = termEnd === undefined || now.getTime() >= Date.parse(termEnd);
   if (due || state.subscriptionStatus === "cancelled") {
-    const moved = migrationStepResultSchema.parse(yield callActivity(context, completeAtTermEndActivity, ref));
+    const moved = migrationStepResultSchema.parse(
+      yield callActivity(context, completeAtTermEndActivity, ref),
+    );
     if (moved.status === "completed") yield callActivity(context, notifyMigrationCompletedActivity, ref);
     context.df.setCustomStatus({ phase: "done", status: moved.status });
     return { migrationId: input.migrationId, status: moved.status };

@@ -22,7 +22,9 @@ export const migrationNewAzureOrchestrator: OrchestrationHandler = function* (co
   const input = migrationOrchestrationInputSchema.parse(context.df.getInput());
   const ref = { migrationId: input.migrationId, partnerId: input.partnerId };
 
-  const ordered = migrationStepResultSchema.parse(yield callActivity(context, orderAzureSubscriptionActivity, ref));
+  const ordered = migrationStepResultSchema.parse(
+    yield callActivity(context, orderAzureSubscriptionActivity, ref),
+  );
   if (isTerminalMigrationStatus(ordered.status)) {
     context.df.setCustomStatus({ phase: "done", status: ordered.status });
     return { migrationId: input.migrationId, status: ordered.status };

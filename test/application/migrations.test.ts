@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { memoryPorts, type MemoryPorts } from "../../src/adapters/memory";
-import { cancelMigrationUseCase, confirmServiceMovedUseCase } from "../../src/application/migrations/commands";
+import {
+  cancelMigrationUseCase,
+  confirmServiceMovedUseCase,
+} from "../../src/application/migrations/commands";
 import type { MigrationDeps } from "../../src/application/migrations/deps";
 import {
   completeAtTermEnd,
@@ -15,7 +18,12 @@ import {
 import { getMigration, listMigrations } from "../../src/application/migrations/query";
 import { startMigration } from "../../src/application/migrations/start";
 import { runTermEndSweep } from "../../src/application/migrations/sweep";
-import { ConcurrencyConflict, type OutgoingEmail, type Page, type Versioned } from "../../src/application/ports";
+import {
+  ConcurrencyConflict,
+  type OutgoingEmail,
+  type Page,
+  type Versioned,
+} from "../../src/application/ports";
 import {
   MigrationExists,
   type CommercePort,
@@ -28,7 +36,11 @@ import {
 import { DomainError } from "../../src/domain/errors";
 import type { Invitation, Partner, Principal } from "../../src/domain/model";
 import type { Migration, MigrationStatus, Subscription } from "../../src/domain/subscriptions/model";
-import { termEndIndexEntries, type SweepCheckpoint, type TermEndIndexEntry } from "../../src/domain/subscriptions/sweep";
+import {
+  termEndIndexEntries,
+  type SweepCheckpoint,
+  type TermEndIndexEntry,
+} from "../../src/domain/subscriptions/sweep";
 import { migrationCompletedEmail, migrationReminderEmail } from "../../src/web/migration-emails";
 
 /**
@@ -103,7 +115,9 @@ class Migrations implements MigrationRepository {
   }
   listForCustomer(p: string, c: string) {
     return Promise.resolve(
-      [...this.docs.values()].map((v) => clone(v.value)).filter((m) => m.partnerId === p && m.customerTenantId === c),
+      [...this.docs.values()]
+        .map((v) => clone(v.value))
+        .filter((m) => m.partnerId === p && m.customerTenantId === c),
     );
   }
   list(p: string, q: { status?: MigrationStatus; customerTenantId?: string; limit: number }) {
@@ -158,7 +172,10 @@ class Commerce implements CommercePort {
     return Promise.resolve({ subscriptionId: this.orders.get(order.orderId)! });
   }
   cancelAtSource(r: { orderId: string; sourceSubscriptionId: string; serviceId?: string }) {
-    this.cancellations.set(r.orderId, { sourceSubscriptionId: r.sourceSubscriptionId, ...(r.serviceId ? { serviceId: r.serviceId } : {}) });
+    this.cancellations.set(r.orderId, {
+      sourceSubscriptionId: r.sourceSubscriptionId,
+      ...(r.serviceId ? { serviceId: r.serviceId } : {}),
+    });
     return Promise.resolve();
   }
   transferPartnerOfRecord() {
@@ -206,7 +223,14 @@ async function world(): Promise<World> {
   await ports.partners.put(w.partner);
   w.principal = { tenantId: w.partner.id, userId: randomUUID(), roles: ["GlobalAdmin"], wids: [] };
   await befriend(w, w.partner, "admin@contoso.example", "pt-BR");
-  w.deps = { ...ports, clock, subscriptions: w.subscriptions, migrations: w.migrations, workflows: w.workflows, linkKey: LINK_KEY };
+  w.deps = {
+    ...ports,
+    clock,
+    subscriptions: w.subscriptions,
+    migrations: w.migrations,
+    workflows: w.workflows,
+    linkKey: LINK_KEY,
+  };
   w.lifecycle = {
     ...ports,
     clock,
@@ -220,7 +244,15 @@ async function world(): Promise<World> {
 }
 
 function partner(name: string, contactEmail: string): Partner {
-  return { id: randomUUID(), name, type: "direct", cloud: "global", contactEmail, createdAt: "2029-01-01T00:00:00.000Z", updatedAt: "2029-01-01T00:00:00.000Z" };
+  return {
+    id: randomUUID(),
+    name,
+    type: "direct",
+    cloud: "global",
+    contactEmail,
+    createdAt: "2029-01-01T00:00:00.000Z",
+    updatedAt: "2029-01-01T00:00:00.000Z",
+  };
 }
 
 /** An accepted reseller invitation and its active relationship (R20; the customer's contact). */
@@ -242,11 +274,25 @@ async function befriend(w: World, p: Partner, adminEmail: string, locale: Invita
     expiresAt: at,
   });
   await w.relationships.createMany(CUSTOMER, [
-    { id: randomUUID(), customerTenantId: CUSTOMER, type: "reseller", partnerId: p.id, status: "active", startsAt: at, invitationId, createdAt: at, updatedAt: at },
+    {
+      id: randomUUID(),
+      customerTenantId: CUSTOMER,
+      type: "reseller",
+      partnerId: p.id,
+      status: "active",
+      startsAt: at,
+      invitationId,
+      createdAt: at,
+      updatedAt: at,
+    },
   ]);
 }
 
-async function register(w: World, fields: Partial<Subscription> & Pick<Subscription, "id" | "billing" | "channel">, owner = w.partner) {
+async function register(
+  w: World,
+  fields: Partial<Subscription> & Pick<Subscription, "id" | "billing" | "channel">,
+  owner = w.partner,
+) {
   const s: Subscription = {
     offer: fields.billing === "license" ? "Microsoft 365 E3" : "Azure plan",
     customerTenantId: CUSTOMER,
@@ -265,7 +311,10 @@ const sub = async (w: World, id: string) => (await w.subscriptions.get(w.partner
 const mig = async (w: World, id: string) => (await w.migrations.get(w.partner.id, id))!.value;
 
 async function refusalOf(promise: Promise<unknown>): Promise<DomainError> {
-  const error: unknown = await promise.then(() => undefined, (e: unknown) => e);
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof DomainError)) throw new Error(`expected a refusal, got ${String(error)}`);
   return error;
 }
@@ -281,19 +330,29 @@ describe("starting a migration", () => {
   it("R17: schedules an atTermEnd move for the term end, marks the subscription and starts the workflow once", async () => {
     const w = await world();
     const s = await register(w, { id: "E3-1", ...license(200, w.now) });
-    const started = await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" });
+    const started = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
     expect(started).toMatchObject({ strategy: "atTermEnd", status: "scheduled", notBefore: s.termEnd });
     expect(started.id).toMatch(/^mig-[0-9a-f]{32}$/);
     expect(await sub(w, "E3-1")).toMatchObject({ status: "migrating", migrationId: started.id });
     expect(w.workflows.started).toEqual([started.id]);
-    expect((await w.audit.listFor(w.partner.id, started.id)).map((r) => [r.action, r.rule])).toEqual([["start", "R17"]]);
+    expect((await w.audit.listFor(w.partner.id, started.id)).map((r) => [r.action, r.rule])).toEqual([
+      ["start", "R17"],
+    ]);
   });
 
   it("R17: a second start answers 409 naming the running migration, and stores nothing new", async () => {
     const w = await world();
     await register(w, { id: "E3-1", ...license(200, w.now) });
-    const first = await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" });
-    const refusal = await refusalOf(startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }));
+    const first = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
+    const refusal = await refusalOf(
+      startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+    );
     expect(refusal.kind).toBe("conflict");
     expect(refusal.options.extensions).toEqual({ migrationId: first.id });
     expect(w.migrations.docs.size).toBe(1);
@@ -302,15 +361,26 @@ describe("starting a migration", () => {
   it("R17: a start that crashed after creating the migration is repaired by the next start (subscription marked, workflow started)", async () => {
     const w = await world();
     await register(w, { id: "E3-1", ...license(200, w.now) });
-    const flaky = { ...w.deps, workflows: { ...w.workflows, start: () => Promise.reject(new Error("host down")), signal: () => Promise.resolve() } };
+    const flaky = {
+      ...w.deps,
+      workflows: {
+        ...w.workflows,
+        start: () => Promise.reject(new Error("host down")),
+        signal: () => Promise.resolve(),
+      },
+    };
     // The crash: the subscription write fails after the migration exists.
     const replace = w.subscriptions.replace.bind(w.subscriptions);
     w.subscriptions.replace = () => Promise.reject(new Error("crash"));
-    await expect(startMigration(flaky, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" })).rejects.toThrow("crash");
+    await expect(
+      startMigration(flaky, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+    ).rejects.toThrow("crash");
     w.subscriptions.replace = replace;
     const [id] = [...w.migrations.docs.keys()];
     expect((await sub(w, "E3-1")).status).toBe("active");
-    const refusal = await refusalOf(startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }));
+    const refusal = await refusalOf(
+      startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+    );
     expect(refusal.options.extensions).toEqual({ migrationId: id });
     expect(await sub(w, "E3-1")).toMatchObject({ status: "migrating", migrationId: id });
     expect(w.workflows.started).toEqual([id]);
@@ -322,17 +392,25 @@ describe("starting a migration", () => {
     await w.partners.put(stranger);
     await register(w, { id: "E3-1", ...license(200, w.now) }, stranger);
     const principal = { ...w.principal, tenantId: stranger.id };
-    const refusal = await refusalOf(startMigration(w.deps, principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }));
+    const refusal = await refusalOf(
+      startMigration(w.deps, principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+    );
     expect([refusal.kind, refusal.rule]).toEqual(["forbidden", "R20"]);
     expect(w.migrations.docs.size).toBe(0);
-    expect((await w.audit.listFor(stranger.id, "E3-1")).map((r) => [r.outcome, r.rule])).toEqual([["refused", "R20"]]);
+    expect((await w.audit.listFor(stranger.id, "E3-1")).map((r) => [r.outcome, r.rule])).toEqual([
+      ["refused", "R20"],
+    ]);
   });
 
   it("R1: a read-only role cannot start a migration", async () => {
     const w = await world();
     await register(w, { id: "E3-1", ...license(200, w.now) });
     const refusal = await refusalOf(
-      startMigration(w.deps, { ...w.principal, roles: ["AdminAgent"] }, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+      startMigration(
+        w.deps,
+        { ...w.principal, roles: ["AdminAgent"] },
+        { customerTenantId: CUSTOMER, subscriptionId: "E3-1" },
+      ),
     );
     expect([refusal.kind, refusal.rule]).toEqual(["forbidden", "R1"]);
     expect(w.migrations.docs.size).toBe(0);
@@ -345,9 +423,18 @@ describe("starting a migration", () => {
     await befriend(w, other, "admin@contoso.example", "en");
     await register(w, { id: "E3-1", ...license(200, w.now) }, other);
     const before = clone([...w.subscriptions.docs.values()]);
-    expect((await refusalOf(startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }))).kind).toBe("notFound");
+    expect(
+      (
+        await refusalOf(
+          startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+        )
+      ).kind,
+    ).toBe("notFound");
     const otherPrincipal = { ...w.principal, tenantId: other.id };
-    const theirs = await startMigration(w.deps, otherPrincipal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" });
+    const theirs = await startMigration(w.deps, otherPrincipal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
     expect((await refusalOf(getMigration(w.deps, w.principal, theirs.id))).kind).toBe("notFound");
     expect((await refusalOf(cancelMigrationUseCase(w.deps, w.principal, theirs.id))).kind).toBe("notFound");
     expect((await listMigrations(w.deps, w.principal, { limit: 25 })).items).toEqual([]);
@@ -359,13 +446,19 @@ describe("cancel and service confirmations", () => {
   it("R17: cancelling a scheduled move hands the subscription back and signals the workflow; 409 once completed", async () => {
     const w = await world();
     await register(w, { id: "E3-1", ...license(200, w.now) });
-    const { id } = await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
     const view = await cancelMigrationUseCase(w.deps, w.principal, id);
     expect(view.status).toBe("cancelled");
     expect((await sub(w, "E3-1")).status).toBe("active");
     expect(w.workflows.signals.map((s) => s.signal.kind)).toEqual(["cancelled"]);
     // A new attempt, then completed: cancel is refused.
-    const second = await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" });
+    const second = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
     expect(second.id).not.toBe(id);
     w.now = new Date(w.now.getTime() + 201 * DAY);
     await completeAtTermEnd(w.lifecycle, { migrationId: second.id, partnerId: w.partner.id });
@@ -375,16 +468,40 @@ describe("cancel and service confirmations", () => {
 
   it("R18: a confirmed service is recorded and signalled; unknown services are 404, other strategies 409", async () => {
     const w = await world();
-    await register(w, { id: "AZ-1", billing: "usage", channel: "direct", services: [{ id: "vm-1", name: "VM" }, { id: "sql-1", name: "SQL" }] });
+    await register(w, {
+      id: "AZ-1",
+      billing: "usage",
+      channel: "direct",
+      services: [
+        { id: "vm-1", name: "VM" },
+        { id: "sql-1", name: "SQL" },
+      ],
+    });
     await register(w, { id: "E3-1", ...license(200, w.now) });
-    const azure = await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "AZ-1" });
-    const e3 = await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" });
+    const azure = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "AZ-1",
+    });
+    const e3 = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
     expect(azure).toMatchObject({ strategy: "newAzureSubscription", status: "waitingForServices" });
     const view = await confirmServiceMovedUseCase(w.deps, w.principal, azure.id, "vm-1");
-    expect(view.services).toEqual([{ id: "vm-1", status: "moved" }, { id: "sql-1", status: "pending" }]);
-    expect(w.workflows.signals.at(-1)).toEqual({ id: azure.id, signal: { kind: "serviceMoved", serviceId: "vm-1" } });
-    expect((await refusalOf(confirmServiceMovedUseCase(w.deps, w.principal, azure.id, "nope"))).kind).toBe("notFound");
-    expect((await refusalOf(confirmServiceMovedUseCase(w.deps, w.principal, e3.id, "vm-1"))).kind).toBe("conflict");
+    expect(view.services).toEqual([
+      { id: "vm-1", status: "moved" },
+      { id: "sql-1", status: "pending" },
+    ]);
+    expect(w.workflows.signals.at(-1)).toEqual({
+      id: azure.id,
+      signal: { kind: "serviceMoved", serviceId: "vm-1" },
+    });
+    expect((await refusalOf(confirmServiceMovedUseCase(w.deps, w.principal, azure.id, "nope"))).kind).toBe(
+      "notFound",
+    );
+    expect((await refusalOf(confirmServiceMovedUseCase(w.deps, w.principal, e3.id, "vm-1"))).kind).toBe(
+      "conflict",
+    );
   });
 });
 
@@ -392,14 +509,22 @@ describe("the R17 activities", () => {
   it("R17: reminders 30 and 7 days before go once each to partner and customer; the move orders once and sets partnerOfRecord", async () => {
     const w = await world();
     const s = await register(w, { id: "E3-1", ...license(200, w.now) });
-    const { id } = await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
     const ref = { migrationId: id, partnerId: w.partner.id };
     const end = Date.parse(s.termEnd!);
     for (const at of [end - 30 * DAY, end - 30 * DAY + 3600_000, end - 7 * DAY, end - 7 * DAY]) {
       await sendTermEndReminder(w.lifecycle, { ...ref, at: new Date(at).toISOString() });
     }
     const sent = [...w.outbox.sent.values()];
-    expect(sent.map((e) => e.to[0])).toEqual(["ops@fabrikam.example", "admin@contoso.example", "ops@fabrikam.example", "admin@contoso.example"]);
+    expect(sent.map((e) => e.to[0])).toEqual([
+      "ops@fabrikam.example",
+      "admin@contoso.example",
+      "ops@fabrikam.example",
+      "admin@contoso.example",
+    ]);
     // The customer reads it in the invitation's language.
     expect(sent[1]!.subject).toContain("30 dias");
     expect((await mig(w, id)).remindersSent).toHaveLength(2);
@@ -414,7 +539,10 @@ describe("the R17 activities", () => {
   it("R17: a renewed term end is followed when the workflow reads its state", async () => {
     const w = await world();
     const s = await register(w, { id: "E3-1", ...license(200, w.now) });
-    const { id } = await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
     const renewed = new Date(Date.parse(s.termEnd!) + 365 * DAY).toISOString();
     const found = (await w.subscriptions.get(w.partner.id, CUSTOMER, "E3-1"))!;
     await w.subscriptions.replace({ ...found.value, termEnd: renewed }, found.etag);
@@ -428,22 +556,45 @@ describe("the R18 activities", () => {
   for (const keepSource of [false, true]) {
     it(`R18: orders at once, cancels each confirmed service at the source, then ${keepSource ? "keeps" : "cancels"} the whole source`, async () => {
       const w = await world();
-      await register(w, { id: "AZ-1", billing: "usage", channel: "direct", services: [{ id: "vm-1", name: "VM" }, { id: "sql-1", name: "SQL" }] });
-      const { id } = await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "AZ-1", keepSource });
+      await register(w, {
+        id: "AZ-1",
+        billing: "usage",
+        channel: "direct",
+        services: [
+          { id: "vm-1", name: "VM" },
+          { id: "sql-1", name: "SQL" },
+        ],
+      });
+      const { id } = await startMigration(w.deps, w.principal, {
+        customerTenantId: CUSTOMER,
+        subscriptionId: "AZ-1",
+        keepSource,
+      });
       const ref = { migrationId: id, partnerId: w.partner.id };
       await orderAzureSubscription(w.lifecycle, ref);
       await orderAzureSubscription(w.lifecycle, ref);
       expect(w.commerce.orders.size).toBe(1);
       expect((await mig(w, id)).targetSubscriptionId).toBe("csp-1");
       await confirmServiceMovedUseCase(w.deps, w.principal, id, "vm-1");
-      expect(await settleServices(w.lifecycle, ref)).toEqual({ status: "waitingForServices", allCancelled: false });
-      expect((await mig(w, id)).services).toEqual([{ id: "vm-1", status: "cancelledAtSource" }, { id: "sql-1", status: "pending" }]);
+      expect(await settleServices(w.lifecycle, ref)).toEqual({
+        status: "waitingForServices",
+        allCancelled: false,
+      });
+      expect((await mig(w, id)).services).toEqual([
+        { id: "vm-1", status: "cancelledAtSource" },
+        { id: "sql-1", status: "pending" },
+      ]);
       await confirmServiceMovedUseCase(w.deps, w.principal, id, "sql-1");
-      expect(await settleServices(w.lifecycle, ref)).toEqual({ status: "waitingForServices", allCancelled: true });
+      expect(await settleServices(w.lifecycle, ref)).toEqual({
+        status: "waitingForServices",
+        allCancelled: true,
+      });
       await completeNewAzure(w.lifecycle, ref);
       const wholeSource = [...w.commerce.cancellations.values()].filter((c) => c.serviceId === undefined);
       expect(wholeSource).toHaveLength(keepSource ? 0 : 1);
-      expect([...w.commerce.cancellations.values()].filter((c) => c.serviceId).map((c) => c.serviceId)).toEqual(["vm-1", "sql-1"]);
+      expect(
+        [...w.commerce.cancellations.values()].filter((c) => c.serviceId).map((c) => c.serviceId),
+      ).toEqual(["vm-1", "sql-1"]);
       expect(await mig(w, id)).toMatchObject({ status: "completed" });
       expect(await sub(w, "AZ-1")).toMatchObject({ status: "migrated", partnerOfRecord: w.partner.id });
     });
@@ -456,9 +607,17 @@ describe("the term-end sweep", () => {
     await register(w, { id: "E3-due", ...license(30, w.now) });
     await register(w, { id: "E3-idle", ...license(30, w.now) });
     await register(w, { id: "E3-later", ...license(200, w.now) });
-    const { id } = await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-due" });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-due",
+    });
     await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-later" });
-    const deps = { schedule: w.schedule, subscriptions: w.subscriptions, workflows: w.workflows, clock: w.deps.clock };
+    const deps = {
+      schedule: w.schedule,
+      subscriptions: w.subscriptions,
+      workflows: w.workflows,
+      clock: w.deps.clock,
+    };
     w.workflows.signals.length = 0;
     const first = await runTermEndSweep(deps);
     expect(first).toMatchObject({ entries: 2, signals: 1 });
@@ -471,7 +630,12 @@ describe("the term-end sweep", () => {
   it("R17: resumes a day from its checkpoint's continuation and stops when another run wrote first", async () => {
     const w = await world();
     for (let i = 0; i < 5; i++) await register(w, { id: `E3-${i}`, ...license(7, w.now) });
-    const deps = { schedule: w.schedule, subscriptions: w.subscriptions, workflows: w.workflows, clock: w.deps.clock };
+    const deps = {
+      schedule: w.schedule,
+      subscriptions: w.subscriptions,
+      workflows: w.workflows,
+      clock: w.deps.clock,
+    };
     const partial = await runTermEndSweep(deps, { pageSize: 2, budgetMs: 0 });
     expect(partial).toMatchObject({ pages: 1, entries: 2, stopped: "outOfTime" });
     expect(w.schedule.checkpoint!.value).toMatchObject({ day: "2030-01-01", continuation: "2" });

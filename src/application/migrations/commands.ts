@@ -1,7 +1,12 @@
 import { refuse } from "../../domain/errors";
 import type { Principal } from "../../domain/model";
 import { requireWriteRole } from "../../domain/rules";
-import { cancelMigration, confirmServiceMoved, subscriptionStatusFor, type Transition } from "../../domain/subscriptions/migration";
+import {
+  cancelMigration,
+  confirmServiceMoved,
+  subscriptionStatusFor,
+  type Transition,
+} from "../../domain/subscriptions/migration";
 import type { Migration, Subscription } from "../../domain/subscriptions/model";
 import { audit, auditedCheck, partnerActor } from "../audit";
 import { updateWithRetry } from "../concurrency";
@@ -15,19 +20,20 @@ const CONFLICT_ATTEMPTS = 5;
 
 type Loaded = { caller: { id: string }; found: Versioned<Migration> };
 
-async function load(
-  deps: MigrationDeps,
-  principal: Principal,
-  id: string,
-  action: string,
-): Promise<Loaded> {
+async function load(deps: MigrationDeps, principal: Principal, id: string, action: string): Promise<Loaded> {
   const caller = await callerPartner(deps.partners, principal);
   const found = await deps.migrations.get(caller.id, id);
   if (!found) throw refuse.notFound("The migration");
   await auditedCheck(
     deps.audit,
     deps.clock,
-    { partnerId: caller.id, resourceType: "migration", resourceId: id, action, actor: partnerActor(principal) },
+    {
+      partnerId: caller.id,
+      resourceType: "migration",
+      resourceId: id,
+      action,
+      actor: partnerActor(principal),
+    },
     () => requireWriteRole(principal),
   );
   return { caller, found };
@@ -69,14 +75,21 @@ export async function releaseSubscription(
 ): Promise<void> {
   await updateWithRetry<Subscription, void>({
     read: async () => {
-      const found = await deps.subscriptions.get(migration.partnerId, migration.customerTenantId, migration.subscriptionId);
+      const found = await deps.subscriptions.get(
+        migration.partnerId,
+        migration.customerTenantId,
+        migration.subscriptionId,
+      );
       if (!found) throw refuse.notFound("The subscription");
       return found;
     },
     decide: ({ value }) => {
       if (value.migrationId !== migration.id || value.status !== "migrating") return { done: undefined };
       const status = subscriptionStatusFor(migration, "active");
-      return { write: { ...value, status, updatedAt: deps.clock.now().toISOString() }, after: () => undefined };
+      return {
+        write: { ...value, status, updatedAt: deps.clock.now().toISOString() },
+        after: () => undefined,
+      };
     },
     replace: (next, etag) => deps.subscriptions.replace(next, etag),
     attempts: CONFLICT_ATTEMPTS,

@@ -1,5 +1,10 @@
 import type { Actor, Principal } from "../../domain/model";
-import type { MigrationSignal, MigrationRepository, MigrationWorkflows, SubscriptionRepository } from "../subscriptions/ports";
+import type {
+  MigrationSignal,
+  MigrationRepository,
+  MigrationWorkflows,
+  SubscriptionRepository,
+} from "../subscriptions/ports";
 import type { AuditLog, Clock, PartnerRepository, RelationshipRepository } from "../ports";
 
 /** What the migration use cases read and write. */

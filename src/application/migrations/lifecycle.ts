@@ -5,7 +5,11 @@ import {
   markServiceCancelledAtSource,
   rescheduleAtTermEnd,
 } from "../../domain/subscriptions/migration";
-import { isTerminalMigrationStatus, type Migration, type Subscription } from "../../domain/subscriptions/model";
+import {
+  isTerminalMigrationStatus,
+  type Migration,
+  type Subscription,
+} from "../../domain/subscriptions/model";
 import { reminderDue } from "../../domain/subscriptions/term";
 import { updateWithRetry } from "../concurrency";
 import { deterministicGuid } from "../invitations/lifecycle";
@@ -74,9 +78,17 @@ async function loadMigration(deps: MigrationLifecycleDeps, ref: MigrationRef): P
   return found;
 }
 
-async function loadSubscription(deps: MigrationLifecycleDeps, migration: Migration): Promise<Versioned<Subscription>> {
-  const found = await deps.subscriptions.get(migration.partnerId, migration.customerTenantId, migration.subscriptionId);
-  if (!found) throw new Error(`Subscription ${migration.subscriptionId} of migration ${migration.id} does not exist.`);
+async function loadSubscription(
+  deps: MigrationLifecycleDeps,
+  migration: Migration,
+): Promise<Versioned<Subscription>> {
+  const found = await deps.subscriptions.get(
+    migration.partnerId,
+    migration.customerTenantId,
+    migration.subscriptionId,
+  );
+  if (!found)
+    throw new Error(`Subscription ${migration.subscriptionId} of migration ${migration.id} does not exist.`);
   return found;
 }
 
@@ -117,7 +129,10 @@ async function updateSubscription(
  * Reads the migration and its subscription. An atTermEnd migration follows the subscription's
  * current term end here (a renewal signalled or not), so every wake decides on the stored truth.
  */
-export async function readMigrationState(deps: MigrationLifecycleDeps, ref: MigrationRef): Promise<ReadMigrationStateResult> {
+export async function readMigrationState(
+  deps: MigrationLifecycleDeps,
+  ref: MigrationRef,
+): Promise<ReadMigrationStateResult> {
   let { value: migration } = await loadMigration(deps, ref);
   const subscription = (await loadSubscription(deps, migration)).value;
   const termEnd = subscription.termEnd;
@@ -163,7 +178,8 @@ async function customerContact(
 
 async function partnerOf(deps: MigrationLifecycleDeps, migration: Migration): Promise<Partner> {
   const partner = await deps.partners.get(migration.partnerId);
-  if (!partner) throw new Error(`Partner ${migration.partnerId} of migration ${migration.id} does not exist.`);
+  if (!partner)
+    throw new Error(`Partner ${migration.partnerId} of migration ${migration.id} does not exist.`);
   return partner;
 }
 
@@ -213,7 +229,11 @@ export async function sendTermEndReminder(
     (m.remindersSent ?? []).includes(due.key)
       ? { migration: m, unchanged: true }
       : {
-          migration: { ...m, remindersSent: [...(m.remindersSent ?? []), due.key], updatedAt: now.toISOString() },
+          migration: {
+            ...m,
+            remindersSent: [...(m.remindersSent ?? []), due.key],
+            updatedAt: now.toISOString(),
+          },
           unchanged: false,
         },
   );
@@ -226,11 +246,22 @@ async function markMigrated(deps: MigrationLifecycleDeps, migration: Migration):
   await updateSubscription(deps, migration, (s) =>
     s.status === "migrated" && s.partnerOfRecord === migration.partnerId
       ? undefined
-      : { ...s, status: "migrated", partnerOfRecord: migration.partnerId, migrationId: migration.id, updatedAt: now },
+      : {
+          ...s,
+          status: "migrated",
+          partnerOfRecord: migration.partnerId,
+          migrationId: migration.id,
+          updatedAt: now,
+        },
   );
 }
 
-async function complete(deps: MigrationLifecycleDeps, ref: MigrationRef, targetSubscriptionId: string | undefined, rule: "R17" | "R18"): Promise<Migration> {
+async function complete(
+  deps: MigrationLifecycleDeps,
+  ref: MigrationRef,
+  targetSubscriptionId: string | undefined,
+  rule: "R17" | "R18",
+): Promise<Migration> {
   const now = deps.clock.now();
   const done = await updateMigration(deps, ref, (m) => completeMigration(m, now, targetSubscriptionId));
   await markMigrated(deps, done);
@@ -254,7 +285,10 @@ async function complete(deps: MigrationLifecycleDeps, ref: MigrationRef, targetS
  * the migration, so a retry is the same order), then completes the migration and the subscription.
  * A migration cancelled meanwhile is left alone.
  */
-export async function completeAtTermEnd(deps: MigrationLifecycleDeps, ref: MigrationRef): Promise<MigrationStepResult> {
+export async function completeAtTermEnd(
+  deps: MigrationLifecycleDeps,
+  ref: MigrationRef,
+): Promise<MigrationStepResult> {
   const { value: migration } = await loadMigration(deps, ref);
   if (migration.status === "completed") {
     await markMigrated(deps, migration);
@@ -275,9 +309,13 @@ export async function completeAtTermEnd(deps: MigrationLifecycleDeps, ref: Migra
 }
 
 /** R18: the Azure CSP subscription is ordered at once; its id is recorded on the migration. */
-export async function orderAzureSubscription(deps: MigrationLifecycleDeps, ref: MigrationRef): Promise<MigrationStepResult> {
+export async function orderAzureSubscription(
+  deps: MigrationLifecycleDeps,
+  ref: MigrationRef,
+): Promise<MigrationStepResult> {
   const { value: migration } = await loadMigration(deps, ref);
-  if (isTerminalMigrationStatus(migration.status) || migration.targetSubscriptionId) return { status: migration.status };
+  if (isTerminalMigrationStatus(migration.status) || migration.targetSubscriptionId)
+    return { status: migration.status };
   const subscription = (await loadSubscription(deps, migration)).value;
   const order = await deps.commerce.createCspSubscription({
     orderId: orderIdFor(migration.id, "order"),
@@ -296,10 +334,14 @@ export async function orderAzureSubscription(deps: MigrationLifecycleDeps, ref: 
 }
 
 /** R18: every service the partner confirmed is cancelled at the source, one order each. */
-export async function settleServices(deps: MigrationLifecycleDeps, ref: MigrationRef): Promise<SettleServicesResult> {
+export async function settleServices(
+  deps: MigrationLifecycleDeps,
+  ref: MigrationRef,
+): Promise<SettleServicesResult> {
   let { value: migration } = await loadMigration(deps, ref);
   const allCancelled = (m: Migration) => (m.services ?? []).every((s) => s.status === "cancelledAtSource");
-  if (isTerminalMigrationStatus(migration.status)) return { status: migration.status, allCancelled: allCancelled(migration) };
+  if (isTerminalMigrationStatus(migration.status))
+    return { status: migration.status, allCancelled: allCancelled(migration) };
   for (const service of migration.services ?? []) {
     if (service.status !== "moved") continue;
     await deps.commerce.cancelAtSource({
@@ -327,7 +369,10 @@ export async function settleServices(deps: MigrationLifecycleDeps, ref: Migratio
 }
 
 /** R18 once every service moved: the whole source is cancelled unless keepSource, then completed. */
-export async function completeNewAzure(deps: MigrationLifecycleDeps, ref: MigrationRef): Promise<MigrationStepResult> {
+export async function completeNewAzure(
+  deps: MigrationLifecycleDeps,
+  ref: MigrationRef,
+): Promise<MigrationStepResult> {
   const { value: migration } = await loadMigration(deps, ref);
   if (migration.status === "completed") return { status: "completed" };
   if (isTerminalMigrationStatus(migration.status)) return { status: migration.status };
@@ -343,9 +388,15 @@ export async function completeNewAzure(deps: MigrationLifecycleDeps, ref: Migrat
 }
 
 /** Tells partner and customer the move is done; once each, however often it runs. */
-export async function notifyMigrationCompleted(deps: MigrationLifecycleDeps, ref: MigrationRef): Promise<{ sent: number }> {
+export async function notifyMigrationCompleted(
+  deps: MigrationLifecycleDeps,
+  ref: MigrationRef,
+): Promise<{ sent: number }> {
   const { value: migration } = await loadMigration(deps, ref);
-  if (migration.status !== "completed") throw refuse.conflict(`Migration ${migration.id} is ${migration.status}.`);
+  if (migration.status !== "completed")
+    throw refuse.conflict(`Migration ${migration.id} is ${migration.status}.`);
   const subscription = (await loadSubscription(deps, migration)).value;
-  return { sent: await sendToBoth(deps, migration, subscription, "completed", (c) => deps.render.completed(c)) };
+  return {
+    sent: await sendToBoth(deps, migration, subscription, "completed", (c) => deps.render.completed(c)),
+  };
 }

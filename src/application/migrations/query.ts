@@ -40,7 +40,11 @@ export function parseMigrationId(raw: string | undefined): string {
 type QueryDeps = Pick<MigrationDeps, "partners" | "migrations" | "audit">;
 
 /** GET /api/migrations/{id}: a point read in the caller's partition; another partner's id is 404. */
-export async function getMigration(deps: QueryDeps, principal: Principal, id: string): Promise<MigrationView> {
+export async function getMigration(
+  deps: QueryDeps,
+  principal: Principal,
+  id: string,
+): Promise<MigrationView> {
   const caller = await callerPartner(deps.partners, principal);
   requireReadRole(principal);
   const found = await deps.migrations.get(caller.id, id);

@@ -49,7 +49,9 @@ export async function migrationFacts(
   );
   // A customer that is itself an enrolled partner tenant has a known cloud.
   const enrolled = await deps.partners.get(customerTenantId);
-  return enrolled ? { hasActiveResellerRelationship, customerCloud: enrolled.cloud } : { hasActiveResellerRelationship };
+  return enrolled
+    ? { hasActiveResellerRelationship, customerCloud: enrolled.cloud }
+    : { hasActiveResellerRelationship };
 }
 
 /** The latest migration of one subscription (highest attempt), whatever its state. */
@@ -130,7 +132,10 @@ export async function startMigration(
     await deps.migrations.create(migration);
   } catch (error) {
     if (error instanceof MigrationExists) {
-      throw conflictNaming(error.migrationId, `Migration ${error.migrationId} of this subscription exists already.`);
+      throw conflictNaming(
+        error.migrationId,
+        `Migration ${error.migrationId} of this subscription exists already.`,
+      );
     }
     throw error;
   }
@@ -156,7 +161,11 @@ export async function startMigration(
 }
 
 /** A start that crashed after creating the migration left the subscription and workflow behind. */
-async function repair(deps: MigrationDeps, found: Versioned<Subscription>, migration: Migration): Promise<void> {
+async function repair(
+  deps: MigrationDeps,
+  found: Versioned<Subscription>,
+  migration: Migration,
+): Promise<void> {
   await markMigrating(deps, found, migration);
   await deps.workflows.start(migration);
 }

@@ -55,9 +55,14 @@ export async function runTermEndSweep(
       report.pages++;
       for (const entry of page.items) {
         report.entries++;
-        const found = await deps.subscriptions.get(entry.partnerId, entry.customerTenantId, entry.subscriptionId);
-        if (shouldSignal(entry, found?.value)) {
-          await deps.workflows.signal(found!.value.migrationId!, { kind: "termEndDue" });
+        const found = await deps.subscriptions.get(
+          entry.partnerId,
+          entry.customerTenantId,
+          entry.subscriptionId,
+        );
+        const subscription = found?.value;
+        if (shouldSignal(entry, subscription)) {
+          await deps.workflows.signal(subscription.migrationId, { kind: "termEndDue" });
           report.signals++;
         }
       }
@@ -74,7 +79,8 @@ export async function runTermEndSweep(
         if (error instanceof ConcurrencyConflict) return { ...report, stopped: "lostRace" };
         throw error;
       }
-      if (outOfTime() && (continuation || day !== plan.days.at(-1))) return { ...report, stopped: "outOfTime" };
+      if (outOfTime() && (continuation || day !== plan.days.at(-1)))
+        return { ...report, stopped: "outOfTime" };
       if (!continuation) break;
     }
   }
