@@ -192,7 +192,7 @@ class Outbox {
   }
 }
 
-interface World extends MemoryPorts {
+interface World extends Omit<MemoryPorts, "subscriptions" | "migrations" | "schedule"> {
   now: Date;
   subscriptions: Subscriptions;
   migrations: Migrations;
