@@ -15,6 +15,10 @@ import { CosmosPartnerRepository } from "../src/adapters/cosmos/partner-reposito
 import { CosmosRelationshipRepository } from "../src/adapters/cosmos/relationship-repository";
 import { registerDurable, type DurableFunction } from "../src/adapters/durable/registration";
 import { AcsEmailSender } from "../src/adapters/email/acs-email-sender";
+import { LocalCommerce } from "../src/adapters/commerce/local-commerce";
+import { CosmosMigrationRepository } from "../src/adapters/cosmos/migration-repository";
+import { CosmosSubscriptionRepository } from "../src/adapters/cosmos/subscription-repository";
+import { CosmosSwitchRequestDirectory } from "../src/adapters/cosmos/switch-request-directory";
 import { cosmosHealthCheck, emailEndpointHealthCheck } from "../src/adapters/health-checks";
 import { loadSettings } from "../src/config/load";
 import { registerHttp, type HttpFunction, type HttpFunctionDoc } from "../src/http/descriptor";
@@ -49,6 +53,12 @@ import {
 } from "./invitations";
 import { openApiFunction } from "./openapi";
 import { putPartnerFunction } from "./partners";
+import {
+  partnerSwitchActivities,
+  partnerSwitchOrchestration,
+  webSwitchEmails,
+} from "./partner-switch-workflow";
+import { partnerSwitchFunctions } from "./partner-switch";
 import { listCustomerRelationshipsFunction, terminateRelationshipFunction } from "./relationships";
 
 const settings = loadSettings(process.env);
@@ -121,6 +131,38 @@ const deps = {
     publicBaseUrl: settings.PUBLIC_BASE_URL,
   },
   adminLifecycle: { ...repositories, email: emailSender, clock, render: webAdminRelationshipEmails },
+  // R19: the partner switch's links, API and orchestration.
+  partnerSwitch: {
+    answers: {
+      migrations: new CosmosMigrationRepository(database),
+      subscriptions: new CosmosSubscriptionRepository(database),
+      partners: repositories.partners,
+      directory: new CosmosSwitchRequestDirectory(database),
+      audit: repositories.audit,
+      clock,
+    },
+    verifier: auth.verifier,
+    signIn: devIssuer
+      ? {
+          mode: "dev" as const,
+          issue: async (request: { tenantId: string; wids: string[]; email?: string }) =>
+            (await devIssuer.issue(request)).token,
+        }
+      : { mode: "entra" as const },
+    secret: settings.INVITATION_LINK_KEY,
+    publicBaseUrl: settings.PUBLIC_BASE_URL,
+  },
+  partnerSwitchLifecycle: {
+    ...repositories,
+    migrations: new CosmosMigrationRepository(database),
+    subscriptions: new CosmosSubscriptionRepository(database),
+    commerce: new LocalCommerce(database),
+    email: emailSender,
+    clock,
+    render: webSwitchEmails,
+    linkKey: settings.INVITATION_LINK_KEY,
+    publicBaseUrl: settings.PUBLIC_BASE_URL,
+  },
   openApi: { version: "0.1.0", devMode: settings.AUTH_MODE === "dev", functions: () => registeredHttp },
 };
 type AppDependencies = typeof deps;
@@ -134,6 +176,8 @@ const durableFunctions: DurableFunction<AppDependencies>[] = [
   adminRelationshipOrchestration,
   ...adminRelationshipActivities,
   startAdminLifecyclesActivityFunction,
+  partnerSwitchOrchestration,
+  ...partnerSwitchActivities,
 ];
 
 const httpFunctions: HttpFunction<AppDependencies>[] = [
@@ -153,6 +197,7 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   cancelInvitationFunction,
   listCustomerRelationshipsFunction,
   terminateRelationshipFunction,
+  ...partnerSwitchFunctions,
   openApiFunction,
   devTokenFunction,
 ];

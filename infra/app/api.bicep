@@ -196,6 +196,8 @@ var appSettings = {
   INVITATION_TTL_DAYS: string(invitationTtlDays)
   INVITATION_LINK_KEY: '@Microsoft.KeyVault(SecretUri=${invitationLinkKeyUri})'
   INVITATIONS_PER_PARTNER_PER_MINUTE: string(invitationsPerPartnerPerMinute)
+  // The term-end sweep's timer (docs/migrations.md): daily at 01:00 UTC.
+  TERM_END_SWEEP_SCHEDULE: '0 0 1 * * *'
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -79,6 +79,20 @@ export const settingsSchema = z
       (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
       z.coerce.number().int().min(0).max(100_000).default(60),
     ),
+    /**
+     * When the term-end sweep runs (docs/migrations.md): a six-field NCRONTAB expression
+     * (`sec min hour day month weekday`, UTC). Unset or empty: daily at 01:00.
+     */
+    TERM_END_SWEEP_SCHEDULE: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z
+        .string()
+        .trim()
+        .refine((v) => v.split(/\s+/).length === 6, {
+          message: "must be a six-field NCRONTAB expression (sec min hour day month weekday)",
+        })
+        .default("0 0 1 * * *"),
+    ),
   })
   .superRefine(
     (s, ctx) => {

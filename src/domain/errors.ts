@@ -46,6 +46,8 @@ export class DomainError extends Error {
       reason?: ReasonCode;
       errors?: FieldError[];
       retryAfterSeconds?: number;
+      /** Named members added to the problem body (e.g. the `migrationId` a 409 refers to). */
+      extensions?: Record<string, string>;
     } = {},
   ) {
     super(message);

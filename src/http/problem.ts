@@ -53,7 +53,7 @@ export function problem(
 export function toProblemResponse(error: unknown, context: InvocationContext): HttpResponseInit {
   if (error instanceof DomainError) {
     const status = STATUS[error.kind];
-    const extra: Record<string, unknown> = {};
+    const extra: Record<string, unknown> = { ...error.options.extensions };
     if (error.options.rule) extra.rule = error.options.rule;
     // A stable code for clients that tell refusals apart; the detail text may change, this will not.
     if (error.options.reason) extra.reason = error.options.reason;

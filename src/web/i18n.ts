@@ -125,11 +125,24 @@ export function format(
   values: Record<string, string | number> = {},
 ): string {
   const count = typeof values.count === "number" ? values.count : undefined;
-  return parts(pick(locale, key, count))
+  return fillText(locale, pick(locale, key, count), values, key);
+}
+
+/**
+ * A template of another catalog (a feature's own strings, e.g. locales/switch) as plain text, with
+ * the same placeholder rules as `format`.
+ */
+export function fillText(
+  locale: Locale,
+  template: string,
+  values: Record<string, string | number> = {},
+  name = "template",
+): string {
+  return parts(template)
     .map((p) => {
       if ("text" in p) return p.text;
       const value = values[p.name];
-      if (value === undefined) throw new Error(`Message ${key} needs a value for {${p.name}}.`);
+      if (value === undefined) throw new Error(`Message ${name} needs a value for {${p.name}}.`);
       return p.name === "count" && typeof value === "number" ? formatNumber(locale, value) : String(value);
     })
     .join("");
@@ -145,10 +158,20 @@ export function formatHtml(
   values: Record<string, HtmlValue> = {},
 ): SafeHtml {
   const count = typeof values.count === "number" ? values.count : undefined;
-  const rendered = parts(pick(locale, key, count)).map((p) => {
+  return fillHtml(locale, pick(locale, key, count), values, key);
+}
+
+/** `fillText` as markup, escaping as `formatHtml` does. */
+export function fillHtml(
+  locale: Locale,
+  template: string,
+  values: Record<string, HtmlValue> = {},
+  name = "template",
+): SafeHtml {
+  const rendered = parts(template).map((p) => {
     if ("text" in p) return escapeHtml(p.text);
     const value = values[p.name];
-    if (value === undefined) throw new Error(`Message ${key} needs a value for {${p.name}}.`);
+    if (value === undefined) throw new Error(`Message ${name} needs a value for {${p.name}}.`);
     if (p.name === "count" && typeof value === "number") return escapeHtml(formatNumber(locale, value));
     return html`${value}`.toString();
   });

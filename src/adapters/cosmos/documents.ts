@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { InvalidContinuationToken } from "../../application/ports";
 
 /**
  * Documents read back from Cosmos DB are parsed, not trusted: a document written by an older or
@@ -11,6 +12,8 @@ export const CONTAINERS = {
   invitations: "invitations",
   customers: "customers",
   lookups: "lookups",
+  migrations: "migrations",
+  schedule: "schedule",
 } as const;
 
 export {
@@ -29,6 +32,14 @@ export const tokenLookupSchema = z.object({
 export const relationshipLookupSchema = z.object({ id: z.string(), customerTenantId: z.string() });
 
 export const tokenLookupId = (tokenHash: string): string => `token:${tokenHash}`;
+/** A partner switch's approval link (R19): its own prefix, so it never resolves to an invitation. */
+export const approvalLookupId = (tokenHash: string): string => `approval:${tokenHash}`;
+export const approvalLookupSchema = z.object({
+  id: z.string(),
+  partnerId: z.string(),
+  migrationId: z.string(),
+  party: z.enum(["customer", "currentPartner"]),
+});
 export const relationshipLookupId = (relationshipId: string): string => `relationship:${relationshipId}`;
 
 /** The HTTP status of a Cosmos failure (404 not found, 409 conflict, 412 ETag mismatch), if any. */
@@ -51,4 +62,21 @@ export function toDocument<T extends object>(
 export function requireEtag(etag: string | undefined, what: string): string {
   if (!etag) throw new Error(`Cosmos returned ${what} without an ETag.`);
   return etag;
+}
+
+// Cosmos' continuation is an opaque JSON string; base64url keeps it URL-safe for the query string.
+export function encodeContinuation(token: string): string {
+  return Buffer.from(token, "utf8").toString("base64url");
+}
+
+/** The store's own token back, or InvalidContinuationToken for anything it did not issue. */
+export function decodeContinuation(token: string): string {
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new InvalidContinuationToken();
+  const decoded = Buffer.from(token, "base64url").toString("utf8");
+  try {
+    JSON.parse(decoded);
+  } catch {
+    throw new InvalidContinuationToken();
+  }
+  return decoded;
 }

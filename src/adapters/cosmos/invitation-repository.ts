@@ -19,6 +19,8 @@ import { z } from "zod";
 import {
   CONTAINERS,
   cosmosStatus,
+  decodeContinuation,
+  encodeContinuation,
   invitationDocumentSchema,
   requireEtag,
   toDocument,
@@ -266,20 +268,4 @@ export class CosmosInvitationRepository implements InvitationRepository {
         if (cosmosStatus(error) !== 404) throw error;
       });
   }
-}
-
-// Cosmos' continuation is an opaque JSON string; base64url keeps it URL-safe for the query string.
-function encodeContinuation(token: string): string {
-  return Buffer.from(token, "utf8").toString("base64url");
-}
-
-function decodeContinuation(token: string): string {
-  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new InvalidContinuationToken();
-  const decoded = Buffer.from(token, "base64url").toString("utf8");
-  try {
-    JSON.parse(decoded);
-  } catch {
-    throw new InvalidContinuationToken();
-  }
-  return decoded;
 }

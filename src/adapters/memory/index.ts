@@ -23,6 +23,24 @@ import type {
   Partner,
   Relationship,
 } from "../../domain/model";
+import {
+  MigrationExists,
+  SubscriptionExists,
+  type CommercePort,
+  type MigrationRepository,
+  type MigrationSignal,
+  type MigrationWorkflows,
+  type SubscriptionRepository,
+  type TermEndSchedule,
+} from "../../application/subscriptions/ports";
+import type { ApprovalParty } from "../../domain/subscriptions/migration";
+import type { Migration, MigrationStatus, Subscription } from "../../domain/subscriptions/model";
+import {
+  termEndIndexEntries,
+  type SweepCheckpoint,
+  type TermEndIndexEntry,
+} from "../../domain/subscriptions/sweep";
+import { cspSubscriptionIdFor } from "../commerce/local-commerce";
 
 /**
  * The persistence ports in process memory, with the Cosmos adapters' semantics (the contract test
@@ -303,21 +321,322 @@ export class MemoryInvitationWorkflow implements InvitationWorkflow {
   }
 }
 
+/** Pages a sorted list with the keyset cursor above (`before(a, b) > 0` when b comes after a). */
+function pageOf<T extends PageCursor>(
+  sorted: T[],
+  order: (a: PageCursor, b: PageCursor) => number,
+  query: { limit: number; continuationToken?: string },
+): Page<T> {
+  const after = query.continuationToken ? decodeCursor(query.continuationToken) : undefined;
+  const start = after ? sorted.findIndex((i) => order(i, after) > 0) : 0;
+  const rest = start < 0 ? [] : sorted.slice(start);
+  const items = rest.slice(0, query.limit).map(copy);
+  const last = items[items.length - 1];
+  return rest.length > items.length && last
+    ? { items, continuationToken: encodeCursor({ createdAt: last.createdAt, id: last.id }) }
+    : { items };
+}
+
+/** Oldest first, as the subscription list query orders them; the id breaks ties. */
+function oldestFirst(a: PageCursor, b: PageCursor): number {
+  return -newestFirst(a, b);
+}
+
+const settle = <T>(work: () => T): Promise<T> => {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+};
+
+/** The term-end index and the sweep checkpoint; the subscription twin writes the entries. */
+export class MemoryTermEndSchedule implements TermEndSchedule {
+  /** By entry id (the ids are unique across days, as they include the kind and term end). */
+  readonly entries = new Map<string, TermEndIndexEntry>();
+  private checkpoint: Stored<SweepCheckpoint> | undefined;
+
+  put(entry: TermEndIndexEntry): void {
+    this.entries.set(entry.id, copy(entry));
+  }
+
+  delete(id: string): void {
+    this.entries.delete(id);
+  }
+
+  page(day: string, query: { limit: number; continuationToken?: string }): Promise<Page<TermEndIndexEntry>> {
+    return settle(() => {
+      const offset = query.continuationToken ? decodeOffset(query.continuationToken) : 0;
+      const all = [...this.entries.values()]
+        .filter((e) => e.day === day)
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+      const items = all.slice(offset, offset + query.limit).map(copy);
+      const next = offset + items.length;
+      return next < all.length ? { items, continuationToken: encodeOffset(next) } : { items };
+    });
+  }
+
+  readCheckpoint(): Promise<Versioned<SweepCheckpoint> | undefined> {
+    return Promise.resolve(this.checkpoint ? versioned(this.checkpoint) : undefined);
+  }
+
+  writeCheckpoint(checkpoint: SweepCheckpoint, etag?: string): Promise<Versioned<SweepCheckpoint>> {
+    return settle(() => {
+      if (etag === undefined ? this.checkpoint !== undefined : this.checkpoint?.etag !== etag) {
+        throw new ConcurrencyConflict("The sweep checkpoint");
+      }
+      this.checkpoint = { value: copy(checkpoint), etag: nextEtag() };
+      return versioned(this.checkpoint);
+    });
+  }
+}
+
+const offsetSchema = z.object({ offset: z.number().int().min(0) }).strict();
+const encodeOffset = (offset: number): string =>
+  Buffer.from(JSON.stringify({ offset }), "utf8").toString("base64url");
+function decodeOffset(token: string): number {
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new InvalidContinuationToken();
+  try {
+    return offsetSchema.parse(JSON.parse(Buffer.from(token, "base64url").toString("utf8"))).offset;
+  } catch {
+    throw new InvalidContinuationToken();
+  }
+}
+
+export class MemorySubscriptionRepository implements SubscriptionRepository {
+  /** By customer, partner and id, like the Cosmos document id. */
+  private readonly subscriptions = new Map<string, Stored<Subscription>>();
+
+  constructor(readonly schedule: MemoryTermEndSchedule = new MemoryTermEndSchedule()) {}
+
+  private key = (partnerId: string, customerTenantId: string, id: string): string =>
+    `${customerTenantId}\u001f${partnerId}\u001f${id}`;
+
+  private keyOf = (s: Subscription): string => this.key(s.partnerId, s.customerTenantId, s.id);
+
+  private store(subscription: Subscription): Versioned<Subscription> {
+    const next = { value: copy(subscription), etag: nextEtag() };
+    this.subscriptions.set(this.keyOf(subscription), next);
+    return versioned(next);
+  }
+
+  private moveEntries(before: Subscription | undefined, after: Subscription | undefined): void {
+    const keep = new Set(after ? termEndIndexEntries(after).map((e) => e.id) : []);
+    if (after) for (const entry of termEndIndexEntries(after)) this.schedule.put(entry);
+    if (before)
+      for (const entry of termEndIndexEntries(before))
+        if (!keep.has(entry.id)) this.schedule.delete(entry.id);
+  }
+
+  create(subscription: Subscription): Promise<Versioned<Subscription>> {
+    return settle(() => {
+      if (this.subscriptions.has(this.keyOf(subscription))) throw new SubscriptionExists(subscription.id);
+      this.moveEntries(undefined, subscription);
+      return this.store(subscription);
+    });
+  }
+
+  createMany(customerTenantId: string, subscriptions: Subscription[]): Promise<void> {
+    return settle(() => {
+      if (subscriptions.some((s) => s.customerTenantId !== customerTenantId)) {
+        throw new Error("Every subscription of one import must belong to the same customer.");
+      }
+      // All or none: every check before any write.
+      const seen = new Set<string>();
+      for (const s of subscriptions) {
+        if (this.subscriptions.has(this.keyOf(s)) || seen.has(this.keyOf(s)))
+          throw new SubscriptionExists(s.id);
+        seen.add(this.keyOf(s));
+      }
+      for (const s of subscriptions) {
+        this.moveEntries(undefined, s);
+        this.store(s);
+      }
+    });
+  }
+
+  get(partnerId: string, customerTenantId: string, id: string): Promise<Versioned<Subscription> | undefined> {
+    const stored = this.subscriptions.get(this.key(partnerId, customerTenantId, id));
+    return Promise.resolve(stored ? versioned(stored) : undefined);
+  }
+
+  list(
+    partnerId: string,
+    customerTenantId: string,
+    query: { limit: number; continuationToken?: string },
+  ): Promise<Page<Subscription>> {
+    return settle(() => {
+      const mine = [...this.subscriptions.values()]
+        .map((s) => s.value)
+        .filter((s) => s.partnerId === partnerId && s.customerTenantId === customerTenantId)
+        .sort(oldestFirst);
+      return pageOf(mine, oldestFirst, query);
+    });
+  }
+
+  replace(subscription: Subscription, etag: string): Promise<Versioned<Subscription>> {
+    return settle(() => {
+      const stored = this.subscriptions.get(this.keyOf(subscription));
+      if (!stored || stored.etag !== etag) throw new ConcurrencyConflict(`Subscription ${subscription.id}`);
+      if (stored.value.termEnd !== subscription.termEnd) this.moveEntries(stored.value, subscription);
+      return this.store(subscription);
+    });
+  }
+}
+
+export class MemoryMigrationRepository implements MigrationRepository {
+  /** By partner, then id, as in the partner's Cosmos partition. */
+  private readonly migrations = new Map<string, Stored<Migration>>();
+  private readonly approvalLookups = new Map<
+    string,
+    { partnerId: string; migrationId: string; party: ApprovalParty }
+  >();
+
+  private key = (partnerId: string, id: string): string => `${partnerId}\u001f${id}`;
+
+  create(migration: Migration): Promise<Versioned<Migration>> {
+    return settle(() => {
+      const key = this.key(migration.partnerId, migration.id);
+      if (this.migrations.has(key)) throw new MigrationExists(migration.id);
+      const links = migration.approvalLinks;
+      if (links) {
+        for (const party of ["customer", "currentPartner"] as const) {
+          this.approvalLookups.set(links[party].tokenHash, {
+            partnerId: migration.partnerId,
+            migrationId: migration.id,
+            party,
+          });
+        }
+      }
+      const next = { value: copy(migration), etag: nextEtag() };
+      this.migrations.set(key, next);
+      return versioned(next);
+    });
+  }
+
+  get(partnerId: string, id: string): Promise<Versioned<Migration> | undefined> {
+    const stored = this.migrations.get(this.key(partnerId, id));
+    return Promise.resolve(stored ? versioned(stored) : undefined);
+  }
+
+  replace(migration: Migration, etag: string): Promise<Versioned<Migration>> {
+    return settle(() => {
+      const key = this.key(migration.partnerId, migration.id);
+      const stored = this.migrations.get(key);
+      if (!stored || stored.etag !== etag) throw new ConcurrencyConflict(`Migration ${migration.id}`);
+      const next = { value: copy(migration), etag: nextEtag() };
+      this.migrations.set(key, next);
+      return versioned(next);
+    });
+  }
+
+  async findByApprovalTokenHash(
+    tokenHash: string,
+  ): Promise<{ migration: Versioned<Migration>; party: ApprovalParty } | undefined> {
+    const lookup = this.approvalLookups.get(tokenHash);
+    if (!lookup) return undefined;
+    const found = await this.get(lookup.partnerId, lookup.migrationId);
+    if (!found || found.value.approvalLinks?.[lookup.party].tokenHash !== tokenHash) return undefined;
+    return { migration: found, party: lookup.party };
+  }
+
+  listForCustomer(partnerId: string, customerTenantId: string): Promise<Migration[]> {
+    return Promise.resolve(
+      [...this.migrations.values()]
+        .map((s) => s.value)
+        .filter((m) => m.partnerId === partnerId && m.customerTenantId === customerTenantId)
+        .sort(newestFirst)
+        .map(copy),
+    );
+  }
+
+  list(
+    partnerId: string,
+    query: { status?: MigrationStatus; customerTenantId?: string; limit: number; continuationToken?: string },
+  ): Promise<Page<Migration>> {
+    return settle(() => {
+      const matching = [...this.migrations.values()]
+        .map((s) => s.value)
+        .filter(
+          (m) =>
+            m.partnerId === partnerId &&
+            (query.status === undefined || m.status === query.status) &&
+            (query.customerTenantId === undefined || m.customerTenantId === query.customerTenantId),
+        )
+        .sort(newestFirst);
+      return pageOf(matching, newestFirst, query);
+    });
+  }
+}
+
+/** The commerce port in memory: each call recorded once by order id, as LocalCommerce does in Cosmos. */
+export class MemoryCommerce implements CommercePort {
+  readonly orders = new Map<string, { kind: string; request: Record<string, unknown> }>();
+
+  private record(orderId: string, kind: string, request: Record<string, unknown>): void {
+    if (!this.orders.has(orderId)) this.orders.set(orderId, { kind, request: copy(request) });
+  }
+
+  createCspSubscription(order: Parameters<CommercePort["createCspSubscription"]>[0]) {
+    this.record(order.orderId, "createCspSubscription", order);
+    return Promise.resolve({ subscriptionId: cspSubscriptionIdFor(order.orderId) });
+  }
+
+  cancelAtSource(request: Parameters<CommercePort["cancelAtSource"]>[0]): Promise<void> {
+    this.record(request.orderId, "cancelAtSource", request);
+    return Promise.resolve();
+  }
+
+  transferPartnerOfRecord(request: Parameters<CommercePort["transferPartnerOfRecord"]>[0]): Promise<void> {
+    this.record(request.orderId, "transferPartnerOfRecord", request);
+    return Promise.resolve();
+  }
+}
+
+/** The migration orchestrations without a durable engine: remembers what was started and signalled. */
+export class MemoryMigrationWorkflows implements MigrationWorkflows {
+  readonly started = new Map<string, Pick<Migration, "id" | "partnerId" | "strategy">>();
+  readonly signals: { migrationId: string; signal: MigrationSignal }[] = [];
+
+  start(migration: Pick<Migration, "id" | "partnerId" | "strategy">): Promise<void> {
+    if (!this.started.has(migration.id)) {
+      this.started.set(migration.id, {
+        id: migration.id,
+        partnerId: migration.partnerId,
+        strategy: migration.strategy,
+      });
+    }
+    return Promise.resolve();
+  }
+
+  signal(migrationId: string, signal: MigrationSignal): Promise<void> {
+    this.signals.push({ migrationId, signal: copy(signal) });
+    return Promise.resolve();
+  }
+}
+
 export interface MemoryPorts {
   partners: MemoryPartnerRepository;
   invitations: MemoryInvitationRepository;
   relationships: MemoryRelationshipRepository;
   audit: MemoryAuditLog;
   idempotency: MemoryIdempotencyStore;
+  subscriptions: MemorySubscriptionRepository;
+  schedule: MemoryTermEndSchedule;
+  migrations: MemoryMigrationRepository;
 }
 
 /** A fresh, empty set of persistence ports. */
 export function memoryPorts(): MemoryPorts {
+  const schedule = new MemoryTermEndSchedule();
   return {
     partners: new MemoryPartnerRepository(),
     invitations: new MemoryInvitationRepository(),
     relationships: new MemoryRelationshipRepository(),
     audit: new MemoryAuditLog(),
     idempotency: new MemoryIdempotencyStore(),
+    subscriptions: new MemorySubscriptionRepository(schedule),
+    schedule,
+    migrations: new MemoryMigrationRepository(),
   };
 }

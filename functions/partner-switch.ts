@@ -1,0 +1,458 @@
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { z } from "zod";
+import type { TokenVerifier } from "../src/adapters/auth/verifier";
+import {
+  answerSwitchAsCurrentPartner,
+  answerSwitchByLink,
+  listSwitchRequests,
+  lookUpSwitchLink,
+  switchRequestView,
+  type PartnerSwitchDependencies,
+  type SwitchDecision,
+  type SwitchIdentity,
+} from "../src/application/migrations/partner-switch";
+import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
+import type { MigrationWorkflows } from "../src/application/subscriptions/ports";
+import { DomainError, refuse } from "../src/domain/errors";
+import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Locale, type Principal } from "../src/domain/model";
+import { authenticated, bearerTokenOf, json, WWW_AUTHENTICATE } from "../src/http/auth";
+import { isFormPost, readForm, zodIssuesToFieldErrors } from "../src/http/body";
+import { httpOnlyCookie, readCookies } from "../src/http/cookies";
+import { checkSameOrigin, csrfTokenFor, isCsrfTokenValid } from "../src/http/csrf";
+import { httpFunction, type OperationDoc } from "../src/http/descriptor";
+import { errorResponses } from "../src/http/openapi";
+import { toProblemResponse } from "../src/http/problem";
+import { PAGE_HEADERS, resolveLocale } from "../src/web";
+import {
+  renderSwitchAnsweredPage,
+  renderSwitchErrorPage,
+  renderSwitchPage,
+  renderSwitchUnavailablePage,
+  type SwitchPageView,
+} from "../src/web/switch-pages";
+
+/**
+ * R19's links and API (all anonymous at the Functions level; the answer itself needs the right
+ * identity, see src/application/migrations/partner-switch.ts):
+ * - GET|HEAD /switch/{token}: the page. Reads only (R15): mail scanners open every link.
+ * - POST /switch/{token}/approve|decline: a bearer token (JSON) or the page's session cookie (form
+ *   posts, with CSRF token and same-origin check); HTML answers for forms, JSON otherwise.
+ * - POST /switch/{token}/signin: dev mode's sign-in form (a dev token in a cookie scoped to /switch/).
+ * - GET /api/switch-requests, POST /api/switch-requests/{migrationId}/approve|decline: an enrolled
+ *   current partner answers through the API (404 for a request not addressed to it).
+ * The token in the path is never logged here, never echoed in a body, and kept out of Referer.
+ */
+export const SWITCH_PAGE_FUNCTION = "partnerSwitchPage";
+export const SWITCH_PAGE_ROUTE = "switch/{token}";
+export const SWITCH_APPROVE_FUNCTION = "partnerSwitchApprove";
+export const SWITCH_APPROVE_ROUTE = "switch/{token}/approve";
+export const SWITCH_DECLINE_FUNCTION = "partnerSwitchDecline";
+export const SWITCH_DECLINE_ROUTE = "switch/{token}/decline";
+export const SWITCH_SIGNIN_FUNCTION = "partnerSwitchSignIn";
+export const SWITCH_SIGNIN_ROUTE = "switch/{token}/signin";
+export const LIST_SWITCH_REQUESTS_FUNCTION = "listSwitchRequests";
+export const LIST_SWITCH_REQUESTS_ROUTE = "api/switch-requests";
+export const APPROVE_SWITCH_REQUEST_FUNCTION = "approveSwitchRequest";
+export const APPROVE_SWITCH_REQUEST_ROUTE = "api/switch-requests/{migrationId}/approve";
+export const DECLINE_SWITCH_REQUEST_FUNCTION = "declineSwitchRequest";
+export const DECLINE_SWITCH_REQUEST_ROUTE = "api/switch-requests/{migrationId}/decline";
+
+export const SWITCH_SESSION_COOKIE = "switch_session";
+const SESSION_COOKIE_PATH = "/switch/";
+const SESSION_LIFETIME_SECONDS = 3600;
+
+export const switchSignInFormSchema = z.object({
+  tenantId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9._-]+$/, "must be a tenant id"),
+  email: z
+    .string()
+    .trim()
+    .max(320)
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .pipe(z.email().optional()),
+  globalAdmin: z.literal("true").optional(),
+  csrf: z.string().optional(),
+});
+export const switchAnswerFormSchema = z.object({ csrf: z.string().optional() });
+export const listSwitchRequestsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  continuationToken: z.string().max(8192).optional(),
+});
+
+export interface PartnerSwitchHttpDependencies {
+  answers: Omit<PartnerSwitchDependencies, "workflows" | "warn">;
+  /** The orchestrations to signal; by default through this invocation's durable client. */
+  workflows?: (context: InvocationContext) => Pick<MigrationWorkflows, "signal">;
+  verifier: TokenVerifier;
+  /**
+   * dev: the page's sign-in form issues a dev token. entra: the page takes bearer answers only for
+   * now (the Entra sign-in flow returns to the invitation pages; see docs/migrations.md).
+   */
+  signIn:
+    | { mode: "dev"; issue(request: { tenantId: string; wids: string[]; email?: string }): Promise<string> }
+    | { mode: "entra" };
+  /** Keys the CSRF tokens tied to a session (INVITATION_LINK_KEY). */
+  secret: string;
+  publicBaseUrl?: string;
+}
+
+/** The use case's dependencies for one invocation (signals go through its durable client). */
+function answersFor(
+  deps: PartnerSwitchHttpDependencies,
+  context: InvocationContext,
+): PartnerSwitchDependencies {
+  return {
+    ...deps.answers,
+    workflows: deps.workflows ? deps.workflows(context) : durableMigrationWorkflows(df.getClient(context)),
+    warn: (message) => context.warn(message),
+  };
+}
+
+function page(status: number, body: string): HttpResponseInit {
+  return { status, headers: { ...PAGE_HEADERS }, body };
+}
+
+function toIdentity(principal: Principal): SwitchIdentity {
+  return {
+    tenantId: principal.tenantId,
+    userId: principal.userId,
+    roles: principal.roles,
+    wids: principal.wids,
+    ...(principal.email ? { email: principal.email } : {}),
+  };
+}
+
+function tokenParam(request: HttpRequest): string {
+  return request.params.token ?? "";
+}
+
+function actionBase(token: string): string {
+  return `/switch/${token}`;
+}
+
+async function sessionIdentity(
+  deps: PartnerSwitchHttpDependencies,
+  request: HttpRequest,
+): Promise<{ identity: SwitchIdentity; session: string } | undefined> {
+  const session = readCookies(request).get(SWITCH_SESSION_COOKIE);
+  if (!session) return undefined;
+  try {
+    return { identity: toIdentity(await deps.verifier.verify(session)), session };
+  } catch {
+    return undefined;
+  }
+}
+
+function unavailable(request: HttpRequest, status: 404 | 410): HttpResponseInit {
+  return page(status, renderSwitchUnavailablePage(request.headers.get("accept-language")));
+}
+
+function pageError(request: HttpRequest, error: unknown, context: InvocationContext, locale?: Locale) {
+  if (error instanceof DomainError) {
+    if (error.kind === "gone") return unavailable(request, 410);
+    if (error.kind === "notFound") return unavailable(request, 404);
+    if (error.kind === "forbidden" || error.kind === "unauthorized" || error.kind === "conflict") {
+      const status = error.kind === "forbidden" ? 403 : error.kind === "conflict" ? 409 : 401;
+      const lang = locale ?? request.headers.get("accept-language");
+      return page(status, renderSwitchErrorPage(lang, status, actionBase(tokenParam(request))));
+    }
+  }
+  return toProblemResponse(error, context);
+}
+
+// GET|HEAD /switch/{token}
+export function makeSwitchPageHandler(deps: PartnerSwitchHttpDependencies): HttpHandler {
+  return async (request, context) => {
+    try {
+      const token = tokenParam(request);
+      const link = await lookUpSwitchLink(deps.answers, token);
+      if (link.state === "unknown") return unavailable(request, 404);
+      if (link.state === "closed") return unavailable(request, 410);
+      const signedIn = await sessionIdentity(deps, request);
+      const view: SwitchPageView = {
+        // The reader's browser language: the link alone does not say who opens it.
+        locale: resolveLocale(request.headers.get("accept-language")),
+        actionBase: actionBase(token),
+        party: link.party,
+        newPartnerName: link.newPartnerName,
+        customerName: link.subscription.customerTenantId,
+        subscription: { id: link.subscription.id, offer: link.subscription.offer },
+        expiresAt: link.migration.expiresAt ?? link.migration.createdAt,
+        signIn: { mode: deps.signIn.mode },
+      };
+      if (signedIn) {
+        view.signedInAs = {
+          tenantId: signedIn.identity.tenantId,
+          ...(signedIn.identity.email ? { email: signedIn.identity.email } : {}),
+        };
+        view.csrfToken = csrfTokenFor(deps.secret, signedIn.session);
+      }
+      return page(200, renderSwitchPage(view));
+    } catch (error) {
+      return pageError(request, error, context);
+    }
+  };
+}
+
+// POST /switch/{token}/approve|decline
+export function makeSwitchAnswerHandler(
+  deps: PartnerSwitchHttpDependencies,
+  decision: SwitchDecision,
+): HttpHandler {
+  return async (request, context) => {
+    const form = isFormPost(request);
+    try {
+      const token = tokenParam(request);
+      const body = form ? await readForm(request) : undefined;
+      let identity: SwitchIdentity;
+      const bearer = bearerTokenOf(request);
+      if (bearer) {
+        try {
+          identity = toIdentity(await deps.verifier.verify(bearer));
+        } catch {
+          throw refuse.unauthorized("The bearer token is missing, invalid or expired.");
+        }
+      } else {
+        if (!form) throw refuse.unauthorized();
+        checkSameOrigin(request, deps.publicBaseUrl);
+        const signed = await sessionIdentity(deps, request);
+        if (!signed) throw refuse.unauthorized("Sign in first.");
+        const fields = switchAnswerFormSchema.safeParse(Object.fromEntries(body ?? []));
+        if (!isCsrfTokenValid(deps.secret, signed.session, fields.success ? fields.data.csrf : undefined)) {
+          throw refuse.forbidden("The form has expired. Open the link again.");
+        }
+        identity = signed.identity;
+      }
+      const answered = await answerSwitchByLink(answersFor(deps, context), { token, decision, identity });
+      if (!form) {
+        return json(200, {
+          migrationId: answered.migration.id,
+          party: answered.party,
+          decision: answered.migration.approvals?.[answered.party] ?? decision,
+          status: answered.migration.status,
+        });
+      }
+      return page(
+        200,
+        renderSwitchAnsweredPage(request.headers.get("accept-language"), decision, answered.newPartnerName),
+      );
+    } catch (error) {
+      if (form) return pageError(request, error, context);
+      const response = toProblemResponse(error, context);
+      if (error instanceof DomainError && error.kind === "unauthorized") {
+        response.headers = {
+          ...(response.headers as Record<string, string>),
+          "www-authenticate": WWW_AUTHENTICATE,
+        };
+      }
+      return response;
+    }
+  };
+}
+
+// POST /switch/{token}/signin (dev mode)
+export function makeSwitchSignInHandler(deps: PartnerSwitchHttpDependencies): HttpHandler {
+  return async (request, context): Promise<HttpResponseInit> => {
+    try {
+      const token = tokenParam(request);
+      const link = await lookUpSwitchLink(deps.answers, token);
+      if (link.state === "unknown") return unavailable(request, 404);
+      if (link.state === "closed") return unavailable(request, 410);
+      if (deps.signIn.mode !== "dev" || !isFormPost(request))
+        return { status: 405, headers: { allow: "POST" } };
+      checkSameOrigin(request, deps.publicBaseUrl);
+      const parsed = switchSignInFormSchema.safeParse(Object.fromEntries(await readForm(request)));
+      if (!parsed.success)
+        return page(
+          422,
+          renderSwitchErrorPage(request.headers.get("accept-language"), 422, actionBase(token)),
+        );
+      const { tenantId, email, globalAdmin } = parsed.data;
+      const session = await deps.signIn.issue({
+        tenantId,
+        wids: globalAdmin ? [GLOBAL_ADMINISTRATOR_ROLE_ID] : [],
+        ...(email ? { email } : {}),
+      });
+      return {
+        status: 303,
+        headers: {
+          location: actionBase(token),
+          "cache-control": "no-store",
+          "referrer-policy": "no-referrer",
+        },
+        cookies: [
+          httpOnlyCookie(request, SWITCH_SESSION_COOKIE, session, {
+            path: SESSION_COOKIE_PATH,
+            maxAge: SESSION_LIFETIME_SECONDS,
+            sameSite: "Strict",
+          }),
+        ],
+      };
+    } catch (error) {
+      return pageError(request, error, context);
+    }
+  };
+}
+
+// The current partner's API
+export function makeListSwitchRequestsHandler(deps: PartnerSwitchHttpDependencies): HttpHandler {
+  return authenticated(deps.verifier, async (request, _context, principal) => {
+    const query = listSwitchRequestsQuerySchema.safeParse(Object.fromEntries(request.query.entries()));
+    if (!query.success)
+      throw refuse.invalid("The query is not valid.", zodIssuesToFieldErrors(query.error.issues));
+    const { limit, continuationToken } = query.data;
+    return json(
+      200,
+      await listSwitchRequests(deps.answers, toIdentity(principal), {
+        limit,
+        ...(continuationToken ? { continuationToken } : {}),
+      }),
+    );
+  });
+}
+
+export function makeAnswerSwitchRequestHandler(
+  deps: PartnerSwitchHttpDependencies,
+  decision: SwitchDecision,
+): HttpHandler {
+  return authenticated(deps.verifier, async (request, context, principal) => {
+    const answered = await answerSwitchAsCurrentPartner(answersFor(deps, context), {
+      migrationId: request.params.migrationId ?? "",
+      decision,
+      identity: toIdentity(principal),
+    });
+    return json(200, switchRequestView(answered.migration));
+  });
+}
+
+// Descriptors
+type Deps = { partnerSwitch: PartnerSwitchHttpDependencies };
+const tokenParameter = { name: "token", in: "path" as const, schema: z.string() };
+const migrationIdParameter = { name: "migrationId", in: "path" as const, schema: z.string() };
+const html = (description: string) => ({ description, contentType: "text/html", schema: z.string() });
+const linkAnswerDoc = (summary: string): OperationDoc => ({
+  summary,
+  tags: ["migrations"],
+  parameters: [tokenParameter],
+  responses: {
+    200: {
+      description:
+        "Recorded (JSON `{migrationId, party, decision, status}`, or an HTML page for a form post).",
+    },
+    ...errorResponses(401, 403, 409, 410),
+  },
+});
+const apiAnswerDoc = (summary: string): OperationDoc => ({
+  summary,
+  tags: ["migrations"],
+  parameters: [migrationIdParameter],
+  responses: {
+    200: { description: "The switch request after the answer." },
+    ...errorResponses(401, 403, 404, 409, 410),
+  },
+});
+
+export const partnerSwitchPageFunction = httpFunction({
+  name: SWITCH_PAGE_FUNCTION,
+  route: SWITCH_PAGE_ROUTE,
+  methods: ["GET", "HEAD"],
+  authLevel: "anonymous",
+  handler: ({ partnerSwitch }: Deps) => makeSwitchPageHandler(partnerSwitch),
+  openapi: {
+    summary: "R19: the page behind a partner switch's approval link (changes nothing; R15).",
+    tags: ["migrations"],
+    security: "none",
+    parameters: [tokenParameter],
+    responses: { 200: html("The page."), 404: html("Unknown link."), 410: html("Used or ended link.") },
+  },
+});
+export const partnerSwitchApproveFunction = httpFunction({
+  name: SWITCH_APPROVE_FUNCTION,
+  route: SWITCH_APPROVE_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  durableClient: true,
+  handler: ({ partnerSwitch }: Deps) => makeSwitchAnswerHandler(partnerSwitch, "approved"),
+  openapi: linkAnswerDoc("R19: approve, as the customer's Global Administrator or the current partner."),
+});
+export const partnerSwitchDeclineFunction = httpFunction({
+  name: SWITCH_DECLINE_FUNCTION,
+  route: SWITCH_DECLINE_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  durableClient: true,
+  handler: ({ partnerSwitch }: Deps) => makeSwitchAnswerHandler(partnerSwitch, "declined"),
+  openapi: linkAnswerDoc("R19: decline."),
+});
+export const partnerSwitchSignInFunction = httpFunction({
+  name: SWITCH_SIGNIN_FUNCTION,
+  route: SWITCH_SIGNIN_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  handler: ({ partnerSwitch }: Deps) => makeSwitchSignInHandler(partnerSwitch),
+  openapi: {
+    summary: "Dev mode: the switch page's sign-in form (tenantId, email, globalAdmin, csrf).",
+    tags: ["migrations"],
+    security: "none",
+    parameters: [tokenParameter],
+    responses: {
+      303: { description: "Back to the page with the session cookie." },
+      403: html("A cross-site form post."),
+      404: html("Unknown link."),
+      405: { description: "Not the page's form post, or not dev mode." },
+      410: html("Used or ended link."),
+      422: html("The sign-in form is not valid."),
+    },
+  },
+});
+export const listSwitchRequestsFunction = httpFunction({
+  name: LIST_SWITCH_REQUESTS_FUNCTION,
+  route: LIST_SWITCH_REQUESTS_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: ({ partnerSwitch }: Deps) => makeListSwitchRequestsHandler(partnerSwitch),
+  openapi: {
+    summary: "R19: the switch requests addressed to the caller's tenant as current partner, paged.",
+    tags: ["migrations"],
+    parameters: [
+      { name: "limit", in: "query", schema: listSwitchRequestsQuerySchema.shape.limit },
+      { name: "continuationToken", in: "query", schema: z.string() },
+    ],
+    responses: { 200: { description: "`{items, continuationToken?}`." }, ...errorResponses(401, 422) },
+  },
+});
+export const approveSwitchRequestFunction = httpFunction({
+  name: APPROVE_SWITCH_REQUEST_FUNCTION,
+  route: APPROVE_SWITCH_REQUEST_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  durableClient: true,
+  handler: ({ partnerSwitch }: Deps) => makeAnswerSwitchRequestHandler(partnerSwitch, "approved"),
+  openapi: apiAnswerDoc("R19: the current partner releases the subscription (write role, R1)."),
+});
+export const declineSwitchRequestFunction = httpFunction({
+  name: DECLINE_SWITCH_REQUEST_FUNCTION,
+  route: DECLINE_SWITCH_REQUEST_ROUTE,
+  methods: ["POST"],
+  authLevel: "anonymous",
+  durableClient: true,
+  handler: ({ partnerSwitch }: Deps) => makeAnswerSwitchRequestHandler(partnerSwitch, "declined"),
+  openapi: apiAnswerDoc("R19: the current partner declines to release it."),
+});
+
+/** Every function of this module, in registration order. */
+export const partnerSwitchFunctions = [
+  partnerSwitchPageFunction,
+  partnerSwitchApproveFunction,
+  partnerSwitchDeclineFunction,
+  partnerSwitchSignInFunction,
+  listSwitchRequestsFunction,
+  approveSwitchRequestFunction,
+  declineSwitchRequestFunction,
+];

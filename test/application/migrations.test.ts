@@ -1,0 +1,655 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { memoryPorts, type MemoryPorts } from "../../src/adapters/memory";
+import {
+  cancelMigrationUseCase,
+  confirmServiceMovedUseCase,
+} from "../../src/application/migrations/commands";
+import type { MigrationDeps } from "../../src/application/migrations/deps";
+import {
+  completeAtTermEnd,
+  completeNewAzure,
+  orderAzureSubscription,
+  readMigrationState,
+  sendTermEndReminder,
+  settleServices,
+  type MigrationLifecycleDeps,
+} from "../../src/application/migrations/lifecycle";
+import { getMigration, listMigrations } from "../../src/application/migrations/query";
+import { startMigration } from "../../src/application/migrations/start";
+import { runTermEndSweep } from "../../src/application/migrations/sweep";
+import {
+  ConcurrencyConflict,
+  type OutgoingEmail,
+  type Page,
+  type Versioned,
+} from "../../src/application/ports";
+import {
+  MigrationExists,
+  type CommercePort,
+  type MigrationRepository,
+  type MigrationSignal,
+  type MigrationWorkflows,
+  type SubscriptionRepository,
+  type TermEndSchedule,
+} from "../../src/application/subscriptions/ports";
+import { DomainError } from "../../src/domain/errors";
+import type { Invitation, Partner, Principal } from "../../src/domain/model";
+import type { Migration, MigrationStatus, Subscription } from "../../src/domain/subscriptions/model";
+import {
+  termEndIndexEntries,
+  type SweepCheckpoint,
+  type TermEndIndexEntry,
+} from "../../src/domain/subscriptions/sweep";
+import { migrationCompletedEmail, migrationReminderEmail } from "../../src/web/migration-emails";
+
+/**
+ * The migration use cases, activities and sweep on in-memory ports: each rule checked directly,
+ * without a database or host (the journeys run the same code through the host).
+ *
+ * The subscription, migration and schedule ports are small test-local twins here; the shared memory
+ * adapters of those ports come from the subscription store's branch.
+ */
+
+const LINK_KEY = "test-only-invitation-link-key-0123456789abcdef";
+const CUSTOMER = "1d5c6e2a-3f1b-4c8e-9a7d-2b6f0e4c1a93";
+const DAY = 86_400_000;
+
+let etagCounter = 0;
+const etag = () => `"${++etagCounter}"`;
+const clone = <T>(v: T): T => structuredClone(v);
+
+class Subscriptions implements SubscriptionRepository {
+  readonly docs = new Map<string, Versioned<Subscription>>();
+  reads = 0;
+  private key = (p: string, c: string, id: string) => `${p}|${c}|${id}`;
+  create(s: Subscription) {
+    const k = this.key(s.partnerId, s.customerTenantId, s.id);
+    if (this.docs.has(k)) throw new Error("exists");
+    const v = { value: clone(s), etag: etag() };
+    this.docs.set(k, v);
+    return Promise.resolve(clone(v));
+  }
+  async createMany(_c: string, list: Subscription[]) {
+    for (const s of list) await this.create(s);
+  }
+  get(p: string, c: string, id: string) {
+    this.reads++;
+    const v = this.docs.get(this.key(p, c, id));
+    return Promise.resolve(v ? clone(v) : undefined);
+  }
+  list(): Promise<Page<Subscription>> {
+    return Promise.resolve({ items: [...this.docs.values()].map((v) => clone(v.value)) });
+  }
+  replace(s: Subscription, tag: string) {
+    const k = this.key(s.partnerId, s.customerTenantId, s.id);
+    const current = this.docs.get(k);
+    if (!current || current.etag !== tag) return Promise.reject(new ConcurrencyConflict("subscription"));
+    const v = { value: clone(s), etag: etag() };
+    this.docs.set(k, v);
+    return Promise.resolve(clone(v));
+  }
+}
+
+class Migrations implements MigrationRepository {
+  readonly docs = new Map<string, Versioned<Migration>>();
+  create(m: Migration) {
+    if (this.docs.has(m.id)) return Promise.reject(new MigrationExists(m.id));
+    const v = { value: clone(m), etag: etag() };
+    this.docs.set(m.id, v);
+    return Promise.resolve(clone(v));
+  }
+  get(p: string, id: string) {
+    const v = this.docs.get(id);
+    return Promise.resolve(v && v.value.partnerId === p ? clone(v) : undefined);
+  }
+  replace(m: Migration, tag: string) {
+    const current = this.docs.get(m.id);
+    if (!current || current.etag !== tag) return Promise.reject(new ConcurrencyConflict("migration"));
+    const v = { value: clone(m), etag: etag() };
+    this.docs.set(m.id, v);
+    return Promise.resolve(clone(v));
+  }
+  findByApprovalTokenHash() {
+    return Promise.resolve(undefined);
+  }
+  listForCustomer(p: string, c: string) {
+    return Promise.resolve(
+      [...this.docs.values()]
+        .map((v) => clone(v.value))
+        .filter((m) => m.partnerId === p && m.customerTenantId === c),
+    );
+  }
+  list(p: string, q: { status?: MigrationStatus; customerTenantId?: string; limit: number }) {
+    const items = [...this.docs.values()]
+      .map((v) => clone(v.value))
+      .filter((m) => m.partnerId === p && (!q.status || m.status === q.status))
+      .filter((m) => !q.customerTenantId || m.customerTenantId === q.customerTenantId);
+    return Promise.resolve({ items: items.slice(0, q.limit) });
+  }
+}
+
+class Schedule implements TermEndSchedule {
+  readonly entries: TermEndIndexEntry[] = [];
+  checkpoint: Versioned<SweepCheckpoint> | undefined;
+  pages = 0;
+  page(day: string, q: { limit: number; continuationToken?: string }) {
+    this.pages++;
+    const all = this.entries.filter((e) => e.day === day);
+    const from = Number(q.continuationToken ?? 0);
+    const items = all.slice(from, from + q.limit);
+    const next = from + q.limit < all.length ? String(from + q.limit) : undefined;
+    return Promise.resolve(next ? { items, continuationToken: next } : { items });
+  }
+  readCheckpoint() {
+    return Promise.resolve(this.checkpoint ? clone(this.checkpoint) : undefined);
+  }
+  writeCheckpoint(c: SweepCheckpoint, tag?: string) {
+    if (this.checkpoint?.etag !== tag) return Promise.reject(new ConcurrencyConflict("checkpoint"));
+    this.checkpoint = { value: clone(c), etag: etag() };
+    return Promise.resolve(clone(this.checkpoint));
+  }
+}
+
+class Workflows implements MigrationWorkflows {
+  readonly started: string[] = [];
+  readonly signals: { id: string; signal: MigrationSignal }[] = [];
+  start(m: Pick<Migration, "id">) {
+    if (!this.started.includes(m.id)) this.started.push(m.id);
+    return Promise.resolve();
+  }
+  signal(id: string, signal: MigrationSignal) {
+    this.signals.push({ id, signal });
+    return Promise.resolve();
+  }
+}
+
+class Commerce implements CommercePort {
+  readonly orders = new Map<string, string>();
+  readonly cancellations = new Map<string, { sourceSubscriptionId: string; serviceId?: string }>();
+  createCspSubscription(order: { orderId: string }) {
+    if (!this.orders.has(order.orderId)) this.orders.set(order.orderId, `csp-${this.orders.size + 1}`);
+    return Promise.resolve({ subscriptionId: this.orders.get(order.orderId)! });
+  }
+  cancelAtSource(r: { orderId: string; sourceSubscriptionId: string; serviceId?: string }) {
+    this.cancellations.set(r.orderId, {
+      sourceSubscriptionId: r.sourceSubscriptionId,
+      ...(r.serviceId ? { serviceId: r.serviceId } : {}),
+    });
+    return Promise.resolve();
+  }
+  transferPartnerOfRecord() {
+    return Promise.resolve();
+  }
+}
+
+/** Sends once per operation id, as the email service does. */
+class Outbox {
+  readonly sent = new Map<string, OutgoingEmail>();
+  send(email: OutgoingEmail, operationId: string) {
+    if (!this.sent.has(operationId)) this.sent.set(operationId, email);
+    return Promise.resolve();
+  }
+}
+
+interface World extends Omit<MemoryPorts, "subscriptions" | "migrations" | "schedule"> {
+  now: Date;
+  subscriptions: Subscriptions;
+  migrations: Migrations;
+  schedule: Schedule;
+  workflows: Workflows;
+  commerce: Commerce;
+  outbox: Outbox;
+  partner: Partner;
+  principal: Principal;
+  deps: MigrationDeps;
+  lifecycle: MigrationLifecycleDeps;
+}
+
+async function world(): Promise<World> {
+  const ports = memoryPorts();
+  const w = {
+    ...ports,
+    now: new Date("2030-01-01T00:00:00.000Z"),
+    subscriptions: new Subscriptions(),
+    migrations: new Migrations(),
+    schedule: new Schedule(),
+    workflows: new Workflows(),
+    commerce: new Commerce(),
+    outbox: new Outbox(),
+  } as World;
+  const clock = { now: () => w.now };
+  w.partner = partner("Fabrikam Partners", "ops@fabrikam.example");
+  await ports.partners.put(w.partner);
+  w.principal = { tenantId: w.partner.id, userId: randomUUID(), roles: ["GlobalAdmin"], wids: [] };
+  await befriend(w, w.partner, "admin@contoso.example", "pt-BR");
+  w.deps = {
+    ...ports,
+    clock,
+    subscriptions: w.subscriptions,
+    migrations: w.migrations,
+    workflows: w.workflows,
+    linkKey: LINK_KEY,
+  };
+  w.lifecycle = {
+    ...ports,
+    clock,
+    subscriptions: w.subscriptions,
+    migrations: w.migrations,
+    commerce: w.commerce,
+    email: w.outbox,
+    render: { reminder: migrationReminderEmail, completed: migrationCompletedEmail },
+  };
+  return w;
+}
+
+function partner(name: string, contactEmail: string): Partner {
+  return {
+    id: randomUUID(),
+    name,
+    type: "direct",
+    cloud: "global",
+    contactEmail,
+    createdAt: "2029-01-01T00:00:00.000Z",
+    updatedAt: "2029-01-01T00:00:00.000Z",
+  };
+}
+
+/** An accepted reseller invitation and its active relationship (R20; the customer's contact). */
+async function befriend(w: World, p: Partner, adminEmail: string, locale: Invitation["locale"]) {
+  const invitationId = randomUUID();
+  const at = "2029-06-01T00:00:00.000Z";
+  await w.invitations.create({
+    id: invitationId,
+    partnerId: p.id,
+    cloud: "global",
+    kind: "reseller",
+    status: "accepted",
+    customer: { domain: "contoso.onmicrosoft.com", displayName: "Contoso", adminEmail, tenantId: CUSTOMER },
+    locale,
+    tokenHash: randomUUID(),
+    linkNonce: randomUUID(),
+    createdBy: { kind: "partner", tenantId: p.id },
+    createdAt: at,
+    expiresAt: at,
+  });
+  await w.relationships.createMany(CUSTOMER, [
+    {
+      id: randomUUID(),
+      customerTenantId: CUSTOMER,
+      type: "reseller",
+      partnerId: p.id,
+      status: "active",
+      startsAt: at,
+      invitationId,
+      createdAt: at,
+      updatedAt: at,
+    },
+  ]);
+}
+
+async function register(
+  w: World,
+  fields: Partial<Subscription> & Pick<Subscription, "id" | "billing" | "channel">,
+  owner = w.partner,
+) {
+  const s: Subscription = {
+    offer: fields.billing === "license" ? "Microsoft 365 E3" : "Azure plan",
+    customerTenantId: CUSTOMER,
+    partnerId: owner.id,
+    status: "active",
+    createdAt: w.now.toISOString(),
+    updatedAt: w.now.toISOString(),
+    ...fields,
+  };
+  await w.subscriptions.create(s);
+  w.schedule.entries.push(...termEndIndexEntries(s));
+  return s;
+}
+
+const sub = async (w: World, id: string) => (await w.subscriptions.get(w.partner.id, CUSTOMER, id))!.value;
+const mig = async (w: World, id: string) => (await w.migrations.get(w.partner.id, id))!.value;
+
+async function refusalOf(promise: Promise<unknown>): Promise<DomainError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof DomainError)) throw new Error(`expected a refusal, got ${String(error)}`);
+  return error;
+}
+
+const license = (termEndDays: number, now: Date) => ({
+  billing: "license" as const,
+  channel: "ea" as const,
+  termEnd: new Date(now.getTime() + termEndDays * DAY).toISOString(),
+  seats: 25,
+});
+
+describe("starting a migration", () => {
+  it("R17: schedules an atTermEnd move for the term end, marks the subscription and starts the workflow once", async () => {
+    const w = await world();
+    const s = await register(w, { id: "E3-1", ...license(200, w.now) });
+    const started = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
+    expect(started).toMatchObject({ strategy: "atTermEnd", status: "scheduled", notBefore: s.termEnd });
+    expect(started.id).toMatch(/^mig-[0-9a-f]{32}$/);
+    expect(await sub(w, "E3-1")).toMatchObject({ status: "migrating", migrationId: started.id });
+    expect(w.workflows.started).toEqual([started.id]);
+    expect((await w.audit.listFor(w.partner.id, started.id)).map((r) => [r.action, r.rule])).toEqual([
+      ["start", "R17"],
+    ]);
+  });
+
+  it("R17: a second start answers 409 naming the running migration, and stores nothing new", async () => {
+    const w = await world();
+    await register(w, { id: "E3-1", ...license(200, w.now) });
+    const first = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
+    const refusal = await refusalOf(
+      startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+    );
+    expect(refusal.kind).toBe("conflict");
+    expect(refusal.options.extensions).toEqual({ migrationId: first.id });
+    expect(w.migrations.docs.size).toBe(1);
+  });
+
+  it("R17: a start that crashed after creating the migration is repaired by the next start (subscription marked, workflow started)", async () => {
+    const w = await world();
+    await register(w, { id: "E3-1", ...license(200, w.now) });
+    const flaky = {
+      ...w.deps,
+      workflows: {
+        ...w.workflows,
+        start: () => Promise.reject(new Error("host down")),
+        signal: () => Promise.resolve(),
+      },
+    };
+    // The crash: the subscription write fails after the migration exists.
+    const replace = w.subscriptions.replace.bind(w.subscriptions);
+    w.subscriptions.replace = () => Promise.reject(new Error("crash"));
+    await expect(
+      startMigration(flaky, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+    ).rejects.toThrow("crash");
+    w.subscriptions.replace = replace;
+    const [id] = [...w.migrations.docs.keys()];
+    expect((await sub(w, "E3-1")).status).toBe("active");
+    const refusal = await refusalOf(
+      startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+    );
+    expect(refusal.options.extensions).toEqual({ migrationId: id });
+    expect(await sub(w, "E3-1")).toMatchObject({ status: "migrating", migrationId: id });
+    expect(w.workflows.started).toEqual([id]);
+  });
+
+  it("R20: without an active reseller relationship the start is refused (403, audited) and nothing is stored", async () => {
+    const w = await world();
+    const stranger = partner("Stranger", "ops@stranger.example");
+    await w.partners.put(stranger);
+    await register(w, { id: "E3-1", ...license(200, w.now) }, stranger);
+    const principal = { ...w.principal, tenantId: stranger.id };
+    const refusal = await refusalOf(
+      startMigration(w.deps, principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+    );
+    expect([refusal.kind, refusal.rule]).toEqual(["forbidden", "R20"]);
+    expect(w.migrations.docs.size).toBe(0);
+    expect((await w.audit.listFor(stranger.id, "E3-1")).map((r) => [r.outcome, r.rule])).toEqual([
+      ["refused", "R20"],
+    ]);
+  });
+
+  it("R1: a read-only role cannot start a migration", async () => {
+    const w = await world();
+    await register(w, { id: "E3-1", ...license(200, w.now) });
+    const refusal = await refusalOf(
+      startMigration(
+        w.deps,
+        { ...w.principal, roles: ["AdminAgent"] },
+        { customerTenantId: CUSTOMER, subscriptionId: "E3-1" },
+      ),
+    );
+    expect([refusal.kind, refusal.rule]).toEqual(["forbidden", "R1"]);
+    expect(w.migrations.docs.size).toBe(0);
+  });
+
+  it("R10: another partner's subscription and migration are not found, and its documents stay unchanged", async () => {
+    const w = await world();
+    const other = partner("Other", "ops@other.example");
+    await w.partners.put(other);
+    await befriend(w, other, "admin@contoso.example", "en");
+    await register(w, { id: "E3-1", ...license(200, w.now) }, other);
+    const before = clone([...w.subscriptions.docs.values()]);
+    expect(
+      (
+        await refusalOf(
+          startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
+        )
+      ).kind,
+    ).toBe("notFound");
+    const otherPrincipal = { ...w.principal, tenantId: other.id };
+    const theirs = await startMigration(w.deps, otherPrincipal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
+    expect((await refusalOf(getMigration(w.deps, w.principal, theirs.id))).kind).toBe("notFound");
+    expect((await refusalOf(cancelMigrationUseCase(w.deps, w.principal, theirs.id))).kind).toBe("notFound");
+    expect((await listMigrations(w.deps, w.principal, { limit: 25 })).items).toEqual([]);
+    expect(before[0]!.value.status).toBe("active");
+  });
+});
+
+describe("cancel and service confirmations", () => {
+  it("R17: cancelling a scheduled move hands the subscription back and signals the workflow; 409 once completed", async () => {
+    const w = await world();
+    await register(w, { id: "E3-1", ...license(200, w.now) });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
+    const view = await cancelMigrationUseCase(w.deps, w.principal, id);
+    expect(view.status).toBe("cancelled");
+    expect((await sub(w, "E3-1")).status).toBe("active");
+    expect(w.workflows.signals.map((s) => s.signal.kind)).toEqual(["cancelled"]);
+    // A new attempt, then completed: cancel is refused.
+    const second = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
+    expect(second.id).not.toBe(id);
+    w.now = new Date(w.now.getTime() + 201 * DAY);
+    await completeAtTermEnd(w.lifecycle, { migrationId: second.id, partnerId: w.partner.id });
+    const refusal = await refusalOf(cancelMigrationUseCase(w.deps, w.principal, second.id));
+    expect(refusal.kind).toBe("conflict");
+  });
+
+  it("R18: a confirmed service is recorded and signalled; unknown services are 404, other strategies 409", async () => {
+    const w = await world();
+    await register(w, {
+      id: "AZ-1",
+      billing: "usage",
+      channel: "direct",
+      services: [
+        { id: "vm-1", name: "VM" },
+        { id: "sql-1", name: "SQL" },
+      ],
+    });
+    await register(w, { id: "E3-1", ...license(200, w.now) });
+    const azure = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "AZ-1",
+    });
+    const e3 = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
+    expect(azure).toMatchObject({ strategy: "newAzureSubscription", status: "waitingForServices" });
+    const view = await confirmServiceMovedUseCase(w.deps, w.principal, azure.id, "vm-1");
+    expect(view.services).toEqual([
+      { id: "vm-1", status: "moved" },
+      { id: "sql-1", status: "pending" },
+    ]);
+    expect(w.workflows.signals.at(-1)).toEqual({
+      id: azure.id,
+      signal: { kind: "serviceMoved", serviceId: "vm-1" },
+    });
+    expect((await refusalOf(confirmServiceMovedUseCase(w.deps, w.principal, azure.id, "nope"))).kind).toBe(
+      "notFound",
+    );
+    expect((await refusalOf(confirmServiceMovedUseCase(w.deps, w.principal, e3.id, "vm-1"))).kind).toBe(
+      "conflict",
+    );
+  });
+});
+
+describe("the R17 activities", () => {
+  it("R17: reminders 30 and 7 days before go once each to partner and customer; the move orders once and sets partnerOfRecord", async () => {
+    const w = await world();
+    const s = await register(w, { id: "E3-1", ...license(200, w.now) });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
+    const ref = { migrationId: id, partnerId: w.partner.id };
+    const end = Date.parse(s.termEnd!);
+    for (const at of [end - 30 * DAY, end - 30 * DAY + 3600_000, end - 7 * DAY, end - 7 * DAY]) {
+      await sendTermEndReminder(w.lifecycle, { ...ref, at: new Date(at).toISOString() });
+    }
+    const sent = [...w.outbox.sent.values()];
+    expect(sent.map((e) => e.to[0])).toEqual([
+      "ops@fabrikam.example",
+      "admin@contoso.example",
+      "ops@fabrikam.example",
+      "admin@contoso.example",
+    ]);
+    // The customer reads it in the invitation's language.
+    expect(sent[1]!.subject).toContain("30 dias");
+    expect((await mig(w, id)).remindersSent).toHaveLength(2);
+    w.now = new Date(end);
+    await completeAtTermEnd(w.lifecycle, ref);
+    await completeAtTermEnd(w.lifecycle, ref);
+    expect(w.commerce.orders.size).toBe(1);
+    expect(await mig(w, id)).toMatchObject({ status: "completed", targetSubscriptionId: "csp-1" });
+    expect(await sub(w, "E3-1")).toMatchObject({ status: "migrated", partnerOfRecord: w.partner.id });
+  });
+
+  it("R17: a renewed term end is followed when the workflow reads its state", async () => {
+    const w = await world();
+    const s = await register(w, { id: "E3-1", ...license(200, w.now) });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
+    const renewed = new Date(Date.parse(s.termEnd!) + 365 * DAY).toISOString();
+    const found = (await w.subscriptions.get(w.partner.id, CUSTOMER, "E3-1"))!;
+    await w.subscriptions.replace({ ...found.value, termEnd: renewed }, found.etag);
+    const state = await readMigrationState(w.lifecycle, { migrationId: id, partnerId: w.partner.id });
+    expect(state.notBefore).toBe(renewed);
+    expect((await mig(w, id)).notBefore).toBe(renewed);
+  });
+});
+
+describe("the R18 activities", () => {
+  for (const keepSource of [false, true]) {
+    it(`R18: orders at once, cancels each confirmed service at the source, then ${keepSource ? "keeps" : "cancels"} the whole source`, async () => {
+      const w = await world();
+      await register(w, {
+        id: "AZ-1",
+        billing: "usage",
+        channel: "direct",
+        services: [
+          { id: "vm-1", name: "VM" },
+          { id: "sql-1", name: "SQL" },
+        ],
+      });
+      const { id } = await startMigration(w.deps, w.principal, {
+        customerTenantId: CUSTOMER,
+        subscriptionId: "AZ-1",
+        keepSource,
+      });
+      const ref = { migrationId: id, partnerId: w.partner.id };
+      await orderAzureSubscription(w.lifecycle, ref);
+      await orderAzureSubscription(w.lifecycle, ref);
+      expect(w.commerce.orders.size).toBe(1);
+      expect((await mig(w, id)).targetSubscriptionId).toBe("csp-1");
+      await confirmServiceMovedUseCase(w.deps, w.principal, id, "vm-1");
+      expect(await settleServices(w.lifecycle, ref)).toEqual({
+        status: "waitingForServices",
+        allCancelled: false,
+      });
+      expect((await mig(w, id)).services).toEqual([
+        { id: "vm-1", status: "cancelledAtSource" },
+        { id: "sql-1", status: "pending" },
+      ]);
+      await confirmServiceMovedUseCase(w.deps, w.principal, id, "sql-1");
+      expect(await settleServices(w.lifecycle, ref)).toEqual({
+        status: "waitingForServices",
+        allCancelled: true,
+      });
+      await completeNewAzure(w.lifecycle, ref);
+      const wholeSource = [...w.commerce.cancellations.values()].filter((c) => c.serviceId === undefined);
+      expect(wholeSource).toHaveLength(keepSource ? 0 : 1);
+      expect(
+        [...w.commerce.cancellations.values()].filter((c) => c.serviceId).map((c) => c.serviceId),
+      ).toEqual(["vm-1", "sql-1"]);
+      expect(await mig(w, id)).toMatchObject({ status: "completed" });
+      expect(await sub(w, "AZ-1")).toMatchObject({ status: "migrated", partnerOfRecord: w.partner.id });
+    });
+  }
+});
+
+describe("the term-end sweep", () => {
+  it("R17: signals each due migration once per run, and a second run the same day reads and signals nothing", async () => {
+    const w = await world();
+    await register(w, { id: "E3-due", ...license(30, w.now) });
+    await register(w, { id: "E3-idle", ...license(30, w.now) });
+    await register(w, { id: "E3-later", ...license(200, w.now) });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-due",
+    });
+    await startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-later" });
+    const deps = {
+      schedule: w.schedule,
+      subscriptions: w.subscriptions,
+      workflows: w.workflows,
+      clock: w.deps.clock,
+    };
+    w.workflows.signals.length = 0;
+    const first = await runTermEndSweep(deps);
+    expect(first).toMatchObject({ entries: 2, signals: 1 });
+    expect(w.workflows.signals).toEqual([{ id, signal: { kind: "termEndDue" } }]);
+    const second = await runTermEndSweep(deps);
+    expect(second).toEqual({ days: [], pages: 0, entries: 0, signals: 0 });
+    expect(w.workflows.signals).toHaveLength(1);
+  });
+
+  it("R17: resumes a day from its checkpoint's continuation and stops when another run wrote first", async () => {
+    const w = await world();
+    for (let i = 0; i < 5; i++) await register(w, { id: `E3-${i}`, ...license(7, w.now) });
+    const deps = {
+      schedule: w.schedule,
+      subscriptions: w.subscriptions,
+      workflows: w.workflows,
+      clock: w.deps.clock,
+    };
+    const partial = await runTermEndSweep(deps, { pageSize: 2, budgetMs: 0 });
+    expect(partial).toMatchObject({ pages: 1, entries: 2, stopped: "outOfTime" });
+    expect(w.schedule.checkpoint!.value).toMatchObject({ day: "2030-01-01", continuation: "2" });
+    const rest = await runTermEndSweep(deps, { pageSize: 2 });
+    expect(rest).toMatchObject({ pages: 2, entries: 3 });
+    expect(w.schedule.checkpoint!.value).toMatchObject({ lastCompletedDay: "2030-01-01" });
+    // A concurrent run: the checkpoint changes under this one, which stops after its first page.
+    w.now = new Date(w.now.getTime() + DAY);
+    const write = w.schedule.writeCheckpoint.bind(w.schedule);
+    w.schedule.writeCheckpoint = (c, tag) => {
+      w.schedule.writeCheckpoint = write;
+      w.schedule.checkpoint = { value: { ...c }, etag: etag() };
+      return write(c, tag);
+    };
+    expect((await runTermEndSweep(deps)).stopped).toBe("lostRace");
+  });
+});
