@@ -196,6 +196,8 @@ var appSettings = {
   INVITATION_TTL_DAYS: string(invitationTtlDays)
   INVITATION_LINK_KEY: '@Microsoft.KeyVault(SecretUri=${invitationLinkKeyUri})'
   INVITATIONS_PER_PARTNER_PER_MINUTE: string(invitationsPerPartnerPerMinute)
+  // Six-field NCRONTAB: the sweep that starts orchestrations a crash left unstarted.
+  INVITATION_START_RECOVERY_SCHEDULE: '0 * * * * *'
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
