@@ -209,6 +209,34 @@ describe("rules over HTTP", () => {
     expect(adminOnly.status).toBe(202);
   });
 
+  it("a body that does not parse lists every invalid field in one 422, and no rule", async () => {
+    const { api } = host();
+    const p = await api.enrolPartner();
+    const answer = await api.call<{ rule?: string; errors: { field: string }[] }>(
+      "POST",
+      "/api/invitations",
+      {
+        token: p.token,
+        body: {
+          kind: "friendship",
+          customer: { domain: "not a domain", displayName: "", adminEmail: "nobody" },
+          admin: { roles: [], durationDays: 0, autoExtend: true },
+        },
+      },
+    );
+    expect(answer.status).toBe(422);
+    expect(answer.body.rule).toBeUndefined();
+    expect(answer.body.errors.map((e) => e.field)).toEqual(
+      expect.arrayContaining([
+        "kind",
+        "customer.domain",
+        "customer.displayName",
+        "customer.adminEmail",
+        "admin.roles",
+      ]),
+    );
+  });
+
   it("R4, R6, R12: one answer names every rule the request breaks (a 422 led by the first)", async () => {
     const { api } = host();
     const p = await api.enrolPartner({ cloud: "global" });
