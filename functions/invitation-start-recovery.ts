@@ -16,9 +16,9 @@ export interface InvitationStartRecoveryDependencies extends Omit<StartRecoveryD
 export function makeInvitationStartRecoveryHandler(deps: InvitationStartRecoveryDependencies): TimerHandler {
   return async (_timer, context) => {
     const result = await recoverInvitationStarts({ ...deps, workflow: durableInvitationWorkflow(context) });
-    if (result.started + result.dropped > 0) {
+    if (result.started + result.dropped + result.failed > 0) {
       context.warn(
-        `Invitation start recovery: started ${result.started} orchestration(s) a crash had left unstarted; dropped ${result.dropped} intent(s) without an invitation.`,
+        `Invitation start recovery: started ${result.started} orchestration(s) a crash had left unstarted; dropped ${result.dropped} intent(s) without an invitation; ${result.failed} failed and stay for the next run.`,
       );
     }
   };

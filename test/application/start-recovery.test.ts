@@ -100,14 +100,14 @@ describe("R5: an invitation stored before a crash still gets its orchestration",
     expect(w.workflow.started.size).toBe(0);
 
     // Within the grace period the creating request may still be running: left to it.
-    expect(await w.recover()).toEqual({ started: 0, dropped: 0 });
+    expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
     expect(w.workflow.started.size).toBe(0);
 
     w.advance(START_RECOVERY_GRACE_MS + 1);
-    expect(await w.recover()).toEqual({ started: 2, dropped: 0 });
+    expect(await w.recover()).toEqual({ started: 2, dropped: 0, failed: 0 });
     expect([...w.workflow.started.keys()].sort()).toEqual(stored.map((i) => i.id).sort());
     // Settled: the next sweep has nothing to do.
-    expect(await w.recover()).toEqual({ started: 0, dropped: 0 });
+    expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
   });
 
   it("R5: a creation that started its orchestration leaves nothing for the sweep", async () => {
@@ -115,7 +115,7 @@ describe("R5: an invitation stored before a crash still gets its orchestration",
     await w.create();
     await w.create(randomUUID());
     w.advance(START_RECOVERY_GRACE_MS + 1);
-    expect(await w.recover()).toEqual({ started: 0, dropped: 0 });
+    expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
     expect(w.workflow.started.size).toBe(2);
   });
 
@@ -125,7 +125,22 @@ describe("R5: an invitation stored before a crash still gets its orchestration",
     await expect(w.create()).rejects.toBeInstanceOf(HostDied);
     expect((await w.invitations.list(w.partner.id, { limit: 10 })).items).toEqual([]);
     w.advance(START_RECOVERY_GRACE_MS + 1);
-    expect(await w.recover()).toEqual({ started: 0, dropped: 0 });
+    expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
     expect(w.workflow.started.size).toBe(0);
+  });
+
+  it("R5: an intent that cannot be carried out now stays for the next run without holding up the others", async () => {
+    const w = await world();
+    for (let i = 0; i < 2; i++) {
+      w.workflow.dieOnNextStart = true;
+      w.invitations.dead = true;
+      await expect(w.create(randomUUID())).rejects.toBeInstanceOf(HostDied);
+    }
+    w.invitations.dead = false;
+    w.advance(START_RECOVERY_GRACE_MS + 1);
+    w.workflow.dieOnNextStart = true;
+    expect(await w.recover()).toEqual({ started: 1, dropped: 0, failed: 1 });
+    expect(await w.recover()).toEqual({ started: 1, dropped: 0, failed: 0 });
+    expect(w.workflow.started.size).toBe(2);
   });
 });

@@ -23,6 +23,8 @@ export interface StartRecoveryResult {
   started: number;
   /** Intents whose invitation is not stored (a compensated creation): nothing to start. */
   dropped: number;
+  /** Intents that failed this time; they stay for the next run. */
+  failed: number;
 }
 
 export async function recoverInvitationStarts(
@@ -30,19 +32,25 @@ export async function recoverInvitationStarts(
   graceMs: number = START_RECOVERY_GRACE_MS,
 ): Promise<StartRecoveryResult> {
   const before = new Date(deps.clock.now().getTime() - graceMs).toISOString();
-  const result: StartRecoveryResult = { started: 0, dropped: 0 };
+  const result: StartRecoveryResult = { started: 0, dropped: 0, failed: 0 };
   for (;;) {
     const intents = await deps.invitations.pendingStarts(before, BATCH);
     for (const intent of intents) {
-      const stored = await deps.invitations.get(intent.partnerId, intent.invitationId);
-      if (stored) {
-        await deps.workflow.start({ invitationId: intent.invitationId, partnerId: intent.partnerId });
-        result.started++;
-      } else {
-        result.dropped++;
+      try {
+        const stored = await deps.invitations.get(intent.partnerId, intent.invitationId);
+        if (stored) {
+          await deps.workflow.start({ invitationId: intent.invitationId, partnerId: intent.partnerId });
+        }
+        await deps.invitations.settleStart(intent.partnerId, intent.invitationId);
+        if (stored) result.started++;
+        else result.dropped++;
+      } catch {
+        // One intent that cannot be carried out now (backend throttling, say) must not hold up the
+        // others; it stays, and the next run tries it again.
+        result.failed++;
       }
-      await deps.invitations.settleStart(intent.partnerId, intent.invitationId);
     }
-    if (intents.length < BATCH) return result;
+    // A batch with failures would be read again as it is: leave it to the next run.
+    if (intents.length < BATCH || result.failed > 0) return result;
   }
 }
