@@ -29,6 +29,7 @@ import { toProblemResponse } from "../src/http/problem";
 import {
   PAGE_HEADERS,
   renderContinuePage,
+  renderDecidedPage,
   renderDecisionPage,
   renderErrorPage,
   renderInvitationPage,
@@ -157,10 +158,45 @@ function unavailable(request: HttpRequest, status: 404 | 410, locale?: Locale): 
   return page(status, renderLinkUnavailablePage(locale ?? request.headers.get("accept-language")));
 }
 
-function lookupPage(request: HttpRequest, link: Exclude<LinkLookup, { state: "open" }>): HttpResponseInit {
-  return link.state === "unknown"
-    ? unavailable(request, 404)
-    : unavailable(request, 410, link.invitation.locale);
+/**
+ * A link that cannot be used. An accepted or declined invitation says what was decided and when
+ * (a reload of the result page, or the email link opened again), but only to a session of the
+ * tenant that decided: to anyone else holding the link (a forwarded email, a mail scanner) a used
+ * link looks like every other unusable one, so the page never tells which (R16). Unknown,
+ * cancelled and expired links always get the generic page.
+ */
+async function lookupPage(
+  deps: CustomerInviteDependencies,
+  request: HttpRequest,
+  link: Exclude<LinkLookup, { state: "open" }>,
+): Promise<HttpResponseInit> {
+  if (link.state === "unknown") return unavailable(request, 404);
+  const { invitation } = link;
+  const outcome = invitation.status;
+  if ((outcome !== "accepted" && outcome !== "declined") || !invitation.decidedAt) {
+    return unavailable(request, 410, invitation.locale);
+  }
+  const signed = await sessionIdentity(deps, request);
+  const decider = invitation.decidedBy?.tenantId;
+  if (!signed || !decider || signed.identity.tenantId.toLowerCase() !== decider.toLowerCase()) {
+    return unavailable(request, 410, invitation.locale);
+  }
+  const partner = await deps.decision.partners.get(invitation.partnerId);
+  const reseller = invitation.resellerPartnerId
+    ? await deps.decision.partners.get(invitation.resellerPartnerId)
+    : undefined;
+  return page(
+    410,
+    renderDecidedPage(invitation.locale, outcome, {
+      partnerName: partner?.name ?? invitation.partnerId,
+      partnerTenantId: invitation.partnerId,
+      ...(partner ? { partnerContactEmail: partner.contactEmail } : {}),
+      ...(reseller ? { resellerName: reseller.name } : {}),
+      kind: invitation.kind,
+      customer: { displayName: invitation.customer.displayName, domain: invitation.customer.domain },
+      decidedAt: invitation.decidedAt,
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,13 +207,16 @@ export function makeInvitePageHandler(deps: CustomerInviteDependencies): HttpHan
     try {
       const token = tokenParam(request);
       const link = await lookUpLink({ ...deps.decision, raiseDecision: noRaise }, token);
-      if (link.state !== "open") return lookupPage(request, link);
+      if (link.state !== "open") return lookupPage(deps, request, link);
       const signedIn = await sessionIdentity(deps, request);
       const { invitation, partner, reseller } = link;
       const view: InvitationPageView = {
         locale: invitation.locale,
         actionBase: actionBase(token),
         partnerName: partner.name,
+        partnerTenantId: partner.id,
+        partnerContactEmail: partner.contactEmail,
+        ...(invitation.customer.tenantId ? { invitedTenantId: invitation.customer.tenantId } : {}),
         kind: invitation.kind,
         customer: { displayName: invitation.customer.displayName, domain: invitation.customer.domain },
         expiresAt: invitation.expiresAt,
@@ -304,12 +343,22 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
         200,
         renderDecisionPage(decided.locale, decision, {
           partnerName: partner?.name ?? decided.partnerId,
+          partnerTenantId: decided.partnerId,
+          ...(partner ? { partnerContactEmail: partner.contactEmail } : {}),
           ...(reseller ? { resellerName: reseller.name } : {}),
           kind: decided.kind,
           customer: { displayName: decided.customer.displayName, domain: decided.customer.domain },
         }),
       );
     } catch (error) {
+      if (form && error instanceof DomainError && error.kind === "gone") {
+        // A reload (re-post) of the result page, or a late second click: show what was decided.
+        const link = await lookUpLink(
+          { ...deps.decision, raiseDecision: noRaise },
+          tokenParam(request),
+        ).catch(() => undefined);
+        if (link && link.state !== "open") return lookupPage(deps, request, link);
+      }
       if (form) return pageError(request, error, context, locale ?? (await invitationLocale(deps, request)));
       const response = toProblemResponse(error, context);
       if (error instanceof DomainError && error.kind === "unauthorized") {
@@ -329,7 +378,7 @@ export function makeSignInHandler(deps: CustomerInviteDependencies): HttpHandler
       const token = tokenParam(request);
       // Signing in changes nothing, but only a live link may start it.
       const link = await lookUpLink({ ...deps.decision, raiseDecision: noRaise }, token);
-      if (link.state !== "open") return lookupPage(request, link);
+      if (link.state !== "open") return lookupPage(deps, request, link);
       if (deps.signIn.mode === "entra") {
         const { location, stateCookie } = await beginEntraSignIn(
           deps.signIn.settings,

@@ -13,7 +13,12 @@ import { CosmosIdempotencyStore } from "../src/adapters/cosmos/idempotency-repos
 import { CosmosInvitationRepository } from "../src/adapters/cosmos/invitation-repository";
 import { CosmosPartnerRepository } from "../src/adapters/cosmos/partner-repository";
 import { CosmosRelationshipRepository } from "../src/adapters/cosmos/relationship-repository";
-import { registerDurable, type DurableFunction } from "../src/adapters/durable/registration";
+import {
+  registerDurable,
+  registerTimers,
+  type DurableFunction,
+  type TimerFunction,
+} from "../src/adapters/durable/registration";
 import { AcsEmailSender } from "../src/adapters/email/acs-email-sender";
 import { LocalCommerce } from "../src/adapters/commerce/local-commerce";
 import { CosmosMigrationRepository } from "../src/adapters/cosmos/migration-repository";
@@ -44,6 +49,7 @@ import {
   startCanaryFunction,
 } from "./diagnostics";
 import { healthFunction } from "./health";
+import { invitationStartRecoveryFunction } from "./invitation-start-recovery";
 import { invitationActivities, invitationOrchestration, webInvitationEmails } from "./invitation-workflow";
 import {
   cancelInvitationFunction,
@@ -163,6 +169,11 @@ const deps = {
     linkKey: settings.INVITATION_LINK_KEY,
     publicBaseUrl: settings.PUBLIC_BASE_URL,
   },
+  invitationStartRecovery: {
+    clock,
+    invitations: repositories.invitations,
+    schedule: settings.INVITATION_START_RECOVERY_SCHEDULE,
+  },
   openApi: { version: "0.1.0", devMode: settings.AUTH_MODE === "dev", functions: () => registeredHttp },
 };
 type AppDependencies = typeof deps;
@@ -202,5 +213,8 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   devTokenFunction,
 ];
 
+const timerFunctions: TimerFunction<AppDependencies>[] = [invitationStartRecoveryFunction];
+
 registerDurable(durableFunctions, deps);
+registerTimers(timerFunctions, deps);
 registeredHttp.push(...registerHttp(httpFunctions, deps));

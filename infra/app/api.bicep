@@ -198,6 +198,8 @@ var appSettings = {
   INVITATIONS_PER_PARTNER_PER_MINUTE: string(invitationsPerPartnerPerMinute)
   // The term-end sweep's timer (docs/migrations.md): daily at 01:00 UTC.
   TERM_END_SWEEP_SCHEDULE: '0 0 1 * * *'
+  // Six-field NCRONTAB: the sweep that starts orchestrations a crash left unstarted.
+  INVITATION_START_RECOVERY_SCHEDULE: '0 * * * * *'
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -115,8 +115,22 @@ export interface InvitationRepository {
     partnerId: string,
     query: { status?: InvitationStatus; limit: number; continuationToken?: string },
   ): Promise<Page<Invitation>>;
-  /** Compensation only: removes an invitation (and its token lookup) whose workflow never started. */
+  /** Compensation only: removes an invitation (its token lookup and start intent) whose workflow never started. */
   remove(partnerId: string, id: string): Promise<void>;
+  /**
+   * Start intents stored (with `create`, in the same atomic write) before `before` (ISO) and not yet
+   * settled: invitations whose orchestration may not have started. At most `limit`, oldest first.
+   */
+  pendingStarts(before: string, limit: number): Promise<StartIntent[]>;
+  /** The orchestration of this invitation is known to exist: forgets its start intent (idempotent). */
+  settleStart(partnerId: string, invitationId: string): Promise<void>;
+}
+
+/** "This invitation's orchestration must be started": written atomically with the invitation. */
+export interface StartIntent {
+  partnerId: string;
+  invitationId: string;
+  createdAt: string;
 }
 
 export interface RelationshipRepository {

@@ -93,6 +93,18 @@ export const settingsSchema = z
         })
         .default("0 0 1 * * *"),
     ),
+    /**
+     * When the sweep that starts the orchestration of any invitation a crash left without one runs:
+     * six-field NCRONTAB (sec min hour day month weekday). Unset or empty: every minute.
+     */
+    INVITATION_START_RECOVERY_SCHEDULE: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z
+        .string()
+        .trim()
+        .regex(/^\S+(\s+\S+){5}$/, "must be a six-field NCRONTAB expression")
+        .default("0 * * * * *"),
+    ),
   })
   .superRefine(
     (s, ctx) => {

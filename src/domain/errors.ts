@@ -27,6 +27,14 @@ export const REASON_CODES = [
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
+/** One of several refusals answered together (see `refuseAll`). */
+export interface Violation {
+  kind: ErrorKind;
+  rule?: RuleId;
+  detail: string;
+  errors?: FieldError[];
+}
+
 export interface FieldError {
   /** JSON path of the field, e.g. "customer.adminEmail". */
   field: string;
@@ -48,6 +56,8 @@ export class DomainError extends Error {
       retryAfterSeconds?: number;
       /** Named members added to the problem body (e.g. the `migrationId` a 409 refers to). */
       extensions?: Record<string, string>;
+      /** Every refusal when several apply at once; the error itself is the first of them. */
+      violations?: Violation[];
     } = {},
   ) {
     super(message);
@@ -78,3 +88,38 @@ export const refuse = {
     new DomainError("invalid", message, { errors, ...(rule ? { rule } : {}) }),
   unauthorized: (message = "A valid bearer token is required.") => new DomainError("unauthorized", message),
 };
+
+/**
+ * Runs every check and refuses once with all they refuse, so a caller fixes every problem in one
+ * round trip. The first refusal (in the checks' order) gives the answer its kind, rule and detail;
+ * `violations` lists each one and `errors` every invalid field. A single refusal is thrown as it is.
+ */
+export function refuseAll(checks: readonly (() => void)[]): void {
+  const refusals: DomainError[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      refusals.push(error);
+    }
+  }
+  const [first, ...more] = refusals;
+  if (!first) return;
+  if (more.length === 0) throw first;
+  const errors = refusals.flatMap((r) => r.options.errors ?? []);
+  throw new DomainError(
+    first.kind,
+    `${first.message} (${more.length} more problem${more.length === 1 ? "" : "s"}: see violations)`,
+    {
+      ...first.options,
+      ...(errors.length > 0 ? { errors } : {}),
+      violations: refusals.map((r) => ({
+        kind: r.kind,
+        ...(r.rule ? { rule: r.rule } : {}),
+        detail: r.message,
+        ...(r.options.errors ? { errors: r.options.errors } : {}),
+      })),
+    },
+  );
+}

@@ -1,5 +1,5 @@
 import { isKnownAdminRole } from "./admin-roles";
-import { refuse, type FieldError } from "./errors";
+import { refuse, refuseAll, type FieldError } from "./errors";
 import { includesGlobalAdministrator, inForce } from "./lifecycle";
 import {
   GLOBAL_ADMINISTRATOR_ROLE_ID,
@@ -214,27 +214,36 @@ export function checkNotResellingToPartner(kind: InvitationKind, customerPartner
 
 /** R12: partner and customer are in the same cloud (where the customer's cloud is known). */
 export function checkSameCloud(partnerCloud: Cloud, customerClouds: KnownCloud[]): void {
-  const other = customerClouds.find((c) => c.cloud !== partnerCloud);
-  if (other) {
-    throw refuse.forbidden(
-      `The customer is in the ${other.cloud} cloud (by its ${other.source}); the partner is in ${partnerCloud}.`,
-      "R12",
-    );
-  }
+  const differing = customerClouds.filter((c) => c.cloud !== partnerCloud);
+  if (differing.length === 0) return;
+  // The initial domain is the caller's own input, so naming its cloud tells nothing new. A cloud
+  // learned from the tenant's enrolment or earlier relationships would reveal that another partner
+  // serves this customer: the refusal says only that the clouds differ.
+  const byDomain = differing.find((c) => c.source === "initial domain");
+  throw refuse.forbidden(
+    byDomain
+      ? `The customer's initial domain is in the ${byDomain.cloud} cloud and the partner in ${partnerCloud}; both must be in the same cloud.`
+      : `The customer's tenant and the partner (${partnerCloud}) are in different clouds; both must be in the same cloud.`,
+    "R12",
+  );
 }
 
-/** Every rule an invitation request must pass, in a fixed order (the first refusal wins). */
+/**
+ * Every rule an invitation request must pass. R1 comes first and alone: a caller who may not create
+ * invitations learns nothing about its request. The others are all checked, and every one that
+ * refuses is answered together (refuseAll: the first, in this order, gives the status and `rule`).
+ */
 export function checkInvitation(request: InvitationRequest, facts: InvitationFacts): void {
   requireWriteRole(facts.principal);
-  checkInvitationShape(request);
-  if (request.admin) {
-    checkAdminDuration(request.admin);
-    checkAutoExtend(request.admin);
-  }
-  checkAdvisor(facts.caller, request.kind);
-  checkIndirectModel(facts.caller, request, facts.reseller);
-  checkNotResellingToPartner(request.kind, facts.customerPartner);
-  checkSameCloud(facts.caller.cloud, facts.customerClouds);
+  const admin = request.admin;
+  refuseAll([
+    () => checkInvitationShape(request),
+    ...(admin ? [() => checkAdminDuration(admin), () => checkAutoExtend(admin)] : []),
+    () => checkAdvisor(facts.caller, request.kind),
+    () => checkIndirectModel(facts.caller, request, facts.reseller),
+    () => checkNotResellingToPartner(request.kind, facts.customerPartner),
+    () => checkSameCloud(facts.caller.cloud, facts.customerClouds),
+  ]);
 }
 
 export interface PartnerEnrolment {

@@ -17,6 +17,19 @@ export const problemSchema = z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
       .describe("On 422: the invalid fields."),
+    violations: z
+      .array(
+        z.object({
+          status: z.number().int(),
+          rule: z.string().optional(),
+          detail: z.string(),
+          errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+        }),
+      )
+      .optional()
+      .describe(
+        "When several rules refuse the request at once: each of them (the first gives status, rule and detail).",
+      ),
   })
   .meta({ id: "Problem" });
 

@@ -58,6 +58,14 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
     // A stable code for clients that tell refusals apart; the detail text may change, this will not.
     if (error.options.reason) extra.reason = error.options.reason;
     if (error.options.errors) extra.errors = error.options.errors;
+    if (error.options.violations) {
+      extra.violations = error.options.violations.map((v) => ({
+        status: STATUS[v.kind],
+        ...(v.rule ? { rule: v.rule } : {}),
+        detail: v.detail,
+        ...(v.errors ? { errors: v.errors } : {}),
+      }));
+    }
     const response = problem(status, error.message, extra);
     if (error.options.retryAfterSeconds !== undefined) {
       response.headers = {

@@ -3,6 +3,7 @@ export {
   renderInvitationPage,
   renderLinkUnavailablePage,
   renderDecisionPage,
+  renderDecidedPage,
   renderErrorPage,
   renderContinuePage,
   PAGE_HEADERS,

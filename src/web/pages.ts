@@ -22,6 +22,11 @@ export interface InvitationPageView {
   /** Path the forms post to, e.g. `/invite/{token}`; the page appends /accept, /decline, /signin. */
   actionBase: string;
   partnerName: string;
+  /** Who is asking, so the customer can check it: the partner's tenant and contact address. */
+  partnerTenantId?: string;
+  partnerContactEmail?: string;
+  /** The tenant the invitation names, if it names one: a different signed-in tenant is warned. */
+  invitedTenantId?: string;
   /** Indirect model: the reseller the provider (partnerName) invites on behalf of. */
   resellerName?: string;
   kind: InvitationKind;
@@ -45,6 +50,8 @@ export type DecisionOutcome = "accepted" | "declined";
 
 export interface DecisionPageView {
   partnerName: string;
+  partnerTenantId?: string;
+  partnerContactEmail?: string;
   resellerName?: string;
   kind?: InvitationKind;
   customer?: { displayName: string; domain: string };
@@ -64,6 +71,18 @@ function summaryList(locale: Locale, view: DecisionPageView & { expiresAt?: stri
   return html`<dl>
     <dt>${format(locale, "page.details.partner")}</dt>
     <dd>${view.partnerName}</dd>
+    ${
+      view.partnerTenantId
+        ? html`<dt>${format(locale, "page.details.partnerTenant")}</dt>
+            <dd id="partner-tenant">${view.partnerTenantId}</dd>`
+        : null
+    }
+    ${
+      view.partnerContactEmail
+        ? html`<dt>${format(locale, "page.details.partnerContact")}</dt>
+            <dd id="partner-contact">${view.partnerContactEmail}</dd>`
+        : null
+    }
     ${
       view.resellerName
         ? html`<dt>${format(locale, "page.details.reseller")}</dt>
@@ -124,12 +143,16 @@ function adminSection(locale: Locale, view: InvitationPageView): HtmlValue {
   </section>`;
 }
 
-function signedInLine(locale: Locale, who: SignedInCustomer): SafeHtml {
+function signedInLine(locale: Locale, who: SignedInCustomer, invitedTenantId?: string): SafeHtml {
   const tenant = format(locale, "signin.tenant", { tenantId: who.tenantId });
   const label = who.email ? format(locale, "punct.withDetail", { main: who.email, detail: tenant }) : tenant;
+  // Said before Accept, not after: the accept would be refused (R2) for another tenant.
+  const otherTenant =
+    invitedTenantId !== undefined && who.tenantId.toLowerCase() !== invitedTenantId.toLowerCase();
   return html`<p class="notice" id="signed-in">
       ${formatHtml(locale, "signin.signedInAs", { who: strong(label) })}
     </p>
+    ${otherTenant ? html`<p class="warning" id="wrong-tenant">${format(locale, "signin.wrongTenant", { tenantId: who.tenantId, invited: invitedTenantId })}</p>` : null}
     ${who.isGlobalAdmin ? null : html`<p class="warning" id="not-global-admin">${format(locale, "signin.notGlobalAdmin")}</p>`}`;
 }
 
@@ -174,14 +197,14 @@ function signInSection(locale: Locale, view: InvitationPageView): SafeHtml {
   let body: HtmlValue;
   if (view.signIn.mode === "entra") {
     body = signedIn
-      ? html`${signedInLine(locale, signedIn)}
+      ? html`${signedInLine(locale, signedIn, view.invitedTenantId)}
           <p><a href="${signInUrl}">${format(locale, "signin.otherAccount")}</a></p>`
       : html`<p class="actions">
           <a class="button primary" href="${signInUrl}">${format(locale, "signin.microsoft")}</a>
         </p>`;
   } else {
     body = signedIn
-      ? html`${signedInLine(locale, signedIn)}
+      ? html`${signedInLine(locale, signedIn, view.invitedTenantId)}
           <details>
             <summary>${format(locale, "signin.otherAccount")}</summary>
             ${devSignInForm(locale, view)}
@@ -266,6 +289,30 @@ export function renderDecisionPage(
       ${formatHtml(lang, `${outcome}.body`, { partner: strong(view.partnerName) })}
     </p>
     ${summaryList(lang, view)}`;
+  return renderDocument(lang, title, body);
+}
+
+/**
+ * A decided invitation's link opened again (a reload of the result, or the email link later): what
+ * was decided and when. Only for a valid token of an accepted or declined invitation; an unknown,
+ * cancelled or expired link keeps the generic page, which says nothing.
+ */
+export function renderDecidedPage(
+  locale: LocaleInput,
+  outcome: DecisionOutcome,
+  view: DecisionPageView & { decidedAt: string },
+): string {
+  const lang = resolveLocale(locale);
+  const title = format(lang, `${outcome}.title`);
+  const body = html`<h1>${title}</h1>
+    <p class="notice" role="status" id="decided">
+      ${formatHtml(lang, `decided.${outcome}.body`, { partner: strong(view.partnerName), date: formatDate(lang, view.decidedAt) })}
+    </p>
+    ${summaryList(lang, view)}
+    <dl>
+      <dt>${format(lang, "page.details.decided")}</dt>
+      <dd>${formatDate(lang, view.decidedAt)}</dd>
+    </dl>`;
   return renderDocument(lang, title, body);
 }
 

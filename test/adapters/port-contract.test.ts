@@ -218,6 +218,32 @@ for (const [name, make] of implementations) {
       await invitations.remove(inv.partnerId, inv.id);
     });
 
+    it("R5: a creation stores its start intent with it (with or without a window) until it is settled or removed", async () => {
+      const { invitations } = make();
+      const partnerId = randomUUID();
+      const window = { start: "2026-01-01T00:00:00.000Z", limit: 5, ttlSeconds: 120 };
+      const plain = invitation({ partnerId });
+      const counted = invitation({ partnerId });
+      const removed = invitation({ partnerId });
+      await invitations.create(plain);
+      await invitations.create(counted, window);
+      await invitations.create(removed);
+      const mine = async (before: string) =>
+        (await invitations.pendingStarts(before, 1000))
+          .filter((i) => i.partnerId === partnerId)
+          .map((i) => i.invitationId)
+          .sort();
+      expect(await mine("9999-01-01T00:00:00.000Z")).toEqual([plain.id, counted.id, removed.id].sort());
+      // Only intents older than the cut-off are due.
+      expect(await mine(plain.createdAt)).toEqual([]);
+      await invitations.settleStart(partnerId, plain.id);
+      await invitations.settleStart(partnerId, plain.id);
+      await invitations.remove(partnerId, removed.id);
+      expect(await mine("9999-01-01T00:00:00.000Z")).toEqual([counted.id]);
+      // Settling forgets the intent only: the invitation stays.
+      expect(await invitations.get(partnerId, plain.id)).toBeDefined();
+    });
+
     it("invitations: a creation window counts each creation once and refuses a full one, storing nothing", async () => {
       const { invitations } = make();
       const partnerId = randomUUID();

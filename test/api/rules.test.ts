@@ -209,6 +209,57 @@ describe("rules over HTTP", () => {
     expect(adminOnly.status).toBe(202);
   });
 
+  it("a body that does not parse lists every invalid field in one 422, and no rule", async () => {
+    const { api } = host();
+    const p = await api.enrolPartner();
+    const answer = await api.call<{ rule?: string; errors: { field: string }[] }>(
+      "POST",
+      "/api/invitations",
+      {
+        token: p.token,
+        body: {
+          kind: "friendship",
+          customer: { domain: "not a domain", displayName: "", adminEmail: "nobody" },
+          admin: { roles: [], durationDays: 0, autoExtend: true },
+        },
+      },
+    );
+    expect(answer.status).toBe(422);
+    expect(answer.body.rule).toBeUndefined();
+    expect(answer.body.errors.map((e) => e.field)).toEqual(
+      expect.arrayContaining([
+        "kind",
+        "customer.domain",
+        "customer.displayName",
+        "customer.adminEmail",
+        "admin.roles",
+      ]),
+    );
+  });
+
+  it("R4, R6, R12: one answer names every rule the request breaks (a 422 led by the first)", async () => {
+    const { api } = host();
+    const p = await api.enrolPartner({ cloud: "global" });
+    const answer = await api.createInvitation(p.token, {
+      kind: "admin",
+      customer: customer({ domain: "fabrikam.onmicrosoft.us" }),
+      admin: admin({ roles: [GLOBAL_ADMINISTRATOR_ROLE_ID], durationDays: 900, autoExtend: true }),
+    });
+    await expectRefusal(Promise.resolve(answer), 422, "R4");
+    const body = answer.body as unknown as {
+      violations: { status: number; rule?: string; detail: string }[];
+      errors: { field: string }[];
+    };
+    expect(body.violations.map((v) => [v.status, v.rule])).toEqual([
+      [422, "R4"],
+      [422, "R6"],
+      [403, "R12"],
+    ]);
+    expect(body.errors.map((e) => e.field)).toEqual(["admin.durationDays", "admin.autoExtend"]);
+    const listed = await api.call<{ items: unknown[] }>("GET", "/api/invitations", { token: p.token });
+    expect(listed.body.items).toEqual([]);
+  });
+
   it("R12: a customer known to be in another cloud is refused", async () => {
     const { api } = host();
     const p = await api.enrolPartner({ cloud: "global" });
@@ -258,11 +309,15 @@ describe("rules over HTTP", () => {
       tenantId,
     );
     const global = await api.enrolPartner({ cloud: "global" });
-    await expectRefusal(
-      api.createInvitation(global.token, { kind: "admin", customer: customer({ tenantId }), admin: admin() }),
-      403,
-      "R12",
-    );
+    const refused = await api.createInvitation(global.token, {
+      kind: "admin",
+      customer: customer({ tenantId }),
+      admin: admin(),
+    });
+    await expectRefusal(Promise.resolve(refused), 403, "R12");
+    // Only that the clouds differ: not that another partner serves this customer.
+    expect(refused.body.detail).toMatch(/different clouds/);
+    expect(refused.body.detail).not.toMatch(/relationship|another partner|other partner|china/i);
   });
 
   it("R13: an indirect reseller cannot create reseller invitations; admin-only is allowed", async () => {

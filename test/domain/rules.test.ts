@@ -40,6 +40,18 @@ function facts(overrides: Partial<InvitationFacts> = {}): InvitationFacts {
   return { principal: salesAgent, caller: partner("p"), customerClouds: [], ...overrides };
 }
 
+/** The refusal's message (what the problem's detail says). */
+function refusalMessage(fn: () => void): string {
+  try {
+    fn();
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    expect(error.rule).toBe("R12");
+    return error.message;
+  }
+  throw new Error("the check passed");
+}
+
 function refusal(fn: () => void): { kind: string; rule: string | undefined; fields: string[] } {
   try {
     fn();
@@ -170,6 +182,69 @@ describe("invitation rules", () => {
     expect(() =>
       checkInvitation(request({ kind: "admin", admin: admin() }), facts({ customerPartner })),
     ).not.toThrow();
+  });
+
+  it("R4, R6, R14, R12: every rule a request breaks is refused together, the first giving kind and rule", () => {
+    let caught: unknown;
+    try {
+      checkInvitation(
+        request({
+          kind: "reseller+admin",
+          customer: { domain: "fabrikam.partner.onmschina.cn", displayName: "F", adminEmail: "a@f.cn" },
+          admin: { roles: [GLOBAL_ADMINISTRATOR_ROLE_ID], durationDays: 0, autoExtend: true },
+        }),
+        facts({
+          caller: partner("p", { type: "advisor" }),
+          customerClouds: [{ cloud: "china", source: "initial domain" }],
+        }),
+      );
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DomainError);
+    const error = caught as DomainError;
+    expect([error.kind, error.rule]).toEqual(["invalid", "R4"]);
+    expect(error.options.violations?.map((v) => [v.kind, v.rule])).toEqual([
+      ["invalid", "R4"],
+      ["invalid", "R6"],
+      ["forbidden", "R14"],
+      ["forbidden", "R12"],
+    ]);
+    expect(error.options.errors?.map((e) => e.field)).toEqual(["admin.durationDays", "admin.autoExtend"]);
+    // R1 still comes alone: a caller without a write role learns nothing about its request.
+    const readOnly: Principal = { tenantId: "p", userId: "u", roles: ["AdminAgent"], wids: [] };
+    expect(
+      refusal(() =>
+        checkInvitation(
+          request({ kind: "admin", admin: { roles: [], durationDays: 0, autoExtend: false } }),
+          facts({ principal: readOnly }),
+        ),
+      ),
+    ).toEqual({ kind: "forbidden", rule: "R1", fields: [] });
+  });
+
+  it("R12: the refusal says only that the clouds differ, never how the customer's cloud is known", () => {
+    for (const source of ["existing relationship", "enrolled partner tenant"] as const) {
+      const message = refusalMessage(() =>
+        checkInvitation(request(), facts({ customerClouds: [{ cloud: "usgov", source }] })),
+      );
+      expect(message).toMatch(/different clouds/);
+      expect(message).not.toMatch(/relationship|another partner|other partner|enrol|usgov/i);
+    }
+    // The domain is the partner's own input: its cloud may be named.
+    const byDomain = refusalMessage(() =>
+      checkInvitation(
+        request(),
+        facts({
+          customerClouds: [
+            { cloud: "usgov", source: "existing relationship" },
+            { cloud: "usgov", source: "initial domain" },
+          ],
+        }),
+      ),
+    );
+    expect(byDomain).toMatch(/initial domain is in the usgov cloud/);
+    expect(byDomain).not.toMatch(/relationship/i);
   });
 
   it("R12: refuses a customer known to be in another cloud", () => {

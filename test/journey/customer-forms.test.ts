@@ -135,4 +135,74 @@ describe("customer page forms (no JavaScript)", () => {
     expect(invalid.setCookie).toBeUndefined();
     expect(invalid.answer.text).not.toContain("<script>");
   });
+  it("shows who asks (partner tenant and contact) and warns before Accept when another tenant is signed in", async () => {
+    const journey = host();
+    const { partner, customer, link } = await invitedLink(journey, "zh-CN");
+    const anonymous = await journey.call("GET", link);
+    expect(anonymous.text).toContain(`<dd id="partner-tenant">${partner.id}</dd>`);
+    expect(anonymous.text).toContain(`<dd id="partner-contact">${partner.contactEmail}</dd>`);
+    expect(anonymous.text).toContain("合作伙伴租户 ID");
+
+    const other = customerFor().tenantId;
+    const { cookie } = await signIn(journey, link, { tenantId: other, globalAdmin: "true" });
+    const wrong = await journey.call("GET", link, { headers: { cookie: cookie! } });
+    expect(wrong.text).toContain('id="wrong-tenant"');
+    expect(wrong.text).toContain(other);
+    const { cookie: right } = await signIn(journey, link, {
+      tenantId: customer.tenantId,
+      globalAdmin: "true",
+    });
+    const invited = await journey.call("GET", link, { headers: { cookie: right! } });
+    expect(invited.text).not.toContain('id="wrong-tenant"');
+  });
+
+  it("R16: a reopened or reloaded link says the deciding tenant what was decided and when; anyone else, cancelled and unknown links get the generic page", async () => {
+    const journey = host();
+    const { partner, customer, id, link } = await invitedLink(journey, "pt-BR");
+    const { cookie: otherCookie } = await signIn(journey, link, { tenantId: customerFor().tenantId });
+    const { cookie } = await signIn(journey, link, { tenantId: customer.tenantId, globalAdmin: "true" });
+    const csrf = csrfOf((await journey.call("GET", link, { headers: { cookie: cookie! } })).text);
+    const declined = await journey.call("POST", `${link}/decline`, {
+      form: { csrf },
+      headers: { cookie: cookie!, origin: journey.url },
+    });
+    expect(declined.status).toBe(200);
+    await journey.waitForStatus(partner, id, "declined");
+
+    // The result page reloaded (the browser posts the form again) and the link opened again.
+    const reloaded = await journey.call("POST", `${link}/decline`, {
+      form: { csrf },
+      headers: { cookie: cookie!, origin: journey.url },
+    });
+    const reopened = await journey.call("GET", link, { headers: { cookie: cookie! } });
+    for (const answer of [reloaded, reopened]) {
+      expect(answer.status).toBe(410);
+      expect(answer.headers.get("content-type")).toMatch(/text\/html/);
+      expect(answer.text).toContain('id="decided"');
+      expect(answer.text).toContain("foi recusada em");
+      expect(answer.text).toContain(partner.name);
+    }
+
+    // R16: without the deciding tenant's session (no session, another tenant's) it is the generic page.
+    for (const headers of [{} as Record<string, string>, { cookie: otherCookie! }]) {
+      const generic = await journey.call("GET", link, { headers });
+      expect(generic.status).toBe(410);
+      expect(generic.text).not.toContain('id="decided"');
+      expect(generic.text).not.toContain(partner.name);
+    }
+
+    // A cancelled invitation's link and an unknown one: the generic page, nothing about the outcome.
+    const cancelled = await invitedLink(journey);
+    const cancel = await journey.call("POST", `/api/invitations/${cancelled.id}/cancel`, {
+      token: cancelled.partner.token,
+    });
+    expect(cancel.status).toBe(200);
+    for (const path of [cancelled.link, `/invite/${"B".repeat(43)}`]) {
+      const generic = await journey.call("GET", path);
+      expect([404, 410]).toContain(generic.status);
+      expect(generic.text).not.toContain('id="decided"');
+      expect(generic.text).not.toContain(cancelled.partner.name);
+      expect(generic.text).not.toContain(partner.name);
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { LOCALES, type Locale } from "../../src/domain/model";
 import {
   PAGE_HEADERS,
   renderContinuePage,
+  renderDecidedPage,
   renderDecisionPage,
   renderErrorPage,
   renderInvitationPage,
@@ -316,4 +317,52 @@ describe("PAGE_HEADERS", () => {
     expect(PAGE_HEADERS["referrer-policy"]).toBe("no-referrer");
     expect(PAGE_HEADERS["cache-control"]).toBe("no-store");
   });
+});
+
+describe("who asks, the wrong-tenant warning and the decided page, in every locale", () => {
+  const PARTNER_TENANT = "0b9a4c1e-5d7f-4e2a-9c3b-1a2b3c4d5e6f";
+  const INVITED = "1d5c6e2a-3f1b-4c8e-9a7d-2b6f0e4c1a93";
+  const OTHER = "7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b";
+
+  for (const locale of LOCALES) {
+    it(`${locale}: the partner's tenant id and contact are shown; another signed-in tenant is warned before Accept`, () => {
+      const view = pageView(
+        {
+          partnerTenantId: PARTNER_TENANT,
+          partnerContactEmail: "csp@contoso.example",
+          invitedTenantId: INVITED,
+        },
+        locale,
+      );
+      const anonymous = renderInvitationPage(view);
+      expect(anonymous).toContain(`<dd id="partner-tenant">${PARTNER_TENANT}</dd>`);
+      expect(anonymous).toContain(`<dd id="partner-contact">csp@contoso.example</dd>`);
+      const wrong = renderInvitationPage({ ...view, signedInAs: { tenantId: OTHER, isGlobalAdmin: true } });
+      expect(wrong).toMatch(new RegExp(`id="wrong-tenant">[^<]*${OTHER}[^<]*${INVITED}`));
+      expect(wrong.indexOf('id="wrong-tenant"')).toBeLessThan(wrong.indexOf('id="accept"'));
+      const right = renderInvitationPage({
+        ...view,
+        signedInAs: { tenantId: INVITED.toUpperCase(), isGlobalAdmin: true },
+      });
+      expect(right).not.toContain('id="wrong-tenant"');
+      expectInert(wrong);
+    });
+
+    it(`${locale}: a decided invitation's page says the outcome and the date`, () => {
+      for (const outcome of ["accepted", "declined"] as const) {
+        const page = renderDecidedPage(locale, outcome, {
+          partnerName: HOSTILE.partner,
+          partnerTenantId: PARTNER_TENANT,
+          kind: "reseller",
+          customer: { displayName: "Woodgrove Bank", domain: "woodgrove.example" },
+          decidedAt: "2027-01-05T10:00:00.000Z",
+        });
+        expect(page).toContain(`<html lang="${locale}"`);
+        expect(page).toContain('id="decided"');
+        expect(page).toMatch(/2027/);
+        expect(page).not.toMatch(/\{(partner|date)\}/);
+        expectInert(page);
+      }
+    });
+  }
 });

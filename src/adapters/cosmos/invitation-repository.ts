@@ -12,6 +12,7 @@ import {
   type CreationWindow,
   type InvitationRepository,
   type Page,
+  type StartIntent,
   type Versioned,
 } from "../../application/ports";
 import type { Invitation, InvitationStatus } from "../../domain/model";
@@ -28,13 +29,42 @@ import {
   tokenLookupSchema,
 } from "./documents";
 
-/** Lost races for one window's counter before the creation gives up (each loss means another got in). */
-const WINDOW_ATTEMPTS = 5;
+/**
+ * A lost race on the window's counter means another creation got in, so retrying while the count is
+ * below the limit ends after at most `limit` losses. The cap only guards against a store that keeps
+ * answering 412 without anyone counting (it is never a 429: a refusal means the window is full).
+ */
+const maxWindowAttempts = (limit: number): number => 2 * limit + 10;
+
+/** Jittered backoff after a lost race, so the losers do not collide again in lockstep. */
+function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(100, 5 * 2 ** Math.min(attempt, 5));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
 
 const windowDocumentSchema = z.object({ count: z.number().int().min(0) });
 
 /** The counter's id: the window start names it, so a new window starts from zero without a reset. */
 export const rateWindowId = (windowStart: string): string => `rate:${windowStart}`;
+
+/** The start intent's id, in the invitation's partition. */
+export const startIntentId = (invitationId: string): string => `start:${invitationId}`;
+
+const startIntentSchema = z.object({
+  partnerId: z.string(),
+  invitationId: z.string(),
+  createdAt: z.string(),
+});
+
+function startIntentDocument(invitation: Invitation): JSONObject {
+  return {
+    id: startIntentId(invitation.id),
+    partnerId: invitation.partnerId,
+    docType: "startIntent",
+    invitationId: invitation.id,
+    createdAt: invitation.createdAt,
+  };
+}
 
 /**
  * Invitations live in their partner's partition (`invitations`, pk `/partnerId`), so the owner's
@@ -52,15 +82,27 @@ export class CosmosInvitationRepository implements InvitationRepository {
     return this.database.container(CONTAINERS.lookups);
   }
 
+  /**
+   * The invitation and its start intent go in one transactional batch (same partition): there is
+   * no stored invitation whose orchestration nobody is bound to start (docs/invitation-lifecycle.md).
+   */
   async create(invitation: Invitation, window?: CreationWindow): Promise<void> {
     if (window) return this.createCounted(invitation, window);
     await this.storeLookup(invitation);
-    try {
-      await this.invitations.items.create(toDocument(invitation, { docType: "invitation" }));
-    } catch (error) {
-      // Idempotent: a retry of the same creation finds the first one stored.
-      if (cosmosStatus(error) !== 409) throw error;
-    }
+    const results = await this.batch(
+      [
+        {
+          operationType: BulkOperationType.Create,
+          resourceBody: toDocument(invitation, { docType: "invitation" }) as JSONObject,
+        },
+        { operationType: BulkOperationType.Create, resourceBody: startIntentDocument(invitation) },
+      ],
+      invitation.partnerId,
+    );
+    const created = results[0]?.statusCode ?? 0;
+    // Idempotent: a retry of the same creation finds the first one (and its intent) stored.
+    if (created < 400 || created === 409) return;
+    throw new Error(`Storing an invitation failed (status ${created}).`);
   }
 
   // The lookup goes first: a lookup without its invitation reads as "not found", whereas an
@@ -84,7 +126,8 @@ export class CosmosInvitationRepository implements InvitationRepository {
     const partnerId = invitation.partnerId;
     let lookupStored = false;
     try {
-      for (let attempt = 1; attempt <= WINDOW_ATTEMPTS; attempt++) {
+      for (let attempt = 1; attempt <= maxWindowAttempts(window.limit); attempt++) {
+        if (attempt > 1) await backoff(attempt);
         const current = await this.readWindow(partnerId, window.start);
         const count = current?.count ?? 0;
         if (count >= window.limit) throw new CreationWindowFull();
@@ -115,6 +158,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
             operationType: BulkOperationType.Create,
             resourceBody: toDocument(invitation, { docType: "invitation" }) as JSONObject,
           },
+          { operationType: BulkOperationType.Create, resourceBody: startIntentDocument(invitation) },
         ];
         const results = await this.batch(operations, partnerId);
         const [counted, created] = [results[0]?.statusCode ?? 0, results[1]?.statusCode ?? 0];
@@ -128,8 +172,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
           throw new Error(`Counting an invitation in its window failed (status ${counted}).`);
         }
       }
-      // Every attempt lost its race: the window is busy enough that refusing is the honest answer.
-      throw new CreationWindowFull();
+      throw new Error("Counting an invitation in its window kept losing races without the count moving.");
     } catch (error) {
       if (error instanceof CreationWindowFull && lookupStored) {
         // A refused creation leaves nothing behind; the lookup named an invitation that never was.
@@ -263,6 +306,40 @@ export class CosmosInvitationRepository implements InvitationRepository {
     const lookupId = tokenLookupId(found.value.tokenHash);
     await this.lookups
       .item(lookupId, lookupId)
+      .delete()
+      .catch((error: unknown) => {
+        if (cosmosStatus(error) !== 404) throw error;
+      });
+    await this.settleStart(partnerId, id);
+  }
+
+  /**
+   * A cross-partition query, once a minute: it reads only the intents (normally none or a few, each
+   * gone within a request's time), through the index on docType and createdAt. The intents live
+   * beside their invitations rather than in one shared partition so that they are written in the
+   * same atomic batch, and no single partition takes every partner's writes.
+   */
+  async pendingStarts(before: string, limit: number): Promise<StartIntent[]> {
+    // One page is enough: the next run takes the rest.
+    const { resources } = await this.invitations.items
+      .query<Record<string, unknown>>(
+        {
+          query:
+            "SELECT c.partnerId, c.invitationId, c.createdAt FROM c WHERE c.docType = 'startIntent' AND c.createdAt < @before",
+          parameters: [{ name: "@before", value: before }],
+        },
+        { maxItemCount: limit },
+      )
+      .fetchNext();
+    return resources
+      .map((doc) => startIntentSchema.parse(doc))
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+      .slice(0, limit);
+  }
+
+  async settleStart(partnerId: string, invitationId: string): Promise<void> {
+    await this.invitations
+      .item(startIntentId(invitationId), partnerId)
       .delete()
       .catch((error: unknown) => {
         if (cosmosStatus(error) !== 404) throw error;

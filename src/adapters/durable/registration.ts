@@ -1,4 +1,4 @@
-import type { InvocationContext } from "@azure/functions";
+import { app, type InvocationContext, type TimerHandler } from "@azure/functions";
 import * as df from "durable-functions";
 import type { ActivityHandler, OrchestrationHandler } from "durable-functions";
 import type { z } from "zod";
@@ -70,5 +70,35 @@ export function registerDurable<D>(functions: readonly DurableFunction<D>[], dep
         handler: f.handler(deps),
       });
     }
+  }
+}
+
+/**
+ * A timer trigger, described like the others. The schedule comes from the dependencies (a setting
+ * with a default), so the function cannot be registered with an unresolved `%SETTING%`.
+ */
+export interface TimerFunction<D = never> {
+  kind: "timer";
+  name: string;
+  /** Six-field NCRONTAB. */
+  schedule: (deps: D) => string;
+  /** Also run when the host starts (e.g. to catch up on work a crash left behind). */
+  runOnStartup: boolean;
+  durableClient: boolean;
+  handler: (deps: D) => TimerHandler;
+}
+
+export function timerFunction<D>(descriptor: Omit<TimerFunction<D>, "kind">): TimerFunction<D> {
+  return { kind: "timer", ...descriptor };
+}
+
+export function registerTimers<D>(functions: readonly TimerFunction<D>[], deps: D): void {
+  for (const f of functions) {
+    app.timer(f.name, {
+      schedule: f.schedule(deps),
+      runOnStartup: f.runOnStartup,
+      ...(f.durableClient ? { extraInputs: [df.input.durableClient()] } : {}),
+      handler: f.handler(deps),
+    });
   }
 }

@@ -13,6 +13,7 @@ import {
   type Page,
   type PartnerRepository,
   type RelationshipRepository,
+  type StartIntent,
   type Versioned,
 } from "../../application/ports";
 import type {
@@ -114,6 +115,8 @@ export class MemoryInvitationRepository implements InvitationRepository {
   private readonly invitations = new Map<string, Map<string, Stored<Invitation>>>();
   private readonly tokenLookups = new Map<string, { partnerId: string; invitationId: string }>();
   private readonly windows = new Map<string, number>();
+  /** Start intents by invitation id, stored with their invitation (as in one Cosmos batch). */
+  private readonly startIntents = new Map<string, StartIntent>();
 
   private partition(partnerId: string): Map<string, Stored<Invitation>> {
     let partition = this.invitations.get(partnerId);
@@ -139,6 +142,26 @@ export class MemoryInvitationRepository implements InvitationRepository {
       invitationId: invitation.id,
     });
     partition.set(invitation.id, { value: copy(invitation), etag: nextEtag() });
+    this.startIntents.set(invitation.id, {
+      partnerId: invitation.partnerId,
+      invitationId: invitation.id,
+      createdAt: invitation.createdAt,
+    });
+    return Promise.resolve();
+  }
+
+  pendingStarts(before: string, limit: number): Promise<StartIntent[]> {
+    return Promise.resolve(
+      [...this.startIntents.values()]
+        .filter((i) => i.createdAt < before)
+        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+        .slice(0, limit)
+        .map(copy),
+    );
+  }
+
+  settleStart(partnerId: string, invitationId: string): Promise<void> {
+    if (this.startIntents.get(invitationId)?.partnerId === partnerId) this.startIntents.delete(invitationId);
     return Promise.resolve();
   }
 
@@ -201,6 +224,7 @@ export class MemoryInvitationRepository implements InvitationRepository {
     if (!partition || !stored) return Promise.resolve();
     partition.delete(id);
     this.tokenLookups.delete(stored.value.tokenHash);
+    this.startIntents.delete(id);
     return Promise.resolve();
   }
 }

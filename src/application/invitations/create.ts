@@ -104,9 +104,10 @@ export interface CreateInvitationResult {
 export const invitationLocation = (id: string): string => `/api/invitations/${encodeURIComponent(id)}`;
 
 /**
- * POST /api/invitations. Every rule is checked before anything is stored; then the invitation and
- * its token lookup are stored, and only then the orchestration starts (instance id = invitation
- * id). A failed start fails the request; a retry with the same Idempotency-Key finishes the same
+ * POST /api/invitations. Every rule is checked before anything is stored; then the invitation, its
+ * token lookup and its start intent are stored, and only then the orchestration starts (instance id
+ * = invitation id). A crash before the start leaves the intent, which the recovery sweep
+ * (start-recovery.ts) carries out. A failed start fails the request; a retry with the same Idempotency-Key finishes the same
  * invitation (creation and start are both idempotent by id), and without a key the stored
  * invitation is removed again, so a plain re-POST cannot leave a twin behind.
  */
@@ -199,6 +200,9 @@ export async function createInvitation(
       await deps.invitations.remove(caller.id, invitation.id).catch(() => undefined);
     throw error;
   }
+  // The start intent stored with the invitation is done with. Should this fail (or the host die
+  // first), the recovery sweep finds the orchestration there and settles it then.
+  await deps.invitations.settleStart(caller.id, invitation.id).catch(() => undefined);
 
   // Recorded once the invitation is live: a compensated (removed) attempt leaves no "created" record.
   await audit(deps.audit, deps.clock, {

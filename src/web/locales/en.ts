@@ -16,6 +16,14 @@ export const en = {
   "page.details.organization": "Your organization",
   "page.details.request": "Request",
   "page.details.expires": "Expires",
+  "page.details.partnerTenant": "Partner tenant ID",
+  "page.details.partnerContact": "Partner contact",
+  "page.details.decided": "Decided",
+  "signin.wrongTenant":
+    "You are signed in with tenant {tenantId}, but this invitation was sent to tenant {invited}. Accepting with this account will be refused: sign in with an account of the invited organization.",
+  "decided.accepted.body":
+    "This request from {partner} was accepted on {date}. Nothing else needs to be done.",
+  "decided.declined.body": "This request from {partner} was declined on {date}. Nothing was granted.",
   // Punctuation that differs by script: Chinese uses full-width colon and parentheses.
   "punct.colon": ": ",
   "punct.listSeparator": ", ",

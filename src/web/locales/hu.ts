@@ -18,6 +18,14 @@ export const hu: Catalog = {
   "page.details.organization": "Az Ön szervezete",
   "page.details.request": "Kérés",
   "page.details.expires": "Lejárat",
+  "page.details.partnerTenant": "A partner bérlőazonosítója",
+  "page.details.partnerContact": "A partner kapcsolattartója",
+  "page.details.decided": "Döntés időpontja",
+  "signin.wrongTenant":
+    "A(z) {tenantId} bérlővel jelentkezett be, de ezt a meghívást a(z) {invited} bérlőnek küldték. Az elfogadást ezzel a fiókkal a rendszer elutasítja: jelentkezzen be a meghívott szervezet egyik fiókjával.",
+  "decided.accepted.body": "Ezt a kérést (küldő: {partner}) elfogadták ekkor: {date}. Nincs további teendő.",
+  "decided.declined.body":
+    "Ezt a kérést (küldő: {partner}) elutasították ekkor: {date}. Semmilyen jogosultságot nem adtak meg.",
   "punct.colon": ": ",
   "punct.listSeparator": ", ",
   "punct.withDetail": "{main} ({detail})",

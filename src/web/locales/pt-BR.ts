@@ -14,6 +14,14 @@ export const ptBR: Catalog = {
   "page.details.organization": "Sua organização",
   "page.details.request": "Solicitação",
   "page.details.expires": "Expira em",
+  "page.details.partnerTenant": "ID do locatário do parceiro",
+  "page.details.partnerContact": "Contato do parceiro",
+  "page.details.decided": "Decidido em",
+  "signin.wrongTenant":
+    "Você entrou com o locatário {tenantId}, mas este convite foi enviado ao locatário {invited}. A aceitação com esta conta será recusada: entre com uma conta da organização convidada.",
+  "decided.accepted.body":
+    "Esta solicitação de {partner} foi aceita em {date}. Não é preciso fazer mais nada.",
+  "decided.declined.body": "Esta solicitação de {partner} foi recusada em {date}. Nada foi concedido.",
   "punct.colon": ": ",
   "punct.listSeparator": ", ",
   "punct.withDetail": "{main} ({detail})",

@@ -13,6 +13,13 @@ export const zhCN: Catalog = {
   "page.details.organization": "贵组织",
   "page.details.request": "请求",
   "page.details.expires": "过期日期",
+  "page.details.partnerTenant": "合作伙伴租户 ID",
+  "page.details.partnerContact": "合作伙伴联系人",
+  "page.details.decided": "决定日期",
+  "signin.wrongTenant":
+    "您当前使用租户 {tenantId} 登录，但此邀请是发送给租户 {invited} 的。使用此帐户接受将被拒绝：请使用受邀组织的帐户登录。",
+  "decided.accepted.body": "{partner} 的此请求已于 {date} 被接受。无需再执行任何操作。",
+  "decided.declined.body": "{partner} 的此请求已于 {date} 被拒绝。未授予任何权限。",
   "punct.colon": "：",
   "punct.listSeparator": "、",
   "punct.withDetail": "{main}（{detail}）",

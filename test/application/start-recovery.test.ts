@@ -1,0 +1,146 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { MemoryInvitationRepository, MemoryInvitationWorkflow, memoryPorts } from "../../src/adapters/memory";
+import { createInvitation, createInvitationInputSchema } from "../../src/application/invitations/create";
+import {
+  recoverInvitationStarts,
+  START_RECOVERY_GRACE_MS,
+} from "../../src/application/invitations/start-recovery";
+import type { Partner, Principal } from "../../src/domain/model";
+
+/**
+ * A host that dies between storing an invitation and starting its orchestration: modelled on the
+ * memory ports by a workflow whose start fails and a store that can no longer compensate (the
+ * process is gone). The recovery sweep must start what was stored, once.
+ */
+
+const LINK_KEY = "test-only-invitation-link-key-0123456789abcdef";
+const T0 = Date.parse("2030-01-01T00:00:00.000Z");
+
+class HostDied extends Error {}
+
+/** The next `start` fails as if the process died right before it. */
+class DyingWorkflow extends MemoryInvitationWorkflow {
+  dieOnNextStart = false;
+  override start(input: { invitationId: string; partnerId: string }): Promise<void> {
+    if (this.dieOnNextStart) {
+      this.dieOnNextStart = false;
+      return Promise.reject(new HostDied("SIGKILL"));
+    }
+    return super.start(input);
+  }
+}
+
+/** Nothing written after the crash: compensation never happens. */
+class DeadAfterCrash extends MemoryInvitationRepository {
+  dead = false;
+  override remove(partnerId: string, id: string): Promise<void> {
+    if (this.dead) return Promise.reject(new HostDied("SIGKILL"));
+    return super.remove(partnerId, id);
+  }
+  override settleStart(partnerId: string, invitationId: string): Promise<void> {
+    if (this.dead) return Promise.reject(new HostDied("SIGKILL"));
+    return super.settleStart(partnerId, invitationId);
+  }
+}
+
+async function world() {
+  let now = T0;
+  const clock = { now: () => new Date(now) };
+  const ports = memoryPorts();
+  const invitations = new DeadAfterCrash();
+  const workflow = new DyingWorkflow();
+  const partner: Partner = {
+    id: randomUUID(),
+    name: "Fabrikam Partners",
+    type: "direct",
+    cloud: "global",
+    contactEmail: "ops@fabrikam.example",
+    createdAt: new Date(T0).toISOString(),
+    updatedAt: new Date(T0).toISOString(),
+  };
+  await ports.partners.put(partner);
+  const principal: Principal = {
+    tenantId: partner.id,
+    userId: randomUUID(),
+    roles: ["GlobalAdmin"],
+    wids: [],
+  };
+  const deps = { ...ports, invitations, workflow, clock, invitationTtlDays: 90, linkKey: LINK_KEY };
+  const create = (idempotencyKey?: string) =>
+    createInvitation(
+      deps,
+      principal,
+      createInvitationInputSchema.parse({
+        kind: "reseller",
+        customer: {
+          domain: `contoso-${randomUUID().slice(0, 6)}.example`,
+          displayName: "Contoso",
+          adminEmail: "admin@contoso.example",
+        },
+      }),
+      idempotencyKey,
+    );
+  const recover = () => recoverInvitationStarts({ clock, invitations, workflow });
+  const advance = (ms: number) => void (now += ms);
+  return { invitations, workflow, partner, create, recover, advance };
+}
+
+describe("R5: an invitation stored before a crash still gets its orchestration", () => {
+  it("R5: the host dies after the store, before the start (with or without an Idempotency-Key): the sweep starts each stored invitation once", async () => {
+    const w = await world();
+    for (const key of [undefined, randomUUID()]) {
+      w.workflow.dieOnNextStart = true;
+      w.invitations.dead = true;
+      await expect(w.create(key)).rejects.toBeInstanceOf(HostDied);
+    }
+    w.invitations.dead = false;
+    const stored = (await w.invitations.list(w.partner.id, { limit: 10 })).items;
+    expect(stored).toHaveLength(2);
+    expect(w.workflow.started.size).toBe(0);
+
+    // Within the grace period the creating request may still be running: left to it.
+    expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
+    expect(w.workflow.started.size).toBe(0);
+
+    w.advance(START_RECOVERY_GRACE_MS + 1);
+    expect(await w.recover()).toEqual({ started: 2, dropped: 0, failed: 0 });
+    expect([...w.workflow.started.keys()].sort()).toEqual(stored.map((i) => i.id).sort());
+    // Settled: the next sweep has nothing to do.
+    expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
+  });
+
+  it("R5: a creation that started its orchestration leaves nothing for the sweep", async () => {
+    const w = await world();
+    await w.create();
+    await w.create(randomUUID());
+    w.advance(START_RECOVERY_GRACE_MS + 1);
+    expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
+    expect(w.workflow.started.size).toBe(2);
+  });
+
+  it("R5: a failed start that was compensated (invitation removed) leaves nothing to start", async () => {
+    const w = await world();
+    w.workflow.dieOnNextStart = true;
+    await expect(w.create()).rejects.toBeInstanceOf(HostDied);
+    expect((await w.invitations.list(w.partner.id, { limit: 10 })).items).toEqual([]);
+    w.advance(START_RECOVERY_GRACE_MS + 1);
+    expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
+    expect(w.workflow.started.size).toBe(0);
+  });
+
+  it("R5: an intent that cannot be carried out now stays for the next run without holding up the others", async () => {
+    const w = await world();
+    for (let i = 0; i < 2; i++) {
+      w.workflow.dieOnNextStart = true;
+      w.invitations.dead = true;
+      await expect(w.create(randomUUID())).rejects.toBeInstanceOf(HostDied);
+    }
+    w.invitations.dead = false;
+    w.advance(START_RECOVERY_GRACE_MS + 1);
+    w.workflow.dieOnNextStart = true;
+    expect(await w.recover()).toEqual({ started: 1, dropped: 0, failed: 1 });
+    expect(await w.recover()).toEqual({ started: 1, dropped: 0, failed: 0 });
+    expect(w.workflow.started.size).toBe(2);
+  });
+});
