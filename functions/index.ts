@@ -9,7 +9,13 @@ import { entraSignIn } from "../src/adapters/auth/entra-sign-in";
 import { resolveClock } from "../src/adapters/clock/clock";
 import { CosmosAuditLog } from "../src/adapters/cosmos/audit-repository";
 import { createCosmosDatabase } from "../src/adapters/cosmos/client";
+import { LocalCommerce } from "../src/adapters/commerce/local-commerce";
 import { CosmosIdempotencyStore } from "../src/adapters/cosmos/idempotency-repository";
+import { CosmosMigrationRepository } from "../src/adapters/cosmos/migration-repository";
+import {
+  CosmosSubscriptionRepository,
+  CosmosTermEndSchedule,
+} from "../src/adapters/cosmos/subscription-repository";
 import { CosmosInvitationRepository } from "../src/adapters/cosmos/invitation-repository";
 import { CosmosPartnerRepository } from "../src/adapters/cosmos/partner-repository";
 import { CosmosRelationshipRepository } from "../src/adapters/cosmos/relationship-repository";
@@ -47,9 +53,17 @@ import {
   getInvitationFunction,
   listInvitationsFunction,
 } from "./invitations";
+import { migrationHttpFunctions } from "./migrations";
+import {
+  migrationActivities,
+  migrationAtTermEndOrchestration,
+  migrationNewAzureOrchestration,
+  webMigrationEmails,
+} from "./migrations-workflow";
 import { openApiFunction } from "./openapi";
 import { putPartnerFunction } from "./partners";
 import { listCustomerRelationshipsFunction, terminateRelationshipFunction } from "./relationships";
+import { registerTermEndSweep } from "./term-end-sweep";
 
 const settings = loadSettings(process.env);
 const clock = resolveClock();
@@ -65,6 +79,13 @@ const repositories = {
   audit: new CosmosAuditLog(database),
 };
 const emailSender = new AcsEmailSender(settings);
+// Subscriptions bought elsewhere and their migration (docs/migrations.md).
+const migrationStore = {
+  subscriptions: new CosmosSubscriptionRepository(database),
+  migrations: new CosmosMigrationRepository(database),
+};
+const termEndSchedule = new CosmosTermEndSchedule(database);
+const commerce = new LocalCommerce(database);
 
 const customerInvite: CustomerInviteDependencies = {
   decision: {
@@ -121,6 +142,21 @@ const deps = {
     publicBaseUrl: settings.PUBLIC_BASE_URL,
   },
   adminLifecycle: { ...repositories, email: emailSender, clock, render: webAdminRelationshipEmails },
+  migrationApi: {
+    ...repositories,
+    ...migrationStore,
+    clock,
+    verifier: auth.verifier,
+    linkKey: settings.INVITATION_LINK_KEY,
+  },
+  migrationLifecycle: {
+    ...repositories,
+    ...migrationStore,
+    commerce,
+    email: emailSender,
+    clock,
+    render: webMigrationEmails,
+  },
   openApi: { version: "0.1.0", devMode: settings.AUTH_MODE === "dev", functions: () => registeredHttp },
 };
 type AppDependencies = typeof deps;
@@ -134,6 +170,10 @@ const durableFunctions: DurableFunction<AppDependencies>[] = [
   adminRelationshipOrchestration,
   ...adminRelationshipActivities,
   startAdminLifecyclesActivityFunction,
+  // R17/R18 migrations.
+  migrationAtTermEndOrchestration,
+  migrationNewAzureOrchestration,
+  ...migrationActivities,
 ];
 
 const httpFunctions: HttpFunction<AppDependencies>[] = [
@@ -153,9 +193,15 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   cancelInvitationFunction,
   listCustomerRelationshipsFunction,
   terminateRelationshipFunction,
+  ...migrationHttpFunctions,
   openApiFunction,
   devTokenFunction,
 ];
 
 registerDurable(durableFunctions, deps);
 registeredHttp.push(...registerHttp(httpFunctions, deps));
+registerTermEndSweep(settings.TERM_END_SWEEP_SCHEDULE, {
+  schedule: termEndSchedule,
+  subscriptions: migrationStore.subscriptions,
+  clock,
+});
