@@ -10,6 +10,11 @@ import { resolveClock } from "../src/adapters/clock/clock";
 import { CosmosAuditLog } from "../src/adapters/cosmos/audit-repository";
 import { createCosmosDatabase } from "../src/adapters/cosmos/client";
 import { CosmosIdempotencyStore } from "../src/adapters/cosmos/idempotency-repository";
+import { CosmosMigrationRepository } from "../src/adapters/cosmos/migration-repository";
+import {
+  CosmosSubscriptionRepository,
+  CosmosTermEndSchedule,
+} from "../src/adapters/cosmos/subscription-repository";
 import { CosmosInvitationRepository } from "../src/adapters/cosmos/invitation-repository";
 import { CosmosPartnerRepository } from "../src/adapters/cosmos/partner-repository";
 import { CosmosRelationshipRepository } from "../src/adapters/cosmos/relationship-repository";
@@ -50,6 +55,7 @@ import {
 import { openApiFunction } from "./openapi";
 import { putPartnerFunction } from "./partners";
 import { listCustomerRelationshipsFunction, terminateRelationshipFunction } from "./relationships";
+import { subscriptionFunctions } from "./subscriptions";
 
 const settings = loadSettings(process.env);
 const clock = resolveClock();
@@ -63,6 +69,9 @@ const repositories = {
   invitations: new CosmosInvitationRepository(database),
   relationships: new CosmosRelationshipRepository(database),
   audit: new CosmosAuditLog(database),
+  subscriptions: new CosmosSubscriptionRepository(database),
+  termEndSchedule: new CosmosTermEndSchedule(database),
+  migrations: new CosmosMigrationRepository(database),
 };
 const emailSender = new AcsEmailSender(settings);
 
@@ -111,6 +120,7 @@ const deps = {
     linkKey: settings.INVITATION_LINK_KEY,
     invitationsPerPartnerPerMinute: settings.INVITATIONS_PER_PARTNER_PER_MINUTE,
   },
+  subscriptionApi: { ...repositories, clock, verifier: auth.verifier },
   customerInvite,
   invitationLifecycle: {
     ...repositories,
@@ -153,6 +163,7 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   cancelInvitationFunction,
   listCustomerRelationshipsFunction,
   terminateRelationshipFunction,
+  ...subscriptionFunctions,
   openApiFunction,
   devTokenFunction,
 ];

@@ -91,7 +91,7 @@ export const relationshipSchema = z.object({
 export const auditRecordSchema = z.object({
   id: z.string(),
   partnerId: z.string(),
-  resourceType: z.enum(["partner", "invitation", "relationship"]),
+  resourceType: z.enum(["partner", "invitation", "relationship", "subscription", "migration"]),
   resourceId: z.string(),
   action: z.string(),
   outcome: z.enum(["applied", "refused"]),
