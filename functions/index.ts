@@ -63,6 +63,7 @@ import {
 import { openApiFunction } from "./openapi";
 import { putPartnerFunction } from "./partners";
 import { listCustomerRelationshipsFunction, terminateRelationshipFunction } from "./relationships";
+import { subscriptionFunctions } from "./subscriptions";
 import { registerTermEndSweep } from "./term-end-sweep";
 
 const settings = loadSettings(process.env);
@@ -77,14 +78,12 @@ const repositories = {
   invitations: new CosmosInvitationRepository(database),
   relationships: new CosmosRelationshipRepository(database),
   audit: new CosmosAuditLog(database),
-};
-const emailSender = new AcsEmailSender(settings);
-// Subscriptions bought elsewhere and their migration (docs/migrations.md).
-const migrationStore = {
   subscriptions: new CosmosSubscriptionRepository(database),
+  termEndSchedule: new CosmosTermEndSchedule(database),
   migrations: new CosmosMigrationRepository(database),
 };
-const termEndSchedule = new CosmosTermEndSchedule(database);
+const emailSender = new AcsEmailSender(settings);
+// The commerce API has no sandbox: locally and in tests its calls are recorded (docs/migrations.md).
 const commerce = new LocalCommerce(database);
 
 const customerInvite: CustomerInviteDependencies = {
@@ -132,6 +131,7 @@ const deps = {
     linkKey: settings.INVITATION_LINK_KEY,
     invitationsPerPartnerPerMinute: settings.INVITATIONS_PER_PARTNER_PER_MINUTE,
   },
+  subscriptionApi: { ...repositories, clock, verifier: auth.verifier },
   customerInvite,
   invitationLifecycle: {
     ...repositories,
@@ -144,14 +144,12 @@ const deps = {
   adminLifecycle: { ...repositories, email: emailSender, clock, render: webAdminRelationshipEmails },
   migrationApi: {
     ...repositories,
-    ...migrationStore,
     clock,
     verifier: auth.verifier,
     linkKey: settings.INVITATION_LINK_KEY,
   },
   migrationLifecycle: {
     ...repositories,
-    ...migrationStore,
     commerce,
     email: emailSender,
     clock,
@@ -193,6 +191,7 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   cancelInvitationFunction,
   listCustomerRelationshipsFunction,
   terminateRelationshipFunction,
+  ...subscriptionFunctions,
   ...migrationHttpFunctions,
   openApiFunction,
   devTokenFunction,
@@ -201,7 +200,7 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
 registerDurable(durableFunctions, deps);
 registeredHttp.push(...registerHttp(httpFunctions, deps));
 registerTermEndSweep(settings.TERM_END_SWEEP_SCHEDULE, {
-  schedule: termEndSchedule,
-  subscriptions: migrationStore.subscriptions,
+  schedule: repositories.termEndSchedule,
+  subscriptions: repositories.subscriptions,
   clock,
 });
