@@ -22,7 +22,10 @@ import {
 import { AcsEmailSender } from "../src/adapters/email/acs-email-sender";
 import { LocalCommerce } from "../src/adapters/commerce/local-commerce";
 import { CosmosMigrationRepository } from "../src/adapters/cosmos/migration-repository";
-import { CosmosSubscriptionRepository } from "../src/adapters/cosmos/subscription-repository";
+import {
+  CosmosSubscriptionRepository,
+  CosmosTermEndSchedule,
+} from "../src/adapters/cosmos/subscription-repository";
 import { CosmosSwitchRequestDirectory } from "../src/adapters/cosmos/switch-request-directory";
 import { cosmosHealthCheck, emailEndpointHealthCheck } from "../src/adapters/health-checks";
 import { loadSettings } from "../src/config/load";
@@ -50,6 +53,15 @@ import {
 } from "./diagnostics";
 import { healthFunction } from "./health";
 import { invitationStartRecoveryFunction } from "./invitation-start-recovery";
+import { migrationHttpFunctions } from "./migrations";
+import {
+  migrationActivities,
+  migrationAtTermEndOrchestration,
+  migrationNewAzureOrchestration,
+  webMigrationEmails,
+} from "./migrations-workflow";
+import { subscriptionFunctions } from "./subscriptions";
+import { registerTermEndSweep } from "./term-end-sweep";
 import { invitationActivities, invitationOrchestration, webInvitationEmails } from "./invitation-workflow";
 import {
   cancelInvitationFunction,
@@ -79,7 +91,12 @@ const repositories = {
   invitations: new CosmosInvitationRepository(database),
   relationships: new CosmosRelationshipRepository(database),
   audit: new CosmosAuditLog(database),
+  subscriptions: new CosmosSubscriptionRepository(database),
+  termEndSchedule: new CosmosTermEndSchedule(database),
+  migrations: new CosmosMigrationRepository(database),
 };
+// The commerce API has no sandbox: locally and in tests its calls are recorded (docs/migrations.md).
+const commerce = new LocalCommerce(database);
 const emailSender = new AcsEmailSender(settings);
 
 const customerInvite: CustomerInviteDependencies = {
@@ -127,6 +144,7 @@ const deps = {
     linkKey: settings.INVITATION_LINK_KEY,
     invitationsPerPartnerPerMinute: settings.INVITATIONS_PER_PARTNER_PER_MINUTE,
   },
+  subscriptionApi: { ...repositories, clock, verifier: auth.verifier },
   customerInvite,
   invitationLifecycle: {
     ...repositories,
@@ -137,11 +155,24 @@ const deps = {
     publicBaseUrl: settings.PUBLIC_BASE_URL,
   },
   adminLifecycle: { ...repositories, email: emailSender, clock, render: webAdminRelationshipEmails },
+  migrationApi: {
+    ...repositories,
+    clock,
+    verifier: auth.verifier,
+    linkKey: settings.INVITATION_LINK_KEY,
+  },
+  migrationLifecycle: {
+    ...repositories,
+    commerce,
+    email: emailSender,
+    clock,
+    render: webMigrationEmails,
+  },
   // R19: the partner switch's links, API and orchestration.
   partnerSwitch: {
     answers: {
-      migrations: new CosmosMigrationRepository(database),
-      subscriptions: new CosmosSubscriptionRepository(database),
+      migrations: repositories.migrations,
+      subscriptions: repositories.subscriptions,
       partners: repositories.partners,
       directory: new CosmosSwitchRequestDirectory(database),
       audit: repositories.audit,
@@ -160,9 +191,7 @@ const deps = {
   },
   partnerSwitchLifecycle: {
     ...repositories,
-    migrations: new CosmosMigrationRepository(database),
-    subscriptions: new CosmosSubscriptionRepository(database),
-    commerce: new LocalCommerce(database),
+    commerce,
     email: emailSender,
     clock,
     render: webSwitchEmails,
@@ -187,6 +216,10 @@ const durableFunctions: DurableFunction<AppDependencies>[] = [
   adminRelationshipOrchestration,
   ...adminRelationshipActivities,
   startAdminLifecyclesActivityFunction,
+  // R17/R18/R19 migrations.
+  migrationAtTermEndOrchestration,
+  migrationNewAzureOrchestration,
+  ...migrationActivities,
   partnerSwitchOrchestration,
   ...partnerSwitchActivities,
 ];
@@ -208,6 +241,8 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   cancelInvitationFunction,
   listCustomerRelationshipsFunction,
   terminateRelationshipFunction,
+  ...subscriptionFunctions,
+  ...migrationHttpFunctions,
   ...partnerSwitchFunctions,
   openApiFunction,
   devTokenFunction,
@@ -217,4 +252,9 @@ const timerFunctions: TimerFunction<AppDependencies>[] = [invitationStartRecover
 
 registerDurable(durableFunctions, deps);
 registerTimers(timerFunctions, deps);
+registerTermEndSweep(settings.TERM_END_SWEEP_SCHEDULE, {
+  schedule: repositories.termEndSchedule,
+  subscriptions: repositories.subscriptions,
+  clock,
+});
 registeredHttp.push(...registerHttp(httpFunctions, deps));

@@ -2,7 +2,7 @@ import type { HttpHandler, HttpRequest, InvocationContext } from "@azure/functio
 import * as df from "durable-functions";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
-import { raiseEventIfListening, startIfAbsent } from "../src/adapters/durable/client";
+import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
 import { cancelMigrationUseCase, confirmServiceMovedUseCase } from "../src/application/migrations/commands";
 import type { MigrationDeps } from "../src/application/migrations/deps";
 import {
@@ -25,12 +25,6 @@ import { authenticated, json } from "../src/http/auth";
 import { readJsonBody, zodIssuesToFieldErrors } from "../src/http/body";
 import { httpFunction } from "../src/http/descriptor";
 import { errorResponses } from "../src/http/openapi";
-import {
-  MIGRATION_ORCHESTRATIONS,
-  MIGRATION_SIGNAL_EVENT,
-  migrationOrchestrationInputSchema,
-  migrationSignalSchema,
-} from "../src/workflows/migration-names";
 
 export const START_MIGRATION_FUNCTION = "startMigration";
 export const LIST_MIGRATIONS_FUNCTION = "listMigrations";
@@ -42,32 +36,6 @@ export const CANCEL_MIGRATION_ROUTE = "api/migrations/{id}/cancel";
 export const SERVICE_MOVED_FUNCTION = "confirmMigrationServiceMoved";
 export const SERVICE_MOVED_ROUTE = "api/migrations/{id}/services/{serviceId}/moved";
 export { listMigrationsQuerySchema, startMigrationInputSchema };
-
-/**
- * The migration orchestrations through a durable client: one per strategy, instance id = migration
- * id, started idempotently; signals to a finished or unknown instance are dropped (the documents are
- * the truth).
- */
-export function durableMigrationWorkflows(client: df.DurableClient): MigrationWorkflows {
-  return {
-    async start(migration) {
-      const input = migrationOrchestrationInputSchema.parse({
-        migrationId: migration.id,
-        partnerId: migration.partnerId,
-        strategy: migration.strategy,
-      });
-      await startIfAbsent(client, MIGRATION_ORCHESTRATIONS[migration.strategy], migration.id, input);
-    },
-    async signal(migrationId, signal) {
-      await raiseEventIfListening(
-        client,
-        migrationId,
-        MIGRATION_SIGNAL_EVENT,
-        migrationSignalSchema.parse(signal),
-      );
-    },
-  };
-}
 
 type WorkflowFactory = (context: InvocationContext) => MigrationWorkflows;
 const fromContext: WorkflowFactory = (context) => durableMigrationWorkflows(df.getClient(context));

@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import { runTermEndSweep, type TermEndSweepDeps } from "../src/application/migrations/sweep";
-import { durableMigrationWorkflows } from "./migrations";
+import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
 
 export const TERM_END_SWEEP_FUNCTION = "termEndSweep";
 

@@ -11,14 +11,16 @@ export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): Fie
   }));
 }
 
-/** Reads the body as text, refusing (413) anything over the limit, declared or actual. */
-export async function readBodyText(request: HttpRequest): Promise<string> {
+/**
+ * Reads the body as text, refusing (413) anything over the limit, declared or actual. A route with a
+ * larger body (the bulk import) names its own limit.
+ */
+export async function readBodyText(request: HttpRequest, maxBytes: number = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES)
-    throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  if (declared > maxBytes) throw new DomainError("tooLarge", `The body must be at most ${maxBytes} bytes.`);
   const raw = await request.text();
-  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-    throw new DomainError("tooLarge", `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  if (Buffer.byteLength(raw) > maxBytes) {
+    throw new DomainError("tooLarge", `The body must be at most ${maxBytes} bytes.`);
   }
   return raw;
 }

@@ -182,6 +182,31 @@ for (const [name, make] of implementations) {
       ).rejects.toBeInstanceOf(InvalidContinuationToken);
     });
 
+    it("subscriptions: concurrent imports of the same ids never leave a mix; each is stored whole or not at all", async () => {
+      const { subscriptions } = make();
+      const customer = randomUUID();
+      const partnerId = randomUUID();
+      const importOf = (createdAt: string) =>
+        Array.from({ length: 150 }, (_, i) =>
+          subscription({ id: `race-${i}`, customerTenantId: customer, partnerId, createdAt }),
+        );
+      const a = importOf("2026-01-01T00:00:00.000Z");
+      const b = importOf("2026-01-02T00:00:00.000Z");
+      const outcomes = await Promise.allSettled([
+        subscriptions.createMany(customer, a),
+        subscriptions.createMany(customer, b),
+      ]);
+      expect(outcomes.filter((o) => o.status === "fulfilled").length).toBeLessThanOrEqual(1);
+      const stored = await Promise.all(a.map((s) => subscriptions.get(partnerId, customer, s.id)));
+      const createdAts = new Set(stored.map((s) => s?.value.createdAt ?? "none"));
+      // All rows from one import, or none at all.
+      expect(createdAts.size).toBe(1);
+      const winner = outcomes.findIndex((o) => o.status === "fulfilled");
+      expect([...createdAts][0]).toBe(
+        winner === 0 ? a[0]!.createdAt : winner === 1 ? b[0]!.createdAt : "none",
+      );
+    });
+
     it("schedule: the checkpoint is created once and replaced only with its current ETag", async () => {
       const { schedule } = make();
       const existing = await schedule.readCheckpoint();

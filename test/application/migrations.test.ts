@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { memoryPorts, type MemoryPorts } from "../../src/adapters/memory";
+import {
+  MemoryCommerce,
+  MemoryMigrationWorkflows,
+  memoryPorts,
+  type MemoryPorts,
+} from "../../src/adapters/memory";
+import { cspSubscriptionIdFor } from "../../src/adapters/commerce/local-commerce";
 import {
   cancelMigrationUseCase,
   confirmServiceMovedUseCase,
@@ -18,29 +24,10 @@ import {
 import { getMigration, listMigrations } from "../../src/application/migrations/query";
 import { startMigration } from "../../src/application/migrations/start";
 import { runTermEndSweep } from "../../src/application/migrations/sweep";
-import {
-  ConcurrencyConflict,
-  type OutgoingEmail,
-  type Page,
-  type Versioned,
-} from "../../src/application/ports";
-import {
-  MigrationExists,
-  type CommercePort,
-  type MigrationRepository,
-  type MigrationSignal,
-  type MigrationWorkflows,
-  type SubscriptionRepository,
-  type TermEndSchedule,
-} from "../../src/application/subscriptions/ports";
+import type { OutgoingEmail } from "../../src/application/ports";
 import { DomainError } from "../../src/domain/errors";
 import type { Invitation, Partner, Principal } from "../../src/domain/model";
-import type { Migration, MigrationStatus, Subscription } from "../../src/domain/subscriptions/model";
-import {
-  termEndIndexEntries,
-  type SweepCheckpoint,
-  type TermEndIndexEntry,
-} from "../../src/domain/subscriptions/sweep";
+import type { Subscription } from "../../src/domain/subscriptions/model";
 import { migrationCompletedEmail, migrationReminderEmail } from "../../src/web/migration-emails";
 
 /**
@@ -55,134 +42,6 @@ const LINK_KEY = "test-only-invitation-link-key-0123456789abcdef";
 const CUSTOMER = "1d5c6e2a-3f1b-4c8e-9a7d-2b6f0e4c1a93";
 const DAY = 86_400_000;
 
-let etagCounter = 0;
-const etag = () => `"${++etagCounter}"`;
-const clone = <T>(v: T): T => structuredClone(v);
-
-class Subscriptions implements SubscriptionRepository {
-  readonly docs = new Map<string, Versioned<Subscription>>();
-  reads = 0;
-  private key = (p: string, c: string, id: string) => `${p}|${c}|${id}`;
-  create(s: Subscription) {
-    const k = this.key(s.partnerId, s.customerTenantId, s.id);
-    if (this.docs.has(k)) throw new Error("exists");
-    const v = { value: clone(s), etag: etag() };
-    this.docs.set(k, v);
-    return Promise.resolve(clone(v));
-  }
-  async createMany(_c: string, list: Subscription[]) {
-    for (const s of list) await this.create(s);
-  }
-  get(p: string, c: string, id: string) {
-    this.reads++;
-    const v = this.docs.get(this.key(p, c, id));
-    return Promise.resolve(v ? clone(v) : undefined);
-  }
-  list(): Promise<Page<Subscription>> {
-    return Promise.resolve({ items: [...this.docs.values()].map((v) => clone(v.value)) });
-  }
-  replace(s: Subscription, tag: string) {
-    const k = this.key(s.partnerId, s.customerTenantId, s.id);
-    const current = this.docs.get(k);
-    if (!current || current.etag !== tag) return Promise.reject(new ConcurrencyConflict("subscription"));
-    const v = { value: clone(s), etag: etag() };
-    this.docs.set(k, v);
-    return Promise.resolve(clone(v));
-  }
-}
-
-class Migrations implements MigrationRepository {
-  readonly docs = new Map<string, Versioned<Migration>>();
-  create(m: Migration) {
-    if (this.docs.has(m.id)) return Promise.reject(new MigrationExists(m.id));
-    const v = { value: clone(m), etag: etag() };
-    this.docs.set(m.id, v);
-    return Promise.resolve(clone(v));
-  }
-  get(p: string, id: string) {
-    const v = this.docs.get(id);
-    return Promise.resolve(v && v.value.partnerId === p ? clone(v) : undefined);
-  }
-  replace(m: Migration, tag: string) {
-    const current = this.docs.get(m.id);
-    if (!current || current.etag !== tag) return Promise.reject(new ConcurrencyConflict("migration"));
-    const v = { value: clone(m), etag: etag() };
-    this.docs.set(m.id, v);
-    return Promise.resolve(clone(v));
-  }
-  findByApprovalTokenHash() {
-    return Promise.resolve(undefined);
-  }
-  listForCustomer(p: string, c: string) {
-    return Promise.resolve(
-      [...this.docs.values()]
-        .map((v) => clone(v.value))
-        .filter((m) => m.partnerId === p && m.customerTenantId === c),
-    );
-  }
-  list(p: string, q: { status?: MigrationStatus; customerTenantId?: string; limit: number }) {
-    const items = [...this.docs.values()]
-      .map((v) => clone(v.value))
-      .filter((m) => m.partnerId === p && (!q.status || m.status === q.status))
-      .filter((m) => !q.customerTenantId || m.customerTenantId === q.customerTenantId);
-    return Promise.resolve({ items: items.slice(0, q.limit) });
-  }
-}
-
-class Schedule implements TermEndSchedule {
-  readonly entries: TermEndIndexEntry[] = [];
-  checkpoint: Versioned<SweepCheckpoint> | undefined;
-  pages = 0;
-  page(day: string, q: { limit: number; continuationToken?: string }) {
-    this.pages++;
-    const all = this.entries.filter((e) => e.day === day);
-    const from = Number(q.continuationToken ?? 0);
-    const items = all.slice(from, from + q.limit);
-    const next = from + q.limit < all.length ? String(from + q.limit) : undefined;
-    return Promise.resolve(next ? { items, continuationToken: next } : { items });
-  }
-  readCheckpoint() {
-    return Promise.resolve(this.checkpoint ? clone(this.checkpoint) : undefined);
-  }
-  writeCheckpoint(c: SweepCheckpoint, tag?: string) {
-    if (this.checkpoint?.etag !== tag) return Promise.reject(new ConcurrencyConflict("checkpoint"));
-    this.checkpoint = { value: clone(c), etag: etag() };
-    return Promise.resolve(clone(this.checkpoint));
-  }
-}
-
-class Workflows implements MigrationWorkflows {
-  readonly started: string[] = [];
-  readonly signals: { id: string; signal: MigrationSignal }[] = [];
-  start(m: Pick<Migration, "id">) {
-    if (!this.started.includes(m.id)) this.started.push(m.id);
-    return Promise.resolve();
-  }
-  signal(id: string, signal: MigrationSignal) {
-    this.signals.push({ id, signal });
-    return Promise.resolve();
-  }
-}
-
-class Commerce implements CommercePort {
-  readonly orders = new Map<string, string>();
-  readonly cancellations = new Map<string, { sourceSubscriptionId: string; serviceId?: string }>();
-  createCspSubscription(order: { orderId: string }) {
-    if (!this.orders.has(order.orderId)) this.orders.set(order.orderId, `csp-${this.orders.size + 1}`);
-    return Promise.resolve({ subscriptionId: this.orders.get(order.orderId)! });
-  }
-  cancelAtSource(r: { orderId: string; sourceSubscriptionId: string; serviceId?: string }) {
-    this.cancellations.set(r.orderId, {
-      sourceSubscriptionId: r.sourceSubscriptionId,
-      ...(r.serviceId ? { serviceId: r.serviceId } : {}),
-    });
-    return Promise.resolve();
-  }
-  transferPartnerOfRecord() {
-    return Promise.resolve();
-  }
-}
-
 /** Sends once per operation id, as the email service does. */
 class Outbox {
   readonly sent = new Map<string, OutgoingEmail>();
@@ -192,13 +51,10 @@ class Outbox {
   }
 }
 
-interface World extends Omit<MemoryPorts, "subscriptions" | "migrations" | "schedule"> {
+interface World extends MemoryPorts {
   now: Date;
-  subscriptions: Subscriptions;
-  migrations: Migrations;
-  schedule: Schedule;
-  workflows: Workflows;
-  commerce: Commerce;
+  workflows: MemoryMigrationWorkflows;
+  commerce: MemoryCommerce;
   outbox: Outbox;
   partner: Partner;
   principal: Principal;
@@ -211,11 +67,8 @@ async function world(): Promise<World> {
   const w = {
     ...ports,
     now: new Date("2030-01-01T00:00:00.000Z"),
-    subscriptions: new Subscriptions(),
-    migrations: new Migrations(),
-    schedule: new Schedule(),
-    workflows: new Workflows(),
-    commerce: new Commerce(),
+    workflows: new MemoryMigrationWorkflows(),
+    commerce: new MemoryCommerce(),
     outbox: new Outbox(),
   } as World;
   const clock = { now: () => w.now };
@@ -303,7 +156,6 @@ async function register(
     ...fields,
   };
   await w.subscriptions.create(s);
-  w.schedule.entries.push(...termEndIndexEntries(s));
   return s;
 }
 
@@ -337,7 +189,7 @@ describe("starting a migration", () => {
     expect(started).toMatchObject({ strategy: "atTermEnd", status: "scheduled", notBefore: s.termEnd });
     expect(started.id).toMatch(/^mig-[0-9a-f]{32}$/);
     expect(await sub(w, "E3-1")).toMatchObject({ status: "migrating", migrationId: started.id });
-    expect(w.workflows.started).toEqual([started.id]);
+    expect([...w.workflows.started.keys()]).toEqual([started.id]);
     expect((await w.audit.listFor(w.partner.id, started.id)).map((r) => [r.action, r.rule])).toEqual([
       ["start", "R17"],
     ]);
@@ -355,7 +207,7 @@ describe("starting a migration", () => {
     );
     expect(refusal.kind).toBe("conflict");
     expect(refusal.options.extensions).toEqual({ migrationId: first.id });
-    expect(w.migrations.docs.size).toBe(1);
+    expect((await w.migrations.listForCustomer(w.partner.id, CUSTOMER)).length).toBe(1);
   });
 
   it("R17: a start that crashed after creating the migration is repaired by the next start (subscription marked, workflow started)", async () => {
@@ -376,14 +228,14 @@ describe("starting a migration", () => {
       startMigration(flaky, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
     ).rejects.toThrow("crash");
     w.subscriptions.replace = replace;
-    const [id] = [...w.migrations.docs.keys()];
+    const [id] = (await w.migrations.listForCustomer(w.partner.id, CUSTOMER)).map((m) => m.id);
     expect((await sub(w, "E3-1")).status).toBe("active");
     const refusal = await refusalOf(
       startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
     );
     expect(refusal.options.extensions).toEqual({ migrationId: id });
     expect(await sub(w, "E3-1")).toMatchObject({ status: "migrating", migrationId: id });
-    expect(w.workflows.started).toEqual([id]);
+    expect([...w.workflows.started.keys()]).toEqual([id]);
   });
 
   it("R20: without an active reseller relationship the start is refused (403, audited) and nothing is stored", async () => {
@@ -396,7 +248,7 @@ describe("starting a migration", () => {
       startMigration(w.deps, principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" }),
     );
     expect([refusal.kind, refusal.rule]).toEqual(["forbidden", "R20"]);
-    expect(w.migrations.docs.size).toBe(0);
+    expect((await w.migrations.listForCustomer(w.partner.id, CUSTOMER)).length).toBe(0);
     expect((await w.audit.listFor(stranger.id, "E3-1")).map((r) => [r.outcome, r.rule])).toEqual([
       ["refused", "R20"],
     ]);
@@ -413,7 +265,7 @@ describe("starting a migration", () => {
       ),
     );
     expect([refusal.kind, refusal.rule]).toEqual(["forbidden", "R1"]);
-    expect(w.migrations.docs.size).toBe(0);
+    expect((await w.migrations.listForCustomer(w.partner.id, CUSTOMER)).length).toBe(0);
   });
 
   it("R10: another partner's subscription and migration are not found, and its documents stay unchanged", async () => {
@@ -422,7 +274,6 @@ describe("starting a migration", () => {
     await w.partners.put(other);
     await befriend(w, other, "admin@contoso.example", "en");
     await register(w, { id: "E3-1", ...license(200, w.now) }, other);
-    const before = clone([...w.subscriptions.docs.values()]);
     expect(
       (
         await refusalOf(
@@ -438,7 +289,7 @@ describe("starting a migration", () => {
     expect((await refusalOf(getMigration(w.deps, w.principal, theirs.id))).kind).toBe("notFound");
     expect((await refusalOf(cancelMigrationUseCase(w.deps, w.principal, theirs.id))).kind).toBe("notFound");
     expect((await listMigrations(w.deps, w.principal, { limit: 25 })).items).toEqual([]);
-    expect(before[0]!.value.status).toBe("active");
+    expect((await w.subscriptions.get(other.id, CUSTOMER, "E3-1"))!.value.status).toBe("migrating");
   });
 });
 
@@ -493,7 +344,7 @@ describe("cancel and service confirmations", () => {
       { id: "sql-1", status: "pending" },
     ]);
     expect(w.workflows.signals.at(-1)).toEqual({
-      id: azure.id,
+      migrationId: azure.id,
       signal: { kind: "serviceMoved", serviceId: "vm-1" },
     });
     expect((await refusalOf(confirmServiceMovedUseCase(w.deps, w.principal, azure.id, "nope"))).kind).toBe(
@@ -532,7 +383,10 @@ describe("the R17 activities", () => {
     await completeAtTermEnd(w.lifecycle, ref);
     await completeAtTermEnd(w.lifecycle, ref);
     expect(w.commerce.orders.size).toBe(1);
-    expect(await mig(w, id)).toMatchObject({ status: "completed", targetSubscriptionId: "csp-1" });
+    expect(await mig(w, id)).toMatchObject({
+      status: "completed",
+      targetSubscriptionId: cspSubscriptionIdFor(`${id}:order`),
+    });
     expect(await sub(w, "E3-1")).toMatchObject({ status: "migrated", partnerOfRecord: w.partner.id });
   });
 
@@ -574,7 +428,7 @@ describe("the R18 activities", () => {
       await orderAzureSubscription(w.lifecycle, ref);
       await orderAzureSubscription(w.lifecycle, ref);
       expect(w.commerce.orders.size).toBe(1);
-      expect((await mig(w, id)).targetSubscriptionId).toBe("csp-1");
+      expect((await mig(w, id)).targetSubscriptionId).toBe(cspSubscriptionIdFor(`${id}:order`));
       await confirmServiceMovedUseCase(w.deps, w.principal, id, "vm-1");
       expect(await settleServices(w.lifecycle, ref)).toEqual({
         status: "waitingForServices",
@@ -590,11 +444,10 @@ describe("the R18 activities", () => {
         allCancelled: true,
       });
       await completeNewAzure(w.lifecycle, ref);
-      const wholeSource = [...w.commerce.cancellations.values()].filter((c) => c.serviceId === undefined);
-      expect(wholeSource).toHaveLength(keepSource ? 0 : 1);
-      expect(
-        [...w.commerce.cancellations.values()].filter((c) => c.serviceId).map((c) => c.serviceId),
-      ).toEqual(["vm-1", "sql-1"]);
+      const cancellations = [...w.commerce.orders.values()]
+        .filter((o) => o.kind === "cancelAtSource")
+        .map((o) => o.request.serviceId ?? "(whole source)");
+      expect(cancellations).toEqual(keepSource ? ["vm-1", "sql-1"] : ["vm-1", "sql-1", "(whole source)"]);
       expect(await mig(w, id)).toMatchObject({ status: "completed" });
       expect(await sub(w, "AZ-1")).toMatchObject({ status: "migrated", partnerOfRecord: w.partner.id });
     });
@@ -621,7 +474,7 @@ describe("the term-end sweep", () => {
     w.workflows.signals.length = 0;
     const first = await runTermEndSweep(deps);
     expect(first).toMatchObject({ entries: 2, signals: 1 });
-    expect(w.workflows.signals).toEqual([{ id, signal: { kind: "termEndDue" } }]);
+    expect(w.workflows.signals).toEqual([{ migrationId: id, signal: { kind: "termEndDue" } }]);
     const second = await runTermEndSweep(deps);
     expect(second).toEqual({ days: [], pages: 0, entries: 0, signals: 0 });
     expect(w.workflows.signals).toHaveLength(1);
@@ -638,16 +491,21 @@ describe("the term-end sweep", () => {
     };
     const partial = await runTermEndSweep(deps, { pageSize: 2, budgetMs: 0 });
     expect(partial).toMatchObject({ pages: 1, entries: 2, stopped: "outOfTime" });
-    expect(w.schedule.checkpoint!.value).toMatchObject({ day: "2030-01-01", continuation: "2" });
+    expect((await w.schedule.readCheckpoint())!.value).toMatchObject({
+      day: "2030-01-01",
+      continuation: expect.any(String) as unknown,
+    });
     const rest = await runTermEndSweep(deps, { pageSize: 2 });
     expect(rest).toMatchObject({ pages: 2, entries: 3 });
-    expect(w.schedule.checkpoint!.value).toMatchObject({ lastCompletedDay: "2030-01-01" });
+    expect((await w.schedule.readCheckpoint())!.value).toMatchObject({ lastCompletedDay: "2030-01-01" });
     // A concurrent run: the checkpoint changes under this one, which stops after its first page.
     w.now = new Date(w.now.getTime() + DAY);
     const write = w.schedule.writeCheckpoint.bind(w.schedule);
-    w.schedule.writeCheckpoint = (c, tag) => {
+    w.schedule.writeCheckpoint = async (c, tag) => {
       w.schedule.writeCheckpoint = write;
-      w.schedule.checkpoint = { value: { ...c }, etag: etag() };
+      // Another run writes first.
+      const theirs = await w.schedule.readCheckpoint();
+      await write({ ...c }, theirs?.etag);
       return write(c, tag);
     };
     expect((await runTermEndSweep(deps)).stopped).toBe("lostRace");
