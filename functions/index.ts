@@ -13,8 +13,11 @@ import { CosmosIdempotencyStore } from "../src/adapters/cosmos/idempotency-repos
 import { CosmosInvitationRepository } from "../src/adapters/cosmos/invitation-repository";
 import { CosmosPartnerRepository } from "../src/adapters/cosmos/partner-repository";
 import { CosmosRelationshipRepository } from "../src/adapters/cosmos/relationship-repository";
+import { CosmosWebhookRepository } from "../src/adapters/cosmos/webhook-repository";
 import { registerDurable, type DurableFunction } from "../src/adapters/durable/registration";
 import { AcsEmailSender } from "../src/adapters/email/acs-email-sender";
+import { dnsResolver, httpWebhookTransport } from "../src/adapters/webhooks/http-transport";
+import { aesGcmSecretBox } from "../src/adapters/webhooks/secret-box";
 import { cosmosHealthCheck, emailEndpointHealthCheck } from "../src/adapters/health-checks";
 import { loadSettings } from "../src/config/load";
 import { registerHttp, type HttpFunction, type HttpFunctionDoc } from "../src/http/descriptor";
@@ -50,6 +53,12 @@ import {
 import { openApiFunction } from "./openapi";
 import { putPartnerFunction } from "./partners";
 import { listCustomerRelationshipsFunction, terminateRelationshipFunction } from "./relationships";
+import {
+  webhookDeliveryActivities,
+  webhookDeliveryOrchestration,
+  webhookHttpFunctions,
+  type WebhookDependencies,
+} from "./webhooks";
 
 const settings = loadSettings(process.env);
 const clock = resolveClock();
@@ -96,8 +105,19 @@ const customerInvite: CustomerInviteDependencies = {
 // Filled by registerHttp below; the OpenAPI handler reads it on its first request.
 const registeredHttp: HttpFunctionDoc[] = [];
 
+const webhooks: WebhookDependencies = {
+  webhooks: new CosmosWebhookRepository(database),
+  partners: repositories.partners,
+  clock,
+  secrets: aesGcmSecretBox(settings.INVITATION_LINK_KEY),
+  resolve: dnsResolver,
+  allowLoopback: settings.WEBHOOKS_ALLOW_LOOPBACK,
+  transport: httpWebhookTransport,
+};
+
 const deps = {
   clock,
+  webhooks,
   devIssuer,
   health: { checks: [cosmosHealthCheck(database), emailEndpointHealthCheck(settings.EMAIL_ENDPOINT)] },
   partnerApi: {
@@ -134,6 +154,9 @@ const durableFunctions: DurableFunction<AppDependencies>[] = [
   adminRelationshipOrchestration,
   ...adminRelationshipActivities,
   startAdminLifecyclesActivityFunction,
+  // One delivery orchestration per webhook event (docs/webhooks.md).
+  webhookDeliveryOrchestration,
+  ...webhookDeliveryActivities,
 ];
 
 const httpFunctions: HttpFunction<AppDependencies>[] = [
@@ -153,6 +176,7 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   cancelInvitationFunction,
   listCustomerRelationshipsFunction,
   terminateRelationshipFunction,
+  ...webhookHttpFunctions,
   openApiFunction,
   devTokenFunction,
 ];

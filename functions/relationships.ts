@@ -10,6 +10,7 @@ import {
   terminateRelationship,
   type RelationshipDeps,
 } from "../src/application/relationships";
+import { adminRelationshipEvent } from "../src/application/webhooks/events";
 import { refuse } from "../src/domain/errors";
 import { authenticated, json } from "../src/http/auth";
 import { httpFunction } from "../src/http/descriptor";
@@ -18,6 +19,7 @@ import {
   ADMIN_RELATIONSHIP_TERMINATED_EVENT,
   adminRelationshipInstanceId,
 } from "../src/workflows/admin-relationship";
+import { webhookPublisherFor, type WebhookDependencies } from "./webhooks";
 
 export const LIST_CUSTOMER_RELATIONSHIPS_FUNCTION = "listCustomerRelationships";
 export const LIST_CUSTOMER_RELATIONSHIPS_ROUTE = "api/customers/{tenantId}/relationships";
@@ -41,7 +43,7 @@ export function makeListCustomerRelationshipsHandler(
 }
 
 export function makeTerminateRelationshipHandler(
-  deps: RelationshipDeps & { verifier: TokenVerifier },
+  deps: RelationshipDeps & { verifier: TokenVerifier; webhooks?: WebhookDependencies },
 ): HttpHandler {
   return authenticated(deps.verifier, async (request, context, principal) => {
     const id = request.params.id ?? "";
@@ -61,6 +63,21 @@ export function makeTerminateRelationshipHandler(
       context.warn(
         `Could not tell the lifecycle of relationship ${id} about its termination: ${error instanceof Error ? error.message : String(error)}`,
       );
+    }
+    if (deps.webhooks) {
+      try {
+        const stored = await deps.relationships.get(id);
+        if (stored)
+          await webhookPublisherFor(deps.webhooks, context).publish(
+            stored.value.partnerId,
+            adminRelationshipEvent(stored.value, "terminated"),
+          );
+      } catch (error) {
+        // Termination is recorded; the event is reported, not the caller's failure.
+        context.warn(
+          `Could not publish the termination of relationship ${id}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
     return json(200, terminated);
   });
@@ -92,7 +109,8 @@ export const terminateRelationshipFunction = httpFunction({
   methods: ["POST"],
   authLevel: "anonymous",
   durableClient: true,
-  handler: ({ partnerApi }: { partnerApi: PartnerApi }) => makeTerminateRelationshipHandler(partnerApi),
+  handler: ({ partnerApi, webhooks }: { partnerApi: PartnerApi; webhooks: WebhookDependencies }) =>
+    makeTerminateRelationshipHandler({ ...partnerApi, webhooks }),
   openapi: {
     summary:
       "Terminate an admin relationship (the partner, or the customer's Global Administrator; R9). An expired one cannot be revived: 409 with rule R8.",

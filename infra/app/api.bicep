@@ -196,6 +196,8 @@ var appSettings = {
   INVITATION_TTL_DAYS: string(invitationTtlDays)
   INVITATION_LINK_KEY: '@Microsoft.KeyVault(SecretUri=${invitationLinkKeyUri})'
   INVITATIONS_PER_PARTNER_PER_MINUTE: string(invitationsPerPartnerPerMinute)
+  // Webhook endpoints on loopback are for local development only (docs/webhooks.md).
+  WEBHOOKS_ALLOW_LOOPBACK: 'false'
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -269,11 +269,11 @@ export class CosmosInvitationRepository implements InvitationRepository {
 }
 
 // Cosmos' continuation is an opaque JSON string; base64url keeps it URL-safe for the query string.
-function encodeContinuation(token: string): string {
+export function encodeContinuation(token: string): string {
   return Buffer.from(token, "utf8").toString("base64url");
 }
 
-function decodeContinuation(token: string): string {
+export function decodeContinuation(token: string): string {
   if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new InvalidContinuationToken();
   const decoded = Buffer.from(token, "base64url").toString("utf8");
   try {

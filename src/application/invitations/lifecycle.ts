@@ -22,6 +22,8 @@ import type {
   ReadInvitationStatusResult,
   SendCustomerEmailResult,
 } from "./contracts";
+import { invitationEvent } from "../webhooks/events";
+import type { WebhookPublisher } from "../webhooks/ports";
 
 /**
  * The invitation orchestration's activities. Each may run more than once (a worker dies after the
@@ -59,6 +61,8 @@ export interface LifecycleDependencies {
   linkKey: string;
   /** PUBLIC_BASE_URL */
   publicBaseUrl: string;
+  /** Tells the partner's webhook too (absent: email only). */
+  webhooks?: WebhookPublisher;
 }
 
 const SYSTEM: Actor = { kind: "system" };
@@ -275,5 +279,6 @@ export async function notifyPartner(
     { ...email, to: [partner.contactEmail] },
     partnerNotificationOperationId(invitation.id, input.outcome),
   );
+  await deps.webhooks?.publish(invitation.partnerId, invitationEvent(invitation, input.outcome));
   return { sent: true };
 }
