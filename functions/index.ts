@@ -52,6 +52,7 @@ import {
 } from "./invitations";
 import { openApiFunction } from "./openapi";
 import { putPartnerFunction } from "./partners";
+import { relationshipManagementFunctions } from "./relationship-management";
 import { listCustomerRelationshipsFunction, terminateRelationshipFunction } from "./relationships";
 import {
   webhookDeliveryActivities,
@@ -176,6 +177,7 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   cancelInvitationFunction,
   listCustomerRelationshipsFunction,
   terminateRelationshipFunction,
+  ...relationshipManagementFunctions,
   ...webhookHttpFunctions,
   openApiFunction,
   devTokenFunction,
