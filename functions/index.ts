@@ -43,6 +43,7 @@ import {
   startCanaryFunction,
 } from "./diagnostics";
 import { healthFunction } from "./health";
+import { resendInvitationFunction } from "./invitation-resend";
 import { invitationActivities, invitationOrchestration, webInvitationEmails } from "./invitation-workflow";
 import {
   cancelInvitationFunction,
@@ -175,6 +176,7 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   listInvitationsFunction,
   getInvitationFunction,
   cancelInvitationFunction,
+  resendInvitationFunction,
   listCustomerRelationshipsFunction,
   terminateRelationshipFunction,
   ...relationshipManagementFunctions,
