@@ -7,6 +7,7 @@
 import { createAuth } from "../src/adapters/auth";
 import { entraSignIn } from "../src/adapters/auth/entra-sign-in";
 import { resolveClock } from "../src/adapters/clock/clock";
+import { CosmosAccessAssignmentRepository } from "../src/adapters/cosmos/access-assignment-repository";
 import { CosmosAuditLog } from "../src/adapters/cosmos/audit-repository";
 import { createCosmosDatabase } from "../src/adapters/cosmos/client";
 import { CosmosIdempotencyStore } from "../src/adapters/cosmos/idempotency-repository";
@@ -21,6 +22,7 @@ import { aesGcmSecretBox } from "../src/adapters/webhooks/secret-box";
 import { cosmosHealthCheck, emailEndpointHealthCheck } from "../src/adapters/health-checks";
 import { loadSettings } from "../src/config/load";
 import { registerHttp, type HttpFunction, type HttpFunctionDoc } from "../src/http/descriptor";
+import { accessAndAuditFunctions } from "./access-assignments";
 import {
   adminRelationshipActivities,
   adminRelationshipOrchestration,
@@ -76,6 +78,7 @@ const repositories = {
   audit: new CosmosAuditLog(database),
 };
 const emailSender = new AcsEmailSender(settings);
+const accessAssignments = new CosmosAccessAssignmentRepository(database);
 
 const customerInvite: CustomerInviteDependencies = {
   decision: {
@@ -120,6 +123,7 @@ const webhooks: WebhookDependencies = {
 const deps = {
   clock,
   webhooks,
+  accessAssignments,
   devIssuer,
   health: { checks: [cosmosHealthCheck(database), emailEndpointHealthCheck(settings.EMAIL_ENDPOINT)] },
   partnerApi: {
@@ -142,7 +146,13 @@ const deps = {
     linkKey: settings.INVITATION_LINK_KEY,
     publicBaseUrl: settings.PUBLIC_BASE_URL,
   },
-  adminLifecycle: { ...repositories, email: emailSender, clock, render: webAdminRelationshipEmails },
+  adminLifecycle: {
+    ...repositories,
+    accessAssignments,
+    email: emailSender,
+    clock,
+    render: webAdminRelationshipEmails,
+  },
   openApi: { version: "0.1.0", devMode: settings.AUTH_MODE === "dev", functions: () => registeredHttp },
 };
 type AppDependencies = typeof deps;
@@ -180,6 +190,7 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   listCustomerRelationshipsFunction,
   terminateRelationshipFunction,
   ...relationshipManagementFunctions,
+  ...accessAndAuditFunctions,
   ...webhookHttpFunctions,
   openApiFunction,
   devTokenFunction,

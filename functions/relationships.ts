@@ -10,6 +10,7 @@ import {
   terminateRelationship,
   type RelationshipDeps,
 } from "../src/application/relationships";
+import type { AccessAssignmentRepository } from "../src/application/access-assignments";
 import { adminRelationshipEvent } from "../src/application/webhooks/events";
 import { refuse } from "../src/domain/errors";
 import { authenticated, json } from "../src/http/auth";
@@ -43,12 +44,18 @@ export function makeListCustomerRelationshipsHandler(
 }
 
 export function makeTerminateRelationshipHandler(
-  deps: RelationshipDeps & { verifier: TokenVerifier; webhooks?: WebhookDependencies },
+  deps: RelationshipDeps & {
+    verifier: TokenVerifier;
+    webhooks?: WebhookDependencies;
+    accessAssignments?: Pick<AccessAssignmentRepository, "removeAllFor">;
+  },
 ): HttpHandler {
   return authenticated(deps.verifier, async (request, context, principal) => {
     const id = request.params.id ?? "";
     if (!SAFE_ID.test(id)) throw refuse.notFound("The relationship");
     const terminated = await terminateRelationship(deps, principal, id);
+    // Access assignments end with the relationship (an ended one lists none even if this fails).
+    await deps.accessAssignments?.removeAllFor(terminated.customerTenantId, id);
     try {
       // A lifecycle that is missing or already finished has nothing left to stop.
       await raiseEventIfListening(
@@ -109,8 +116,15 @@ export const terminateRelationshipFunction = httpFunction({
   methods: ["POST"],
   authLevel: "anonymous",
   durableClient: true,
-  handler: ({ partnerApi, webhooks }: { partnerApi: PartnerApi; webhooks: WebhookDependencies }) =>
-    makeTerminateRelationshipHandler({ ...partnerApi, webhooks }),
+  handler: ({
+    partnerApi,
+    webhooks,
+    accessAssignments,
+  }: {
+    partnerApi: PartnerApi;
+    webhooks: WebhookDependencies;
+    accessAssignments: Pick<AccessAssignmentRepository, "removeAllFor">;
+  }) => makeTerminateRelationshipHandler({ ...partnerApi, webhooks, accessAssignments }),
   openapi: {
     summary:
       "Terminate an admin relationship (the partner, or the customer's Global Administrator; R9). An expired one cannot be revived: 409 with rule R8.",

@@ -26,6 +26,7 @@ import {
 } from "./ports";
 import { adminRelationshipEvent } from "./webhooks/events";
 import type { WebhookPublisher } from "./webhooks/ports";
+import type { AccessAssignmentRepository } from "./access-assignments";
 
 /**
  * The admin relationship orchestration's activities. Each may run more than once, so each is
@@ -58,6 +59,8 @@ export interface AdminLifecycleDependencies {
   render: AdminRelationshipEmailRenderer;
   /** Tells the partner's webhook too (absent: email only). */
   webhooks?: WebhookPublisher;
+  /** Access assignments end with the relationship. */
+  accessAssignments?: Pick<AccessAssignmentRepository, "removeAllFor">;
 }
 
 const SYSTEM: Actor = { kind: "system" };
@@ -222,6 +225,7 @@ export async function notifyAdminExpired(
   const { value, endsAt } = await load(deps, input.relationshipId);
   if (value.status !== "expired")
     throw new Error(`Relationship ${value.id} is ${value.status}, not expired.`);
+  await deps.accessAssignments?.removeAllFor(value.customerTenantId, value.id);
   await send(deps, value, { kind: "expired", endsAt }, adminExpiredOperationId(value.id));
   await deps.webhooks?.publish(value.partnerId, adminRelationshipEvent(value, "expired"));
   return { sent: true };
