@@ -248,4 +248,62 @@ describe("admin relationships over their whole life", () => {
         .status,
     ).toBe(404);
   });
+
+  it("R6/R7: 730 days on the virtual clock: without auto-extend three reminders then expiry; with it, 180-day extensions", async () => {
+    const journey = host();
+    const partner = await journey.enrolPartner();
+    const fixed = await acceptedAdmin(journey, partner, customerFor("Fixed"), {
+      roles: [EXCHANGE_ADMIN],
+      durationDays: 730,
+      autoExtend: false,
+    });
+    const rolling = await acceptedAdmin(journey, partner, customerFor("Rolling"), {
+      roles: [EXCHANGE_ADMIN],
+      durationDays: 730,
+      autoExtend: true,
+    });
+    const reminders = async () =>
+      (await journey.mailTo(partner.contactEmail)).filter((m) => /^Admin relationship/.test(m.subject));
+
+    // Moves the clock to just past `daysBefore` days before the fixed relationship's end.
+    const ends = Date.parse(fixed.endsAt);
+    const advanceTo = async (daysBefore: number) => {
+      const clock = await journey.call<{ now: string }>("GET", "/dev/clock");
+      const target = ends - daysBefore * DAY_MS + 60_000;
+      await journey.advance((target - Date.parse(clock.body.now)) / DAY_MS);
+    };
+    await lifecycleWaitsFor(journey, fixed.id, "reminder-30");
+    await lifecycleWaitsFor(journey, rolling.id, "end");
+    await advanceTo(30);
+    await lifecycleWaitsFor(journey, fixed.id, "reminder-7");
+    await advanceTo(7);
+    await lifecycleWaitsFor(journey, fixed.id, "reminder-1");
+    await advanceTo(1);
+    await lifecycleWaitsFor(journey, fixed.id, "end");
+    await advanceTo(0);
+    await eventually(
+      () => get(journey, partner, fixed.id),
+      (a) => a.body.status === "expired",
+      "expiry at day 730",
+    );
+    // 30, 7 and 1 days before, then the expiry notice: four lifecycle emails, none for the rolling one.
+    const mail = await eventually(reminders, (items) => items.length >= 4, "the lifecycle emails");
+    expect(mail).toHaveLength(4);
+
+    const once = await eventually(
+      () => get(journey, partner, rolling.id),
+      (a) => Date.parse(a.body.endsAt) > Date.parse(rolling.endsAt),
+      "the first extension",
+    );
+    expect(Date.parse(once.body.endsAt) - Date.parse(rolling.endsAt)).toBe(180 * DAY_MS);
+    await lifecycleWaitsFor(journey, rolling.id, "end");
+    await journey.advance(181);
+    const twice = await eventually(
+      () => get(journey, partner, rolling.id),
+      (a) => Date.parse(a.body.endsAt) - Date.parse(rolling.endsAt) === 360 * DAY_MS,
+      "the second extension",
+    );
+    expect(twice.body.status).toBe("active");
+    expect(await reminders()).toHaveLength(4);
+  });
 });
