@@ -266,4 +266,35 @@ describe("webhooks", () => {
     });
     expect(list.body.items).toEqual([]);
   });
+
+  it("the OpenAPI document lists every route of issue 10 with its errors", async () => {
+    const doc = await host().call<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>("GET", "/api/openapi.json");
+    expect(doc.status).toBe(200);
+    const expected: [string, string, string[]][] = [
+      ["/api/webhooks", "put", ["201", "422"]],
+      ["/api/webhooks", "get", ["200", "404"]],
+      ["/api/webhooks", "delete", ["204", "404"]],
+      ["/api/webhooks/test", "post", ["202", "404"]],
+      ["/api/webhooks/deliveries", "get", ["200", "422"]],
+      ["/api/webhooks/deliveries/{id}/redeliver", "post", ["202", "404", "409"]],
+      ["/api/relationships", "get", ["200", "422"]],
+      ["/api/relationships/{id}", "get", ["200", "404"]],
+      ["/api/relationships/{id}", "patch", ["200", "409", "422"]],
+      ["/api/relationships/{id}/renew", "post", ["202", "409", "422"]],
+      ["/api/relationships/{id}/access-assignments", "post", ["201", "409", "422"]],
+      ["/api/relationships/{id}/access-assignments", "get", ["200", "404"]],
+      ["/api/relationships/{id}/access-assignments/{assignmentId}", "delete", ["204", "404"]],
+      ["/api/invitations/{id}/resend", "post", ["200", "409", "429"]],
+      ["/api/audit", "get", ["200", "422"]],
+    ];
+    for (const [path, method, statuses] of expected) {
+      const operation = doc.body.paths[path]?.[method];
+      expect(operation, `${method} ${path}`).toBeDefined();
+      expect(Object.keys(operation!.responses), `${method} ${path}`).toEqual(
+        expect.arrayContaining(statuses),
+      );
+    }
+  });
 });
