@@ -1,3 +1,4 @@
+import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { startIfAbsent } from "../src/adapters/durable/client";
 import { activityFunction, orchestrationFunction } from "../src/adapters/durable/registration";
@@ -22,6 +23,7 @@ import {
   remindAdminPartnerActivity,
   startAdminLifecyclesActivity,
 } from "../src/workflows/admin-relationship";
+import { webhookPublisherFor, type WebhookDependencies } from "./webhooks";
 
 export {
   ADMIN_RELATIONSHIP_ORCHESTRATION,
@@ -29,7 +31,12 @@ export {
   START_ADMIN_LIFECYCLES_ACTIVITY,
 } from "../src/workflows/admin-relationship";
 
-type Deps = { adminLifecycle: AdminLifecycleDependencies };
+type Deps = { adminLifecycle: AdminLifecycleDependencies; webhooks: WebhookDependencies };
+
+/** The lifecycle's dependencies for one activity invocation, publishing to the partner's webhook. */
+function withWebhooks(deps: Deps, context: InvocationContext): AdminLifecycleDependencies {
+  return { ...deps.adminLifecycle, webhooks: webhookPublisherFor(deps.webhooks, context) };
+}
 
 export const adminRelationshipOrchestration = orchestrationFunction({
   name: ADMIN_RELATIONSHIP_ORCHESTRATION,
@@ -46,22 +53,16 @@ export const adminRelationshipActivities = [
         readAdminRelationship(adminLifecycle, input),
   }),
   activityFunction(remindAdminPartnerActivity, {
-    handler:
-      ({ adminLifecycle }: Deps) =>
-      (input) =>
-        remindAdminPartner(adminLifecycle, input),
+    durableClient: true,
+    handler: (deps: Deps) => (input, context) => remindAdminPartner(withWebhooks(deps, context), input),
   }),
   activityFunction(endAdminRelationshipActivity, {
-    handler:
-      ({ adminLifecycle }: Deps) =>
-      (input) =>
-        endAdminRelationship(adminLifecycle, input),
+    durableClient: true,
+    handler: (deps: Deps) => (input, context) => endAdminRelationship(withWebhooks(deps, context), input),
   }),
   activityFunction(notifyAdminExpiredActivity, {
-    handler:
-      ({ adminLifecycle }: Deps) =>
-      (input) =>
-        notifyAdminExpired(adminLifecycle, input),
+    durableClient: true,
+    handler: (deps: Deps) => (input, context) => notifyAdminExpired(withWebhooks(deps, context), input),
   }),
 ];
 
@@ -72,14 +73,13 @@ export const adminRelationshipActivities = [
  */
 export const startAdminLifecyclesActivityFunction = activityFunction(startAdminLifecyclesActivity, {
   durableClient: true,
-  handler:
-    ({ adminLifecycle }: Deps) =>
-    (input, context) => {
-      const client = df.getClient(context);
-      const start: LifecycleStarter = (instanceId, lifecycleInput) =>
-        startIfAbsent(client, ADMIN_RELATIONSHIP_ORCHESTRATION, instanceId, lifecycleInput);
-      return startAdminLifecycles({ relationships: adminLifecycle.relationships, start }, input);
-    },
+  handler: (deps: Deps) => (input, context) => {
+    const client = df.getClient(context);
+    const start: LifecycleStarter = (instanceId, lifecycleInput) =>
+      startIfAbsent(client, ADMIN_RELATIONSHIP_ORCHESTRATION, instanceId, lifecycleInput);
+    const { relationships, webhooks } = withWebhooks(deps, context);
+    return startAdminLifecycles({ relationships, start, ...(webhooks ? { webhooks } : {}) }, input);
+  },
 });
 
 /** English partner notices, fed from the stored relationship and the invitation it came from. */

@@ -7,6 +7,7 @@
 import { createAuth } from "../src/adapters/auth";
 import { entraSignIn } from "../src/adapters/auth/entra-sign-in";
 import { resolveClock } from "../src/adapters/clock/clock";
+import { CosmosAccessAssignmentRepository } from "../src/adapters/cosmos/access-assignment-repository";
 import { CosmosAuditLog } from "../src/adapters/cosmos/audit-repository";
 import { createCosmosDatabase } from "../src/adapters/cosmos/client";
 import { CosmosIdempotencyStore } from "../src/adapters/cosmos/idempotency-repository";
@@ -27,9 +28,13 @@ import {
   CosmosTermEndSchedule,
 } from "../src/adapters/cosmos/subscription-repository";
 import { CosmosSwitchRequestDirectory } from "../src/adapters/cosmos/switch-request-directory";
+import { CosmosWebhookRepository } from "../src/adapters/cosmos/webhook-repository";
+import { dnsResolver, httpWebhookTransport } from "../src/adapters/webhooks/http-transport";
+import { aesGcmSecretBox } from "../src/adapters/webhooks/secret-box";
 import { cosmosHealthCheck, emailEndpointHealthCheck } from "../src/adapters/health-checks";
 import { loadSettings } from "../src/config/load";
 import { registerHttp, type HttpFunction, type HttpFunctionDoc } from "../src/http/descriptor";
+import { accessAndAuditFunctions } from "./access-assignments";
 import {
   adminRelationshipActivities,
   adminRelationshipOrchestration,
@@ -62,6 +67,7 @@ import {
 } from "./migrations-workflow";
 import { subscriptionFunctions } from "./subscriptions";
 import { registerTermEndSweep } from "./term-end-sweep";
+import { resendInvitationFunction } from "./invitation-resend";
 import { invitationActivities, invitationOrchestration, webInvitationEmails } from "./invitation-workflow";
 import {
   cancelInvitationFunction,
@@ -77,7 +83,14 @@ import {
   webSwitchEmails,
 } from "./partner-switch-workflow";
 import { partnerSwitchFunctions } from "./partner-switch";
+import { relationshipManagementFunctions } from "./relationship-management";
 import { listCustomerRelationshipsFunction, terminateRelationshipFunction } from "./relationships";
+import {
+  webhookDeliveryActivities,
+  webhookDeliveryOrchestration,
+  webhookHttpFunctions,
+  type WebhookDependencies,
+} from "./webhooks";
 
 const settings = loadSettings(process.env);
 const clock = resolveClock();
@@ -98,6 +111,7 @@ const repositories = {
 // The commerce API has no sandbox: locally and in tests its calls are recorded (docs/migrations.md).
 const commerce = new LocalCommerce(database);
 const emailSender = new AcsEmailSender(settings);
+const accessAssignments = new CosmosAccessAssignmentRepository(database);
 
 const customerInvite: CustomerInviteDependencies = {
   decision: {
@@ -129,8 +143,20 @@ const customerInvite: CustomerInviteDependencies = {
 // Filled by registerHttp below; the OpenAPI handler reads it on its first request.
 const registeredHttp: HttpFunctionDoc[] = [];
 
+const webhooks: WebhookDependencies = {
+  webhooks: new CosmosWebhookRepository(database),
+  partners: repositories.partners,
+  clock,
+  secrets: aesGcmSecretBox(settings.INVITATION_LINK_KEY),
+  resolve: dnsResolver,
+  allowLoopback: settings.WEBHOOKS_ALLOW_LOOPBACK,
+  transport: httpWebhookTransport,
+};
+
 const deps = {
   clock,
+  webhooks,
+  accessAssignments,
   devIssuer,
   health: { checks: [cosmosHealthCheck(database), emailEndpointHealthCheck(settings.EMAIL_ENDPOINT)] },
   partnerApi: {
@@ -154,7 +180,13 @@ const deps = {
     linkKey: settings.INVITATION_LINK_KEY,
     publicBaseUrl: settings.PUBLIC_BASE_URL,
   },
-  adminLifecycle: { ...repositories, email: emailSender, clock, render: webAdminRelationshipEmails },
+  adminLifecycle: {
+    ...repositories,
+    accessAssignments,
+    email: emailSender,
+    clock,
+    render: webAdminRelationshipEmails,
+  },
   migrationApi: {
     ...repositories,
     clock,
@@ -222,6 +254,9 @@ const durableFunctions: DurableFunction<AppDependencies>[] = [
   ...migrationActivities,
   partnerSwitchOrchestration,
   ...partnerSwitchActivities,
+  // One delivery orchestration per webhook event (docs/webhooks.md).
+  webhookDeliveryOrchestration,
+  ...webhookDeliveryActivities,
 ];
 
 const httpFunctions: HttpFunction<AppDependencies>[] = [
@@ -239,11 +274,15 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   listInvitationsFunction,
   getInvitationFunction,
   cancelInvitationFunction,
+  resendInvitationFunction,
   listCustomerRelationshipsFunction,
   terminateRelationshipFunction,
   ...subscriptionFunctions,
   ...migrationHttpFunctions,
   ...partnerSwitchFunctions,
+  ...relationshipManagementFunctions,
+  ...accessAndAuditFunctions,
+  ...webhookHttpFunctions,
   openApiFunction,
   devTokenFunction,
 ];

@@ -9,6 +9,7 @@ import {
   type LifecycleDependencies,
 } from "../src/application/invitations/lifecycle";
 import { DAY_MS } from "../src/domain/time";
+import { webhookPublisherFor, type WebhookDependencies } from "./webhooks";
 import { customerReminderEmail, invitationEmail, partnerNotificationEmail } from "../src/web";
 import {
   createRelationshipsActivity,
@@ -37,7 +38,7 @@ export {
 } from "../src/workflows/invitation";
 
 export type InvitationWorkflowDependencies = LifecycleDependencies;
-type Deps = { invitationLifecycle: InvitationWorkflowDependencies };
+type Deps = { invitationLifecycle: InvitationWorkflowDependencies; webhooks: WebhookDependencies };
 
 export const invitationOrchestration = orchestrationFunction({
   name: INVITATION_ORCHESTRATION,
@@ -72,10 +73,12 @@ export const invitationActivities = [
         createRelationships(invitationLifecycle, input),
   }),
   activityFunction(notifyPartnerActivity, {
+    // Publishes the outcome to the partner's webhook, which starts a delivery orchestration.
+    durableClient: true,
     handler:
-      ({ invitationLifecycle }: Deps) =>
-      (input) =>
-        notifyPartner(invitationLifecycle, input),
+      ({ invitationLifecycle, webhooks }: Deps) =>
+      (input, context) =>
+        notifyPartner({ ...invitationLifecycle, webhooks: webhookPublisherFor(webhooks, context) }, input),
   }),
 ];
 

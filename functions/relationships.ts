@@ -10,6 +10,8 @@ import {
   terminateRelationship,
   type RelationshipDeps,
 } from "../src/application/relationships";
+import type { AccessAssignmentRepository } from "../src/application/access-assignments";
+import { adminRelationshipEvent } from "../src/application/webhooks/events";
 import { refuse } from "../src/domain/errors";
 import { authenticated, json } from "../src/http/auth";
 import { httpFunction } from "../src/http/descriptor";
@@ -18,6 +20,7 @@ import {
   ADMIN_RELATIONSHIP_TERMINATED_EVENT,
   adminRelationshipInstanceId,
 } from "../src/workflows/admin-relationship";
+import { webhookPublisherFor, type WebhookDependencies } from "./webhooks";
 
 export const LIST_CUSTOMER_RELATIONSHIPS_FUNCTION = "listCustomerRelationships";
 export const LIST_CUSTOMER_RELATIONSHIPS_ROUTE = "api/customers/{tenantId}/relationships";
@@ -41,12 +44,18 @@ export function makeListCustomerRelationshipsHandler(
 }
 
 export function makeTerminateRelationshipHandler(
-  deps: RelationshipDeps & { verifier: TokenVerifier },
+  deps: RelationshipDeps & {
+    verifier: TokenVerifier;
+    webhooks?: WebhookDependencies;
+    accessAssignments?: Pick<AccessAssignmentRepository, "removeAllFor">;
+  },
 ): HttpHandler {
   return authenticated(deps.verifier, async (request, context, principal) => {
     const id = request.params.id ?? "";
     if (!SAFE_ID.test(id)) throw refuse.notFound("The relationship");
     const terminated = await terminateRelationship(deps, principal, id);
+    // Access assignments end with the relationship (an ended one lists none even if this fails).
+    await deps.accessAssignments?.removeAllFor(terminated.customerTenantId, id);
     try {
       // A lifecycle that is missing or already finished has nothing left to stop.
       await raiseEventIfListening(
@@ -61,6 +70,21 @@ export function makeTerminateRelationshipHandler(
       context.warn(
         `Could not tell the lifecycle of relationship ${id} about its termination: ${error instanceof Error ? error.message : String(error)}`,
       );
+    }
+    if (deps.webhooks) {
+      try {
+        const stored = await deps.relationships.get(id);
+        if (stored)
+          await webhookPublisherFor(deps.webhooks, context).publish(
+            stored.value.partnerId,
+            adminRelationshipEvent(stored.value, "terminated"),
+          );
+      } catch (error) {
+        // Termination is recorded; the event is reported, not the caller's failure.
+        context.warn(
+          `Could not publish the termination of relationship ${id}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
     return json(200, terminated);
   });
@@ -92,7 +116,15 @@ export const terminateRelationshipFunction = httpFunction({
   methods: ["POST"],
   authLevel: "anonymous",
   durableClient: true,
-  handler: ({ partnerApi }: { partnerApi: PartnerApi }) => makeTerminateRelationshipHandler(partnerApi),
+  handler: ({
+    partnerApi,
+    webhooks,
+    accessAssignments,
+  }: {
+    partnerApi: PartnerApi;
+    webhooks: WebhookDependencies;
+    accessAssignments: Pick<AccessAssignmentRepository, "removeAllFor">;
+  }) => makeTerminateRelationshipHandler({ ...partnerApi, webhooks, accessAssignments }),
   openapi: {
     summary:
       "Terminate an admin relationship (the partner, or the customer's Global Administrator; R9). An expired one cannot be revived: 409 with rule R8.",

@@ -200,6 +200,8 @@ var appSettings = {
   TERM_END_SWEEP_SCHEDULE: '0 0 1 * * *'
   // Six-field NCRONTAB: the sweep that starts orchestrations a crash left unstarted.
   INVITATION_START_RECOVERY_SCHEDULE: '0 * * * * *'
+  // Webhook endpoints on loopback are for local development only (docs/webhooks.md).
+  WEBHOOKS_ALLOW_LOOPBACK: 'false'
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -24,6 +24,9 @@ import {
   type RelationshipRepository,
   type Versioned,
 } from "./ports";
+import { adminRelationshipEvent } from "./webhooks/events";
+import type { WebhookPublisher } from "./webhooks/ports";
+import type { AccessAssignmentRepository } from "./access-assignments";
 
 /**
  * The admin relationship orchestration's activities. Each may run more than once, so each is
@@ -54,6 +57,10 @@ export interface AdminLifecycleDependencies {
   email: EmailSender;
   clock: Clock;
   render: AdminRelationshipEmailRenderer;
+  /** Tells the partner's webhook too (absent: email only). */
+  webhooks?: WebhookPublisher;
+  /** Access assignments end with the relationship. */
+  accessAssignments?: Pick<AccessAssignmentRepository, "removeAllFor">;
 }
 
 const SYSTEM: Actor = { kind: "system" };
@@ -125,6 +132,12 @@ export async function remindAdminPartner(
     { kind: "reminder", daysLeft: input.daysBefore, endsAt },
     adminReminderOperationId(value.id, endsAt, input.daysBefore),
   );
+  await deps.webhooks?.publish(
+    value.partnerId,
+    adminRelationshipEvent(value, "expiring", `${endsAt}/${input.daysBefore}`, {
+      daysLeft: input.daysBefore,
+    }),
+  );
   return { sent: true, status: value.status };
 }
 
@@ -146,6 +159,7 @@ export async function endAdminRelationship(
       }
       if (Date.parse(endsAt) > Date.parse(input.endsAt)) {
         await auditEnd(deps, value, "extend", input.endsAt);
+        await publishExtended(deps, value, input.endsAt);
         return { done: { outcome: "extended", endsAt } };
       }
       const now = deps.clock.now().toISOString();
@@ -156,6 +170,7 @@ export async function endAdminRelationship(
           : { ...value, status: "expired", updatedAt: now },
         after: async ({ value: saved }) => {
           await auditEnd(deps, saved, extend ? "extend" : "expire", input.endsAt);
+          if (extend) await publishExtended(deps, saved, input.endsAt);
           return extend
             ? { outcome: "extended", endsAt: saved.endsAt ?? endsAt }
             : { outcome: "expired", endsAt };
@@ -165,6 +180,18 @@ export async function endAdminRelationship(
     replace: (next, etag) => deps.relationships.replace(next, etag),
     attempts: CONFLICT_ATTEMPTS,
   });
+}
+
+/** One event per period: its id names the end date that was extended from. */
+async function publishExtended(
+  deps: AdminLifecycleDependencies,
+  relationship: Relationship,
+  periodEnd: string,
+): Promise<void> {
+  await deps.webhooks?.publish(
+    relationship.partnerId,
+    adminRelationshipEvent(relationship, "extended", periodEnd, { previousEndsAt: periodEnd }),
+  );
 }
 
 async function auditEnd(
@@ -198,7 +225,9 @@ export async function notifyAdminExpired(
   const { value, endsAt } = await load(deps, input.relationshipId);
   if (value.status !== "expired")
     throw new Error(`Relationship ${value.id} is ${value.status}, not expired.`);
+  await deps.accessAssignments?.removeAllFor(value.customerTenantId, value.id);
   await send(deps, value, { kind: "expired", endsAt }, adminExpiredOperationId(value.id));
+  await deps.webhooks?.publish(value.partnerId, adminRelationshipEvent(value, "expired"));
   return { sent: true };
 }
 
@@ -207,7 +236,7 @@ export type LifecycleStarter = (instanceId: string, input: AdminRelationshipInpu
 
 /** Hands each admin relationship still in force to its own lifecycle instance (one per relationship). */
 export async function startAdminLifecycles(
-  deps: Pick<AdminLifecycleDependencies, "relationships"> & { start: LifecycleStarter },
+  deps: Pick<AdminLifecycleDependencies, "relationships" | "webhooks"> & { start: LifecycleStarter },
   input: StartAdminLifecyclesInput,
 ): Promise<StartAdminLifecyclesResult> {
   const instanceIds: string[] = [];
@@ -216,6 +245,7 @@ export async function startAdminLifecycles(
     if (!found || found.value.type !== "admin" || !inForce(found.value.status)) continue;
     const instanceId = adminRelationshipInstanceId(relationshipId);
     await deps.start(instanceId, { relationshipId });
+    await deps.webhooks?.publish(found.value.partnerId, adminRelationshipEvent(found.value, "activated"));
     instanceIds.push(instanceId);
   }
   return { instanceIds };

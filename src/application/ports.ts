@@ -140,6 +140,20 @@ export interface RelationshipRepository {
   /** By id alone (the terminate route has no customer id), via a lookup. */
   get(id: string): Promise<Versioned<Relationship> | undefined>;
   replace(relationship: Relationship, etag: string): Promise<Versioned<Relationship>>;
+  /**
+   * One partner's relationships across all its customers (it is the partner or the indirect
+   * reseller), newest first, from a per-partner index kept beside each write.
+   */
+  listForPartner(partnerId: string, query: PartnerRelationshipQuery): Promise<Page<Relationship>>;
+}
+
+export interface PartnerRelationshipQuery {
+  status?: Relationship["status"];
+  type?: Relationship["type"];
+  /** ISO instant: only relationships whose end date lies before it. */
+  expiringBefore?: string;
+  limit: number;
+  continuationToken?: string;
 }
 
 export interface AuditLog {

@@ -105,6 +105,18 @@ export const settingsSchema = z
         .regex(/^\S+(\s+\S+){5}$/, "must be a six-field NCRONTAB expression")
         .default("0 * * * * *"),
     ),
+    /**
+     * Lets webhook endpoints be on this machine (http to 127.0.0.1 / localhost) for local
+     * development; private and link-local addresses stay refused. Unset or empty: false, as in
+     * production (the Bicep app settings say false; local.settings.sample.json says true).
+     */
+    WEBHOOKS_ALLOW_LOOPBACK: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z
+        .enum(["true", "false"])
+        .default("false")
+        .transform((v) => v === "true"),
+    ),
   })
   .superRefine(
     (s, ctx) => {

@@ -105,6 +105,8 @@ export interface Invitation {
   decidedBy?: Actor;
   /** Ids of the relationships created on acceptance. */
   relationshipIds?: string[];
+  /** When the partner last had the invitation email sent again (at most once a day). */
+  lastResentAt?: string;
 }
 
 export const RELATIONSHIP_TYPES = ["reseller", "admin"] as const;

@@ -69,6 +69,7 @@ export const invitationSchema = z.object({
   decidedAt: z.string().optional(),
   decidedBy: actorSchema.optional(),
   relationshipIds: z.array(z.string()).optional(),
+  lastResentAt: z.string().optional(),
 }) satisfies z.ZodType<Invitation>;
 
 export const relationshipSchema = z.object({

@@ -32,6 +32,8 @@ import { activityRetryOptions, callActivity, defineActivity } from "./activity";
 export const ADMIN_RELATIONSHIP_ORCHESTRATION = "adminRelationship";
 /** Raised by the terminate route after the document records the termination. */
 export const ADMIN_RELATIONSHIP_TERMINATED_EVENT = "AdminRelationshipTerminated";
+/** Raised after the document records a changed auto-extend: the schedule is computed afresh. */
+export const ADMIN_RELATIONSHIP_CHANGED_EVENT = "AdminRelationshipChanged";
 
 export const READ_ADMIN_RELATIONSHIP_ACTIVITY = "adminRelationshipRead";
 export const REMIND_ADMIN_PARTNER_ACTIVITY = "adminRelationshipRemindPartner";
@@ -164,8 +166,15 @@ export const adminRelationshipOrchestrator: OrchestrationHandler = function* (co
     });
     // A fresh event task each round: the SDK hands a raised event to the newest waiter.
     const terminated = context.df.waitForExternalEvent(ADMIN_RELATIONSHIP_TERMINATED_EVENT);
+    const changed = context.df.waitForExternalEvent(ADMIN_RELATIONSHIP_CHANGED_EVENT);
     const timer = context.df.createTimer(wake.at);
-    const winner = (yield context.df.Task.any([terminated, timer])) as Task;
+    const winner = (yield context.df.Task.any([terminated, changed, timer])) as Task;
+    if (winner === changed) {
+      timer.cancel();
+      // Reminders depend on auto-extend (R7): a new execution reads the document and plans again.
+      context.df.continueAsNew(input);
+      return undefined;
+    }
     if (winner !== timer) {
       timer.cancel();
       const now = yield* read();

@@ -1,5 +1,12 @@
 import { BulkOperationType, type CreateOperationInput, type Database, type JSONObject } from "@azure/cosmos";
-import { ConcurrencyConflict, type RelationshipRepository, type Versioned } from "../../application/ports";
+import {
+  ConcurrencyConflict,
+  InvalidContinuationToken,
+  type Page,
+  type PartnerRelationshipQuery,
+  type RelationshipRepository,
+  type Versioned,
+} from "../../application/ports";
 import type { Relationship } from "../../domain/model";
 import {
   CONTAINERS,
@@ -10,6 +17,16 @@ import {
   requireEtag,
   toDocument,
 } from "./documents";
+import { decodeContinuation, encodeContinuation } from "./documents";
+
+/**
+ * The per-partner index: a copy of each relationship in the partition of every partner party to it
+ * (`invitations`, pk `/partnerId`, docType `relationshipIndex`), so "my relationships across all my
+ * customers" is a single-partition query, not a cross-partition scan of `customers`. It is written
+ * after the relationship itself on every write (idempotent upsert); a write interrupted between the
+ * two leaves the index one version behind until the next write or re-run (docs/data-model.md).
+ */
+const indexId = (relationshipId: string): string => `relationship-index:${relationshipId}`;
 
 /**
  * Relationships live in their customer's partition (`customers`, pk `/customerTenantId`): one
@@ -22,6 +39,10 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
 
   private get customers() {
     return this.database.container(CONTAINERS.customers);
+  }
+
+  private get invitations() {
+    return this.database.container(CONTAINERS.invitations);
   }
 
   private get lookups() {
@@ -42,14 +63,26 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
     for (const relationship of relationships) {
       if (!(await this.read(customerTenantId, relationship.id))) missing.push(relationship);
     }
-    if (missing.length === 0) return;
+    if (missing.length === 0) {
+      await this.index(
+        relationships.map((r) => r.id),
+        customerTenantId,
+      );
+      return;
+    }
     const operations: CreateOperationInput[] = missing.map((r) => ({
       operationType: BulkOperationType.Create,
       resourceBody: toDocument(r, { docType: "relationship" }) as JSONObject,
     }));
     const response = await this.customers.items.batch(operations, customerTenantId);
     const failures = (response.result ?? []).filter((r) => r.statusCode >= 400 && r.statusCode !== 424);
-    if (failures.length === 0 && response.result) return;
+    if (failures.length === 0 && response.result) {
+      await this.index(
+        relationships.map((r) => r.id),
+        customerTenantId,
+      );
+      return;
+    }
     // A concurrent run created them first: fine as long as all of them exist now.
     for (const relationship of missing) {
       if (!(await this.read(customerTenantId, relationship.id))) {
@@ -58,6 +91,75 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
         );
       }
     }
+    await this.index(
+      relationships.map((r) => r.id),
+      customerTenantId,
+    );
+  }
+
+  /** Copies what is stored (not what was asked) into the index of each partner party to it. */
+  private async index(ids: string[], customerTenantId: string): Promise<void> {
+    for (const id of ids) {
+      const stored = await this.read(customerTenantId, id);
+      if (stored) await this.indexOne(stored.value);
+    }
+  }
+
+  private async indexOne(relationship: Relationship): Promise<void> {
+    const parties = [relationship.partnerId, relationship.indirectResellerId].filter(
+      (p): p is string => typeof p === "string",
+    );
+    for (const partnerId of parties) {
+      await this.invitations.items.upsert(
+        toDocument(relationship, {
+          id: indexId(relationship.id),
+          relationshipId: relationship.id,
+          partnerId,
+          ownerPartnerId: relationship.partnerId,
+          docType: "relationshipIndex",
+        }),
+      );
+    }
+  }
+
+  async listForPartner(partnerId: string, query: PartnerRelationshipQuery): Promise<Page<Relationship>> {
+    const filters = ["c.partnerId = @partnerId", "c.docType = 'relationshipIndex'"];
+    const parameters: { name: string; value: string }[] = [{ name: "@partnerId", value: partnerId }];
+    if (query.status) {
+      filters.push("c.status = @status");
+      parameters.push({ name: "@status", value: query.status });
+    }
+    if (query.type) {
+      filters.push("c.type = @type");
+      parameters.push({ name: "@type", value: query.type });
+    }
+    if (query.expiringBefore) {
+      filters.push("IS_DEFINED(c.endsAt) AND c.endsAt < @before");
+      parameters.push({ name: "@before", value: query.expiringBefore });
+    }
+    const iterator = this.invitations.items.query<Record<string, unknown>>(
+      { query: `SELECT * FROM c WHERE ${filters.join(" AND ")} ORDER BY c.createdAt DESC`, parameters },
+      {
+        partitionKey: partnerId,
+        maxItemCount: query.limit,
+        ...(query.continuationToken
+          ? { continuationToken: decodeContinuation(query.continuationToken) }
+          : {}),
+      },
+    );
+    let page;
+    try {
+      page = await iterator.fetchNext();
+    } catch (error) {
+      if (query.continuationToken && cosmosStatus(error) === 400) throw new InvalidContinuationToken();
+      throw error;
+    }
+    const items = page.resources.map((doc) =>
+      relationshipDocumentSchema.parse({ ...doc, id: doc.relationshipId, partnerId: doc.ownerPartnerId }),
+    );
+    return page.continuationToken
+      ? { items, continuationToken: encodeContinuation(page.continuationToken) }
+      : { items };
   }
 
   async listForCustomer(customerTenantId: string): Promise<Relationship[]> {
@@ -94,10 +196,9 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
         .replace(toDocument(relationship, { docType: "relationship" }), {
           accessCondition: { type: "IfMatch", condition: etag },
         });
-      return {
-        value: relationshipDocumentSchema.parse(response.resource),
-        etag: requireEtag(response.etag, "a relationship"),
-      };
+      const saved = relationshipDocumentSchema.parse(response.resource);
+      await this.indexOne(saved);
+      return { value: saved, etag: requireEtag(response.etag, "a relationship") };
     } catch (error) {
       const status = cosmosStatus(error);
       if (status === 412 || status === 404) throw new ConcurrencyConflict(`Relationship ${relationship.id}`);

@@ -11,6 +11,7 @@ import {
   type InvitationRepository,
   type InvitationWorkflow,
   type Page,
+  type PartnerRelationshipQuery,
   type PartnerRepository,
   type RelationshipRepository,
   type StartIntent,
@@ -268,6 +269,26 @@ export class MemoryRelationshipRepository implements RelationshipRepository {
     const next = { value: copy(relationship), etag: nextEtag() };
     this.relationships.set(relationship.id, next);
     return Promise.resolve(versioned(next));
+  }
+
+  listForPartner(partnerId: string, query: PartnerRelationshipQuery): Promise<Page<Relationship>> {
+    const all = [...this.relationships.values()]
+      .map((s) => s.value)
+      .filter(
+        (r) =>
+          (r.partnerId === partnerId || r.indirectResellerId === partnerId) &&
+          (!query.status || r.status === query.status) &&
+          (!query.type || r.type === query.type) &&
+          (!query.expiringBefore || (r.endsAt !== undefined && r.endsAt < query.expiringBefore)),
+      )
+      .sort((a, b) =>
+        a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1,
+      );
+    const start = query.continuationToken ? Number(query.continuationToken) : 0;
+    if (!Number.isInteger(start) || start < 0) return Promise.reject(new InvalidContinuationToken());
+    const items = all.slice(start, start + query.limit).map(copy);
+    const next = start + query.limit;
+    return Promise.resolve(next < all.length ? { items, continuationToken: String(next) } : { items });
   }
 }
 

@@ -22,6 +22,8 @@ import type {
   ReadInvitationStatusResult,
   SendCustomerEmailResult,
 } from "./contracts";
+import { invitationEvent } from "../webhooks/events";
+import type { WebhookPublisher } from "../webhooks/ports";
 
 /**
  * The invitation orchestration's activities. Each may run more than once (a worker dies after the
@@ -59,6 +61,8 @@ export interface LifecycleDependencies {
   linkKey: string;
   /** PUBLIC_BASE_URL */
   publicBaseUrl: string;
+  /** Tells the partner's webhook too (absent: email only). */
+  webhooks?: WebhookPublisher;
 }
 
 const SYSTEM: Actor = { kind: "system" };
@@ -102,7 +106,10 @@ async function load(
   return found;
 }
 
-async function content(deps: LifecycleDependencies, invitation: Invitation): Promise<InvitationEmailContent> {
+async function content(
+  deps: Pick<LifecycleDependencies, "partners">,
+  invitation: Invitation,
+): Promise<InvitationEmailContent> {
   const partner = await deps.partners.get(invitation.partnerId);
   if (!partner)
     throw new Error(`Partner ${invitation.partnerId} of invitation ${invitation.id} does not exist.`);
@@ -121,16 +128,28 @@ export async function sendCustomerEmail(
   const result = { sent: false, status: invitation.status };
   const expired = deps.clock.now().getTime() >= Date.parse(invitation.expiresAt);
   if (invitation.status !== "pending" || expired) return result;
-  const email = deps.render.customerEmail({
-    ...(await content(deps, invitation)),
-    step: input.step,
-    link: invitationLink(deps.publicBaseUrl, deps.linkKey, invitation),
-  });
-  await deps.email.send(
-    { ...email, to: [invitation.customer.adminEmail] },
+  await sendInvitationEmail(
+    deps,
+    invitation,
+    input.step,
     customerEmailOperationId(invitation.id, input.step),
   );
   return { ...result, sent: true };
+}
+
+/** Renders and sends one customer email with the invitation's link (rebuilt from its nonce). */
+export async function sendInvitationEmail(
+  deps: Pick<LifecycleDependencies, "partners" | "render" | "email" | "publicBaseUrl" | "linkKey">,
+  invitation: Invitation,
+  step: CustomerEmailStep,
+  operationId: string,
+): Promise<void> {
+  const email = deps.render.customerEmail({
+    ...(await content(deps, invitation)),
+    step,
+    link: invitationLink(deps.publicBaseUrl, deps.linkKey, invitation),
+  });
+  await deps.email.send({ ...email, to: [invitation.customer.adminEmail] }, operationId);
 }
 
 export async function readInvitationStatus(
@@ -275,5 +294,6 @@ export async function notifyPartner(
     { ...email, to: [partner.contactEmail] },
     partnerNotificationOperationId(invitation.id, input.outcome),
   );
+  await deps.webhooks?.publish(invitation.partnerId, invitationEvent(invitation, input.outcome));
   return { sent: true };
 }
