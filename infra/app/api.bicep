@@ -199,7 +199,7 @@ var appSettings = {
   // The term-end sweep's timer (docs/migrations.md): daily at 01:00 UTC.
   TERM_END_SWEEP_SCHEDULE: '0 0 1 * * *'
   // Six-field NCRONTAB: the sweep that starts orchestrations a crash left unstarted.
-  INVITATION_START_RECOVERY_SCHEDULE: '0 * * * * *'
+  INVITATION_START_RECOVERY_SCHEDULE: '0 30 0 * * *'
   // Webhook endpoints on loopback are for local development only (docs/webhooks.md).
   WEBHOOKS_ALLOW_LOOPBACK: 'false'
 }

@@ -95,7 +95,7 @@ export const settingsSchema = z
     ),
     /**
      * When the sweep that starts the orchestration of any invitation a crash left without one runs:
-     * six-field NCRONTAB (sec min hour day month weekday). Unset or empty: every minute.
+     * six-field NCRONTAB (sec min hour day month weekday). Unset or empty: daily at 00:30 (it also runs at start-up, where a crash leaves its work).
      */
     INVITATION_START_RECOVERY_SCHEDULE: z.preprocess(
       (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
@@ -103,7 +103,7 @@ export const settingsSchema = z
         .string()
         .trim()
         .regex(/^\S+(\s+\S+){5}$/, "must be a six-field NCRONTAB expression")
-        .default("0 * * * * *"),
+        .default("0 30 0 * * *"),
     ),
     /**
      * Lets webhook endpoints be on this machine (http to 127.0.0.1 / localhost) for local
