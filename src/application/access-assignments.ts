@@ -4,7 +4,7 @@ import { inForce } from "../domain/lifecycle";
 import type { Principal, Relationship } from "../domain/model";
 import { requireReadRole, requireWriteRole } from "../domain/rules";
 import { audit, partnerActor } from "./audit";
-import { deterministicGuid } from "./invitations/lifecycle";
+import { deterministicGuid } from "./ids";
 import { callerPartner } from "./partners";
 import type { RelationshipDeps } from "./relationships";
 import { guidSchema } from "./schemas";

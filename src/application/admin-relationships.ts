@@ -13,7 +13,7 @@ import {
 import { effectiveAutoExtend, extendedEnd, inForce, type ReminderDays } from "../domain/lifecycle";
 import type { Actor, Invitation, Partner, Relationship } from "../domain/model";
 import { updateWithRetry } from "./concurrency";
-import { deterministicGuid } from "./invitations/lifecycle";
+import { deterministicGuid } from "./ids";
 import {
   type AuditLog,
   type Clock,

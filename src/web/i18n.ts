@@ -9,24 +9,15 @@ import { en } from "./locales/en";
 import { hu } from "./locales/hu";
 import { ptBR } from "./locales/pt-BR";
 import { zhCN } from "./locales/zh-CN";
+import type { Catalog, Message, MessageKey, PluralMessage } from "./locales/catalog";
 
 export { LOCALES, type Locale };
+export type { Catalog, Message, MessageKey, PluralMessage };
 
 export const DEFAULT_LOCALE: Locale = "en";
 
 /** A `Locale`, or anything `resolveLocale` understands (a stored value, an Accept-Language header). */
 export type LocaleInput = string | null | undefined;
-
-export interface PluralMessage {
-  readonly one: string;
-  readonly other: string;
-}
-export type Message = string | PluralMessage;
-export type MessageKey = keyof typeof en;
-/** A translation: every key of the English catalog, plural where English is plural. */
-export type Catalog = {
-  readonly [K in MessageKey]: (typeof en)[K] extends PluralMessage ? PluralMessage : string;
-};
 
 const CATALOGS: Record<Locale, Catalog> = { en, "pt-BR": ptBR, "zh-CN": zhCN, hu };
 

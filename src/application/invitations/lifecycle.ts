@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { deterministicGuid } from "../ids";
 import { invitationToken } from "../../domain/invitation-token";
 import { adminRelationshipEnd } from "../../domain/lifecycle";
 import type { Actor, Invitation, InvitationOutcome, Partner, Relationship } from "../../domain/model";
@@ -70,14 +70,6 @@ const SYSTEM: Actor = { kind: "system" };
 const CONFLICT_ATTEMPTS = 6;
 
 /** A GUID from a hash of the parts (RFC 4122 layout, version 5 bits): the same parts, the same id. */
-export function deterministicGuid(...parts: string[]): string {
-  const bytes = createHash("sha256").update(parts.join("\u001f"), "utf8").digest().subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 export function customerEmailOperationId(invitationId: string, step: CustomerEmailStep): string {
   return deterministicGuid("invitation", invitationId, "customer-email", step);
 }

@@ -6,7 +6,8 @@ import { audit, partnerActor } from "../audit";
 import { updateWithRetry } from "../concurrency";
 import { callerPartner } from "../partners";
 import type { AuditLog, Clock, InvitationRepository, PartnerRepository } from "../ports";
-import { deterministicGuid, sendInvitationEmail, type LifecycleDependencies } from "./lifecycle";
+import { deterministicGuid } from "../ids";
+import { sendInvitationEmail, type LifecycleDependencies } from "./lifecycle";
 import { toInvitationView, type InvitationView } from "./query";
 
 export type ResendDeps = Pick<LifecycleDependencies, "render" | "email" | "publicBaseUrl" | "linkKey"> & {

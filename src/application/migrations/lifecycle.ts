@@ -12,7 +12,7 @@ import {
 } from "../../domain/subscriptions/model";
 import { reminderDue } from "../../domain/subscriptions/term";
 import { updateWithRetry } from "../concurrency";
-import { deterministicGuid } from "../invitations/lifecycle";
+import { deterministicGuid } from "../ids";
 import type {
   AuditLog,
   Clock,

@@ -8,7 +8,7 @@ import {
 } from "../../domain/subscriptions/migration";
 import { MIGRATION_STATUSES, type Migration, type Subscription } from "../../domain/subscriptions/model";
 import { updateWithRetry } from "../concurrency";
-import { deterministicGuid } from "../invitations/lifecycle";
+import { deterministicGuid } from "../ids";
 import type {
   AuditLog,
   Clock,

@@ -5,7 +5,7 @@ import { refuse } from "../../domain/errors";
 import type { Principal } from "../../domain/model";
 import { addressesAllowed } from "../../domain/network-address";
 import { requireReadRole, requireWriteRole } from "../../domain/rules";
-import { deterministicGuid } from "../invitations/lifecycle";
+import { deterministicGuid } from "../ids";
 import { callerPartner } from "../partners";
 import type { Clock, Page, PartnerRepository } from "../ports";
 import {

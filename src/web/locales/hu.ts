@@ -1,4 +1,4 @@
-import type { Catalog } from "../i18n";
+import type { Catalog } from "./catalog";
 
 /**
  * Hungarian, following Microsoft's hu terms (bérlő, szerepkör, globális rendszergazda). Names are

@@ -1,4 +1,4 @@
-import type { Catalog } from "../i18n";
+import type { Catalog } from "./catalog";
 
 /** Brazilian Portuguese, following Microsoft's pt-BR terms (locatário, funções, Administrador Global). */
 export const ptBR: Catalog = {

@@ -1,4 +1,4 @@
-import type { Catalog } from "../i18n";
+import type { Catalog } from "./catalog";
 
 /** Simplified Chinese, following Microsoft's zh-CN terms (租户, 角色, 全局管理员, 帐户). */
 export const zhCN: Catalog = {
