@@ -12,7 +12,12 @@ import {
   type AdminRelationshipEmailRenderer,
   type LifecycleStarter,
 } from "../src/application/admin-relationships";
-import { adminRelationshipNoticeEmail } from "../src/web";
+import {
+  sendAdminConfirmation,
+  type AdminConfirmationDependencies,
+  type AdminConfirmationRenderer,
+} from "../src/application/customer-termination";
+import { adminConfirmationEmail, adminRelationshipNoticeEmail } from "../src/web";
 import {
   ADMIN_RELATIONSHIP_ORCHESTRATION,
   adminRelationshipInputSchema,
@@ -32,6 +37,7 @@ export {
 } from "../src/workflows/admin-relationship";
 
 type Deps = { adminLifecycle: AdminLifecycleDependencies; webhooks: WebhookDependencies };
+type StartDeps = Deps & { adminConfirmation: AdminConfirmationDependencies };
 
 /** The lifecycle's dependencies for one activity invocation, publishing to the partner's webhook. */
 function withWebhooks(deps: Deps, context: InvocationContext): AdminLifecycleDependencies {
@@ -73,12 +79,21 @@ export const adminRelationshipActivities = [
  */
 export const startAdminLifecyclesActivityFunction = activityFunction(startAdminLifecyclesActivity, {
   durableClient: true,
-  handler: (deps: Deps) => (input, context) => {
+  handler: (deps: StartDeps) => (input, context) => {
     const client = df.getClient(context);
     const start: LifecycleStarter = (instanceId, lifecycleInput) =>
       startIfAbsent(client, ADMIN_RELATIONSHIP_ORCHESTRATION, instanceId, lifecycleInput);
     const { relationships, webhooks } = withWebhooks(deps, context);
-    return startAdminLifecycles({ relationships, start, ...(webhooks ? { webhooks } : {}) }, input);
+    return startAdminLifecycles(
+      {
+        relationships,
+        start,
+        ...(webhooks ? { webhooks } : {}),
+        // The customer's acceptance confirmation, with the link to end it (R9).
+        confirm: (relationship) => sendAdminConfirmation(deps.adminConfirmation, relationship),
+      },
+      input,
+    );
   },
 });
 
@@ -96,6 +111,21 @@ export const webAdminRelationshipEmails: AdminRelationshipEmailRenderer = {
       },
       endsAt: notice.endsAt,
       ...(notice.kind === "reminder" ? { daysLeft: notice.daysLeft } : {}),
+    });
+  },
+};
+
+/** The customer's acceptance confirmation, in the invitation's language, fed from the stored documents. */
+export const webAdminConfirmationEmails: AdminConfirmationRenderer = {
+  customerConfirmation({ relationship, invitation, partner, link }) {
+    return adminConfirmationEmail({
+      locale: invitation.locale,
+      partnerName: partner.name,
+      customerName: invitation.customer.displayName,
+      roles: relationship.roles ?? [],
+      endsAt: relationship.endsAt ?? relationship.startsAt,
+      autoExtend: relationship.autoExtend ?? false,
+      link,
     });
   },
 };

@@ -33,12 +33,14 @@ import { dnsResolver, httpWebhookTransport } from "../src/adapters/webhooks/http
 import { aesGcmSecretBox } from "../src/adapters/webhooks/secret-box";
 import { cosmosHealthCheck, emailEndpointHealthCheck } from "../src/adapters/health-checks";
 import { loadSettings } from "../src/config/load";
+import type { CustomerSignIn } from "../src/http/customer-sign-in";
 import { registerHttp, type HttpFunction, type HttpFunctionDoc } from "../src/http/descriptor";
 import { accessAndAuditFunctions } from "./access-assignments";
 import {
   adminRelationshipActivities,
   adminRelationshipOrchestration,
   startAdminLifecyclesActivityFunction,
+  webAdminConfirmationEmails,
   webAdminRelationshipEmails,
 } from "./admin-relationship-workflow";
 import {
@@ -50,6 +52,11 @@ import {
   customerSignInCallbackFunction,
   type CustomerInviteDependencies,
 } from "./customer-invite";
+import {
+  customerTerminationFunctions,
+  TERMINATION_CALLBACK_ROUTE,
+  type CustomerTerminationHttpDependencies,
+} from "./customer-termination";
 import { devTokenFunction } from "./dev-token";
 import {
   diagnosticsCanaryOrchestration,
@@ -113,6 +120,23 @@ const commerce = new LocalCommerce(database);
 const emailSender = new AcsEmailSender(settings);
 const accessAssignments = new CosmosAccessAssignmentRepository(database);
 
+/**
+ * The customers' sign-in on the pages behind email links: dev mode's form, or Entra with one
+ * callback (one redirect URI on the app registration, docs/deploy.md) per link family.
+ */
+function customerSignIn(callbackRoute: string): CustomerSignIn {
+  if (devIssuer) return { mode: "dev", issue: async (request) => (await devIssuer.issue(request)).token };
+  return entraSignIn({
+    authorityHost: settings.AUTH_ISSUER
+      ? new URL(settings.AUTH_ISSUER).origin
+      : "https://login.microsoftonline.com",
+    clientId: settings.AUTH_CLIENT_ID ?? "",
+    redirectUri: `${settings.PUBLIC_BASE_URL.replace(/\/+$/, "")}/${callbackRoute}`,
+    sealSecret: settings.INVITATION_LINK_KEY,
+    ...(settings.AUTH_CLIENT_SECRET ? { clientSecret: settings.AUTH_CLIENT_SECRET } : {}),
+  });
+}
+
 const customerInvite: CustomerInviteDependencies = {
   decision: {
     invitations: repositories.invitations,
@@ -124,20 +148,7 @@ const customerInvite: CustomerInviteDependencies = {
   verifyBearer: (token) => auth.verifier.verify(token),
   secret: settings.INVITATION_LINK_KEY,
   publicBaseUrl: settings.PUBLIC_BASE_URL,
-  signIn: devIssuer
-    ? {
-        mode: "dev",
-        issue: async (request) => (await devIssuer.issue(request)).token,
-      }
-    : entraSignIn({
-        authorityHost: settings.AUTH_ISSUER
-          ? new URL(settings.AUTH_ISSUER).origin
-          : "https://login.microsoftonline.com",
-        clientId: settings.AUTH_CLIENT_ID ?? "",
-        redirectUri: `${settings.PUBLIC_BASE_URL.replace(/\/+$/, "")}/${CUSTOMER_SIGNIN_CALLBACK_ROUTE}`,
-        sealSecret: settings.INVITATION_LINK_KEY,
-        ...(settings.AUTH_CLIENT_SECRET ? { clientSecret: settings.AUTH_CLIENT_SECRET } : {}),
-      }),
+  signIn: customerSignIn(CUSTOMER_SIGNIN_CALLBACK_ROUTE),
 };
 
 // Filled by registerHttp below; the OpenAPI handler reads it on its first request.
@@ -151,6 +162,28 @@ const webhooks: WebhookDependencies = {
   resolve: dnsResolver,
   allowLoopback: settings.WEBHOOKS_ALLOW_LOOPBACK,
   transport: httpWebhookTransport,
+};
+
+const customerTermination: CustomerTerminationHttpDependencies = {
+  termination: {
+    relationships: repositories.relationships,
+    invitations: repositories.invitations,
+    partners: repositories.partners,
+    audit: repositories.audit,
+    clock,
+    linkKey: settings.INVITATION_LINK_KEY,
+  },
+  partnerNotice: {
+    partners: repositories.partners,
+    invitations: repositories.invitations,
+    email: emailSender,
+    render: webAdminRelationshipEmails,
+  },
+  effects: { relationships: repositories.relationships, webhooks, accessAssignments },
+  verifyBearer: (token) => auth.verifier.verify(token),
+  signIn: customerSignIn(TERMINATION_CALLBACK_ROUTE),
+  secret: settings.INVITATION_LINK_KEY,
+  publicBaseUrl: settings.PUBLIC_BASE_URL,
 };
 
 const deps = {
@@ -187,6 +220,16 @@ const deps = {
     clock,
     render: webAdminRelationshipEmails,
   },
+  // R9: the acceptance confirmation to the customer, with the link to end the admin relationship.
+  adminConfirmation: {
+    invitations: repositories.invitations,
+    partners: repositories.partners,
+    email: emailSender,
+    render: webAdminConfirmationEmails,
+    linkKey: settings.INVITATION_LINK_KEY,
+    publicBaseUrl: settings.PUBLIC_BASE_URL,
+  },
+  customerTermination,
   migrationApi: {
     ...repositories,
     clock,
@@ -268,6 +311,7 @@ const httpFunctions: HttpFunction<AppDependencies>[] = [
   customerInviteDeclineFunction,
   customerInviteSignInFunction,
   customerSignInCallbackFunction,
+  ...customerTerminationFunctions,
   // Partner and operator API.
   putPartnerFunction,
   createInvitationFunction,

@@ -1,4 +1,4 @@
-import type { HttpHandler } from "@azure/functions";
+import type { HttpHandler, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
@@ -9,6 +9,7 @@ import {
   relationshipViewSchema,
   terminateRelationship,
   type RelationshipDeps,
+  type RelationshipView,
 } from "../src/application/relationships";
 import type { AccessAssignmentRepository } from "../src/application/access-assignments";
 import { adminRelationshipEvent } from "../src/application/webhooks/events";
@@ -43,49 +44,64 @@ export function makeListCustomerRelationshipsHandler(
   });
 }
 
+/** What follows a termination, whoever ended it: the lifecycle, access assignments, the partner's webhook. */
+export interface TerminationEffectsDependencies {
+  relationships: RelationshipDeps["relationships"];
+  webhooks?: WebhookDependencies;
+  accessAssignments?: Pick<AccessAssignmentRepository, "removeAllFor">;
+}
+
+/**
+ * Runs after the document records a termination (R9). The document is the truth the lifecycle
+ * re-reads at its next timer, so nothing here decides the caller's answer: failures are reported.
+ */
+export async function announceTermination(
+  deps: TerminationEffectsDependencies,
+  context: InvocationContext,
+  terminated: RelationshipView,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const id = terminated.id;
+  // Access assignments end with the relationship (an ended one lists none even if this fails).
+  await deps.accessAssignments?.removeAllFor(terminated.customerTenantId, id);
+  try {
+    // A lifecycle that is missing or already finished has nothing left to stop.
+    await raiseEventIfListening(
+      df.getClient(context),
+      adminRelationshipInstanceId(id),
+      ADMIN_RELATIONSHIP_TERMINATED_EVENT,
+      { at: terminated.endsAt },
+    );
+  } catch (error) {
+    context.warn(
+      `Could not tell the lifecycle of relationship ${id} about its termination: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (deps.webhooks) {
+    try {
+      const stored = await deps.relationships.get(id);
+      if (stored)
+        await webhookPublisherFor(deps.webhooks, context).publish(
+          stored.value.partnerId,
+          adminRelationshipEvent(stored.value, "terminated", "", extra),
+        );
+    } catch (error) {
+      // Termination is recorded; the event is reported, not the caller's failure.
+      context.warn(
+        `Could not publish the termination of relationship ${id}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}
+
 export function makeTerminateRelationshipHandler(
-  deps: RelationshipDeps & {
-    verifier: TokenVerifier;
-    webhooks?: WebhookDependencies;
-    accessAssignments?: Pick<AccessAssignmentRepository, "removeAllFor">;
-  },
+  deps: RelationshipDeps & TerminationEffectsDependencies & { verifier: TokenVerifier },
 ): HttpHandler {
   return authenticated(deps.verifier, async (request, context, principal) => {
     const id = request.params.id ?? "";
     if (!SAFE_ID.test(id)) throw refuse.notFound("The relationship");
     const terminated = await terminateRelationship(deps, principal, id);
-    // Access assignments end with the relationship (an ended one lists none even if this fails).
-    await deps.accessAssignments?.removeAllFor(terminated.customerTenantId, id);
-    try {
-      // A lifecycle that is missing or already finished has nothing left to stop.
-      await raiseEventIfListening(
-        df.getClient(context),
-        adminRelationshipInstanceId(id),
-        ADMIN_RELATIONSHIP_TERMINATED_EVENT,
-        { at: terminated.endsAt },
-      );
-    } catch (error) {
-      // The document already records the termination (the truth the lifecycle re-reads at its
-      // next timer), so the caller's answer does not depend on the event getting through.
-      context.warn(
-        `Could not tell the lifecycle of relationship ${id} about its termination: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    if (deps.webhooks) {
-      try {
-        const stored = await deps.relationships.get(id);
-        if (stored)
-          await webhookPublisherFor(deps.webhooks, context).publish(
-            stored.value.partnerId,
-            adminRelationshipEvent(stored.value, "terminated"),
-          );
-      } catch (error) {
-        // Termination is recorded; the event is reported, not the caller's failure.
-        context.warn(
-          `Could not publish the termination of relationship ${id}: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
-    }
+    await announceTermination(deps, context, terminated);
     return json(200, terminated);
   });
 }

@@ -35,7 +35,10 @@ import type { AccessAssignmentRepository } from "./access-assignments";
  */
 
 export type AdminRelationshipNotice =
-  { kind: "reminder"; daysLeft: ReminderDays; endsAt: string } | { kind: "expired"; endsAt: string };
+  | { kind: "reminder"; daysLeft: ReminderDays; endsAt: string }
+  | { kind: "expired"; endsAt: string }
+  /** The customer's Global Administrator ended it (R9); `endsAt` is when. */
+  | { kind: "terminated"; endsAt: string };
 
 export interface AdminRelationshipEmailContent {
   relationship: Relationship;
@@ -75,6 +78,10 @@ export function adminExpiredOperationId(relationshipId: string): string {
   return deterministicGuid("admin-relationship", relationshipId, "expired");
 }
 
+export function adminTerminatedOperationId(relationshipId: string): string {
+  return deterministicGuid("admin-relationship", relationshipId, "terminated");
+}
+
 export { effectiveAutoExtend };
 
 type Loaded = Versioned<Relationship> & { endsAt: string };
@@ -101,7 +108,7 @@ export async function readAdminRelationship(
 }
 
 async function send(
-  deps: AdminLifecycleDependencies,
+  deps: Pick<AdminLifecycleDependencies, "partners" | "invitations" | "render" | "email">,
   relationship: Relationship,
   notice: AdminRelationshipNotice,
   operationId: string,
@@ -231,12 +238,29 @@ export async function notifyAdminExpired(
   return { sent: true };
 }
 
+/** Tells the partner's contact that the customer ended the relationship (R9); once, however often it runs. */
+export async function notifyPartnerOfTermination(
+  deps: Pick<AdminLifecycleDependencies, "partners" | "invitations" | "render" | "email">,
+  relationship: Relationship,
+): Promise<void> {
+  await send(
+    deps,
+    relationship,
+    { kind: "terminated", endsAt: relationship.endsAt ?? relationship.updatedAt },
+    adminTerminatedOperationId(relationship.id),
+  );
+}
+
 /** Starts an orchestration instance; an instance that already exists counts as started. */
 export type LifecycleStarter = (instanceId: string, input: AdminRelationshipInput) => Promise<void>;
 
 /** Hands each admin relationship still in force to its own lifecycle instance (one per relationship). */
 export async function startAdminLifecycles(
-  deps: Pick<AdminLifecycleDependencies, "relationships" | "webhooks"> & { start: LifecycleStarter },
+  deps: Pick<AdminLifecycleDependencies, "relationships" | "webhooks"> & {
+    start: LifecycleStarter;
+    /** Tells the customer it is active, with the link to end it (R9); idempotent per relationship. */
+    confirm?: (relationship: Relationship) => Promise<void>;
+  },
   input: StartAdminLifecyclesInput,
 ): Promise<StartAdminLifecyclesResult> {
   const instanceIds: string[] = [];
@@ -246,6 +270,7 @@ export async function startAdminLifecycles(
     const instanceId = adminRelationshipInstanceId(relationshipId);
     await deps.start(instanceId, { relationshipId });
     await deps.webhooks?.publish(found.value.partnerId, adminRelationshipEvent(found.value, "activated"));
+    await deps.confirm?.(found.value);
     instanceIds.push(instanceId);
   }
   return { instanceIds };

@@ -277,7 +277,8 @@ export function partnerNotificationEmail(input: PartnerNotificationEmailInput): 
   return { subject, html: emailDocument("en", subject, body), text };
 }
 
-export type AdminRelationshipNoticeEvent = "reminder" | "expired";
+/** `terminated`: the customer's Global Administrator ended it from the confirmation email's link (R9). */
+export type AdminRelationshipNoticeEvent = "reminder" | "expired" | "terminated";
 
 export interface AdminRelationshipNoticeEmailInput {
   event: AdminRelationshipNoticeEvent;
@@ -301,18 +302,22 @@ export function adminRelationshipNoticeEmail(input: AdminRelationshipNoticeEmail
   const subject = subjectLine(
     input.event === "reminder"
       ? `Admin relationship with ${short} ends in ${days} ${dayWord}`
-      : `Admin relationship with ${short} has expired`,
+      : input.event === "terminated"
+        ? `${short} ended your admin relationship`
+        : `Admin relationship with ${short} has expired`,
   );
   const when = utcTimestamp(input.endsAt);
   const sentence =
     input.event === "reminder"
       ? `Your admin relationship with ${customer} ends on ${when} and does not extend automatically. To keep administering the customer's tenant after that, send the customer a new admin relationship request.`
-      : `Your admin relationship with ${customer} ended on ${when}. An expired relationship cannot be renewed: to administer the customer's tenant again, send the customer a new admin relationship request.`;
+      : input.event === "terminated"
+        ? `A Global Administrator of ${customer} ended your admin relationship on ${when}. Your admin access to the customer's tenant through it, and its access assignments, have ended. To administer the tenant again, send the customer a new admin relationship request.`
+        : `Your admin relationship with ${customer} ended on ${when}. An expired relationship cannot be renewed: to administer the customer's tenant again, send the customer a new admin relationship request.`;
   const details: [string, string][] = [
     ["Relationship", cleanText(input.relationshipId)],
     ["Customer", input.customer.domain ? `${customer} (${cleanText(input.customer.domain)})` : customer],
     ["Customer tenant", cleanText(input.customer.tenantId)],
-    ["Ends", when],
+    [input.event === "reminder" ? "Ends" : "Ended", when],
   ];
   const body = html`<p>Hello,</p>
     <p>${sentence}</p>

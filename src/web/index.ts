@@ -25,6 +25,14 @@ export {
   type PartnerNotificationEmailInput,
   type PartnerNotificationEvent,
 } from "./emails";
+export { adminConfirmationEmail, type AdminConfirmationEmailInput } from "./termination-emails";
+export {
+  renderTerminationPage,
+  renderTerminationUnavailablePage,
+  renderTerminatedPage,
+  renderTerminationErrorPage,
+  type TerminationPageView,
+} from "./termination-pages";
 export { resolveLocale, formatDate, isLocale, DEFAULT_LOCALE, type LocaleInput } from "./i18n";
 export { escapeHtml, escapeAttribute, cleanText, html, safeUrl, SafeHtml } from "./escape";
 export { describeRole, DESCRIBED_ROLE_IDS, type RoleRef } from "./roles";

@@ -1,0 +1,45 @@
+import type { TerminationCatalog } from "./en";
+
+/** 客户终止管理员关系（R9），简体中文。 */
+export const terminationZhCN: TerminationCatalog = {
+  "page.title": "与 {partner} 的管理员关系",
+  "page.heading": "与 {partner} 的管理员关系",
+  "page.intro":
+    "在 {date} 之前，{partner} 可以使用下列角色管理 {customer} 的租户。你的组织的全局管理员可以随时终止此管理员关系。",
+  "page.what":
+    "终止后，合作伙伴对你的租户的管理员访问权限（包括授予合作伙伴安全组的访问权限）会立即被移除。此操作无法撤消：合作伙伴必须重新发送请求。",
+  "details.heading": "管理员关系",
+  "details.partner": "合作伙伴",
+  "details.roles": "角色",
+  "details.ends": "结束日期",
+  "details.autoExtend": "自动延期",
+  "details.autoExtendOn": "开启（每次 180 天）",
+  "details.autoExtendOff": "关闭",
+  "signin.heading": "登录",
+  "signin.intro": "请以你的组织的全局管理员身份登录。",
+  "signin.devNote": "开发环境登录：输入你所代表的租户。",
+  "signin.tenantId": "租户 ID",
+  "signin.email": "电子邮件（可选）",
+  "signin.globalAdmin": "我是此租户的全局管理员",
+  "signin.submit": "登录",
+  "signin.microsoft": "使用 Microsoft 登录",
+  "signin.signedInAs": "已登录为 {who}。",
+  "terminate.heading": "终止管理员关系",
+  "terminate.signInFirst": "请先登录再终止。",
+  "terminate.submit": "立即终止管理员关系",
+  "terminated.title": "管理员关系已终止",
+  "terminated.body": "{partner} 已不再拥有你的租户的管理员访问权限，并已通过电子邮件收到通知。",
+  "unavailable.title": "此链接不可用",
+  "unavailable.body": "此链接无效，或者管理员关系已经终止。没有任何更改。",
+  "error.title": "此帐户无法终止管理员关系",
+  "error.body": "请以该管理员关系所属组织的全局管理员身份登录，然后重试。",
+  "error.back": "返回管理员关系",
+  "error.code": "错误 {status}",
+  "email.subject": "与 {partner} 的管理员关系已生效",
+  "email.greeting": "你好，",
+  "email.intro":
+    "{customer} 已接受 {partner} 请求的管理员关系。该关系现已生效：在 {date} 之前，{partner} 可以使用这些角色管理你的租户。",
+  "email.terminate": "你的组织的全局管理员可以随时在此页面终止此管理员关系，无需征得合作伙伴同意：",
+  "email.cta": "查看或终止管理员关系",
+  "email.keep": "请保留此电子邮件：其中的链接是你自行终止管理员关系的途径。",
+};

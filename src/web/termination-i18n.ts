@@ -1,0 +1,33 @@
+/** The customer termination strings (locales/termination) through the shared placeholder rules of i18n.ts. */
+import type { Locale } from "../domain/model";
+import type { HtmlValue, SafeHtml } from "./escape";
+import { fillHtml, fillText } from "./i18n";
+import { terminationEn, type TerminationCatalog, type TerminationMessageKey } from "./locales/termination/en";
+import { terminationHu } from "./locales/termination/hu";
+import { terminationPtBR } from "./locales/termination/pt-BR";
+import { terminationZhCN } from "./locales/termination/zh-CN";
+
+export const TERMINATION_CATALOGS: Readonly<Record<Locale, TerminationCatalog>> = {
+  en: terminationEn,
+  "pt-BR": terminationPtBR,
+  "zh-CN": terminationZhCN,
+  hu: terminationHu,
+};
+
+export type { TerminationMessageKey };
+
+export function tt(
+  locale: Locale,
+  key: TerminationMessageKey,
+  values: Record<string, string | number> = {},
+): string {
+  return fillText(locale, TERMINATION_CATALOGS[locale][key], values, key);
+}
+
+export function ttHtml(
+  locale: Locale,
+  key: TerminationMessageKey,
+  values: Record<string, HtmlValue> = {},
+): SafeHtml {
+  return fillHtml(locale, TERMINATION_CATALOGS[locale][key], values, key);
+}
