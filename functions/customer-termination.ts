@@ -1,6 +1,9 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
-import { notifyPartnerOfTermination, type AdminLifecycleDependencies } from "../src/application/admin-relationships";
+import {
+  notifyPartnerOfTermination,
+  type AdminLifecycleDependencies,
+} from "../src/application/admin-relationships";
 import {
   lookUpTerminationLink,
   terminateByCustomerLink,

@@ -85,7 +85,8 @@ export async function lookUpTerminationLink(
   if (!invitation) return { state: "unknown" };
   const expected = terminationToken(deps.linkKey, relationship.id, invitation);
   // Compared as hashes: equal lengths, constant time, whatever was presented.
-  if (!tokenHashesEqual(hashInvitationToken(token), hashInvitationToken(expected))) return { state: "unknown" };
+  if (!tokenHashesEqual(hashInvitationToken(token), hashInvitationToken(expected)))
+    return { state: "unknown" };
   if (!inForce(relationship.status)) return { state: "closed", relationship, invitation };
   const partner = await deps.partners.get(relationship.partnerId);
   if (!partner) return { state: "unknown" };
@@ -151,7 +152,11 @@ export async function terminateByCustomerLink(
     ...(identity.email ? { email: identity.email } : {}),
   };
   try {
-    return { relationship: await terminateRelationship(deps, principal, relationship.id), partner, invitation };
+    return {
+      relationship: await terminateRelationship(deps, principal, relationship.id),
+      partner,
+      invitation,
+    };
   } catch (error) {
     // Ended meanwhile (by the partner, or at its end date): the link is as dead as any other.
     if (error instanceof DomainError && error.reason === "relationshipNotInForce") {
@@ -197,7 +202,8 @@ export async function sendAdminConfirmation(
   relationship: Relationship,
 ): Promise<void> {
   const invitation = (await deps.invitations.get(relationship.partnerId, relationship.invitationId))?.value;
-  if (!invitation) throw new Error(`Invitation ${relationship.invitationId} of ${relationship.id} does not exist.`);
+  if (!invitation)
+    throw new Error(`Invitation ${relationship.invitationId} of ${relationship.id} does not exist.`);
   const partner = await deps.partners.get(relationship.partnerId);
   if (!partner) throw new Error(`Partner ${relationship.partnerId} of ${relationship.id} does not exist.`);
   const email = deps.render.customerConfirmation({

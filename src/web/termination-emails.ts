@@ -46,7 +46,9 @@ function document(locale: Locale, subject: string, body: ReturnType<typeof html>
 export function adminConfirmationEmail(input: AdminConfirmationEmailInput): EmailContent {
   const locale = resolveLocale(input.locale);
   const partner = truncate(cleanText(input.partnerName).replace(/\s+/g, " ").trim(), SUBJECT_NAME_LIMIT);
-  const subject = cleanText(tt(locale, "email.subject", { partner })).replace(/\s+/g, " ").trim();
+  const subject = cleanText(tt(locale, "email.subject", { partner }))
+    .replace(/\s+/g, " ")
+    .trim();
   const values = { partner: input.partnerName, customer: input.customerName };
   const date = formatDate(locale, input.endsAt);
   const roles = input.roles.map((role) => describeRole(locale, role).name);

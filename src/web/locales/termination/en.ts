@@ -28,7 +28,8 @@ export const terminationEn = {
   "terminated.title": "The admin relationship has ended",
   "terminated.body": "{partner} no longer has admin access to your tenant and has been told by email.",
   "unavailable.title": "This link is not available",
-  "unavailable.body": "The link is not valid, or the admin relationship has already ended. Nothing has changed.",
+  "unavailable.body":
+    "The link is not valid, or the admin relationship has already ended. Nothing has changed.",
   "error.title": "This account cannot end the admin relationship",
   "error.body":
     "Sign in as a Global Administrator of the organization the admin relationship belongs to, and try again.",

@@ -31,7 +31,8 @@ export const terminationHu: TerminationCatalog = {
   "terminated.body":
     "A(z) {partner} már nem rendelkezik rendszergazdai hozzáféréssel a bérlőjéhez, és e-mailben értesült erről.",
   "unavailable.title": "Ez a hivatkozás nem érhető el",
-  "unavailable.body": "A hivatkozás érvénytelen, vagy a rendszergazdai kapcsolat már megszűnt. Semmi sem változott.",
+  "unavailable.body":
+    "A hivatkozás érvénytelen, vagy a rendszergazdai kapcsolat már megszűnt. Semmi sem változott.",
   "error.title": "Ezzel a fiókkal nem szüntethető meg a rendszergazdai kapcsolat",
   "error.body":
     "Jelentkezzen be annak a szervezetnek a globális rendszergazdájaként, amelyhez a rendszergazdai kapcsolat tartozik, majd próbálja újra.",
@@ -44,5 +45,6 @@ export const terminationHu: TerminationCatalog = {
   "email.terminate":
     "A szervezet globális rendszergazdája bármikor, a partner megkérdezése nélkül megszüntetheti ezt a rendszergazdai kapcsolatot ezen az oldalon:",
   "email.cta": "A rendszergazdai kapcsolat megtekintése vagy megszüntetése",
-  "email.keep": "Őrizze meg ezt az e-mailt: a hivatkozásával saját maga szüntetheti meg a rendszergazdai kapcsolatot.",
+  "email.keep":
+    "Őrizze meg ezt az e-mailt: a hivatkozásával saját maga szüntetheti meg a rendszergazdai kapcsolatot.",
 };

@@ -28,9 +28,11 @@ export const terminationPtBR: TerminationCatalog = {
   "terminate.signInFirst": "Entre primeiro para encerrá-la.",
   "terminate.submit": "Encerrar a relação de administrador agora",
   "terminated.title": "A relação de administrador foi encerrada",
-  "terminated.body": "{partner} não tem mais acesso de administrador ao seu locatário e foi avisado por e-mail.",
+  "terminated.body":
+    "{partner} não tem mais acesso de administrador ao seu locatário e foi avisado por e-mail.",
   "unavailable.title": "Este link não está disponível",
-  "unavailable.body": "O link não é válido ou a relação de administrador já foi encerrada. Nada foi alterado.",
+  "unavailable.body":
+    "O link não é válido ou a relação de administrador já foi encerrada. Nada foi alterado.",
   "error.title": "Esta conta não pode encerrar a relação de administrador",
   "error.body":
     "Entre como Administrador Global da organização à qual a relação de administrador pertence e tente novamente.",
@@ -43,5 +45,6 @@ export const terminationPtBR: TerminationCatalog = {
   "email.terminate":
     "Um Administrador Global da sua organização pode encerrar esta relação de administrador a qualquer momento, sem pedir ao parceiro, nesta página:",
   "email.cta": "Ver ou encerrar a relação de administrador",
-  "email.keep": "Guarde este e-mail: o link dele é o meio de encerrar a relação de administrador por conta própria.",
+  "email.keep":
+    "Guarde este e-mail: o link dele é o meio de encerrar a relação de administrador por conta própria.",
 };
