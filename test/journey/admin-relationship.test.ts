@@ -168,8 +168,11 @@ describe("admin relationship lifecycle on the virtual clock", () => {
       "the lifecycle to complete",
     );
     expect(done.output).toMatchObject({ relationshipId: admin.id, outcome: "expired", remindersSent: 3 });
-    // Nothing reached the customer about it: its admin got only the invitation.
-    expect(await journey.mailTo(customer.adminEmail)).toHaveLength(1);
+    // Nothing reached the customer about it: its admin got only the invitation and, at acceptance,
+    // the confirmation with the link to end the relationship (R9).
+    const customerMail = await journey.mailTo(customer.adminEmail);
+    expect(customerMail).toHaveLength(2);
+    expect(customerMail.filter((m) => m.text.includes("/terminate/"))).toHaveLength(1);
   });
 
   it("R7: a lifecycle woken late sends only the reminder still ahead of the next one", async () => {
