@@ -1,13 +1,6 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
-import {
-  beginEntraSignIn,
-  completeEntraSignIn,
-  openSignInState,
-  verifyEntraIdToken,
-  type EntraSignIn,
-} from "../src/adapters/auth/entra-sign-in";
 import { raiseEventIfListening } from "../src/adapters/durable/client";
 import {
   decideInvitation,
@@ -21,8 +14,17 @@ import { DomainError, refuse } from "../src/domain/errors";
 import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Locale, type Principal } from "../src/domain/model";
 import { bearerTokenOf } from "../src/http/auth";
 import { isFormPost, readForm } from "../src/http/body";
-import { clearedCookie, httpOnlyCookie, readCookies } from "../src/http/cookies";
 import { checkSameOrigin, csrfTokenFor, isCsrfTokenValid } from "../src/http/csrf";
+import {
+  completeCustomerSignIn,
+  customerSession,
+  devSignInFormSchema,
+  principalToIdentity,
+  startCustomerSignIn,
+  type CustomerSignIn,
+  type DevSignIn,
+  type SignInFamily,
+} from "../src/http/customer-sign-in";
 import { httpFunction, type OperationDoc } from "../src/http/descriptor";
 import { errorResponses } from "../src/http/openapi";
 import { toProblemResponse } from "../src/http/problem";
@@ -64,40 +66,27 @@ export const SESSION_COOKIE = "invite_session";
 export const SIGNIN_STATE_COOKIE = "invite_signin";
 const SESSION_COOKIE_PATH = "/invite/";
 const SIGNIN_STATE_COOKIE_PATH = "/auth/invite/";
-const SESSION_LIFETIME_SECONDS = 3600;
 
-/** The dev sign-in form (fields named by the page renderer). */
-export const devSignInFormSchema = z.object({
-  tenantId: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .regex(/^[A-Za-z0-9._-]+$/, "must be a tenant id"),
-  email: z
-    .string()
-    .trim()
-    .max(320)
-    .optional()
-    .transform((v) => (v ? v : undefined))
-    .pipe(z.email().optional()),
-  globalAdmin: z.literal("true").optional(),
-  csrf: z.string().optional(),
-});
+/** The dev sign-in form: the same fields on every customer page. */
+export { devSignInFormSchema };
 
 /** Accept/decline bodies carry nothing but (for forms) the CSRF field. */
 export const decisionFormSchema = z.object({ csrf: z.string().optional() });
 
-export interface DevSignIn {
-  mode: "dev";
-  issue(request: { tenantId: string; wids: string[]; email?: string }): Promise<string>;
-}
+export type { DevSignIn };
+
+export const INVITE_FAMILY: SignInFamily = {
+  pagePrefix: SESSION_COOKIE_PATH,
+  sessionCookie: SESSION_COOKIE,
+  stateCookie: SIGNIN_STATE_COOKIE,
+  callbackPrefix: SIGNIN_STATE_COOKIE_PATH,
+};
 
 export interface CustomerInviteDependencies {
   decision: Omit<CustomerDecisionDependencies, "raiseDecision" | "warn">;
   /** Verifies bearer tokens (and, in dev mode, the session cookie, which holds a dev token). */
   verifyBearer(token: string): Promise<Principal>;
-  signIn: DevSignIn | EntraSignIn;
+  signIn: CustomerSignIn;
   /** Keys the CSRF tokens tied to a session (INVITATION_LINK_KEY). */
   secret: string;
   /** PUBLIC_BASE_URL: behind a proxy the public origin may differ from the request's. */
@@ -111,39 +100,18 @@ function page(status: number, body: string): HttpResponseInit {
   return { status, headers: { ...PAGE_HEADERS }, body };
 }
 
-function toIdentity(principal: Principal): CustomerIdentity {
-  const identity: CustomerIdentity = {
-    tenantId: principal.tenantId,
-    userId: principal.userId,
-    wids: principal.wids,
-  };
-  if (principal.email) identity.email = principal.email;
-  if (principal.name) identity.name = principal.name;
-  return identity;
-}
-
-async function verifySession(
-  deps: CustomerInviteDependencies,
-  session: string,
-  now: Date,
-): Promise<CustomerIdentity> {
-  if (deps.signIn.mode === "dev") return toIdentity(await deps.verifyBearer(session));
-  const runtime = await deps.signIn.runtime();
-  return verifyEntraIdToken(deps.signIn.settings, runtime.keys, session, now);
-}
-
 /** The signed-in customer from the session cookie, if any and still valid; never throws. */
-async function sessionIdentity(
+function sessionIdentity(
   deps: CustomerInviteDependencies,
   request: HttpRequest,
 ): Promise<{ identity: CustomerIdentity; session: string } | undefined> {
-  const session = readCookies(request).get(SESSION_COOKIE);
-  if (!session) return undefined;
-  try {
-    return { identity: await verifySession(deps, session, deps.decision.clock.now()), session };
-  } catch {
-    return undefined;
-  }
+  return customerSession(
+    INVITE_FAMILY,
+    deps.signIn,
+    (token) => deps.verifyBearer(token),
+    request,
+    deps.decision.clock.now(),
+  );
 }
 
 function tokenParam(request: HttpRequest): string {
@@ -300,7 +268,7 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
       const bearer = bearerTokenOf(request);
       if (bearer) {
         try {
-          identity = toIdentity(await deps.verifyBearer(bearer));
+          identity = principalToIdentity(await deps.verifyBearer(bearer));
         } catch {
           throw refuse.unauthorized("The bearer token is missing, invalid or expired.");
         }
@@ -379,40 +347,18 @@ export function makeSignInHandler(deps: CustomerInviteDependencies): HttpHandler
       // Signing in changes nothing, but only a live link may start it.
       const link = await lookUpLink({ ...deps.decision, raiseDecision: noRaise }, token);
       if (link.state !== "open") return lookupPage(deps, request, link);
-      if (deps.signIn.mode === "entra") {
-        const { location, stateCookie } = await beginEntraSignIn(
-          deps.signIn.settings,
-          token,
-          deps.decision.clock.now(),
-        );
-        return redirectWithCookie(request, location, SIGNIN_STATE_COOKIE, stateCookie, {
-          path: SIGNIN_STATE_COOKIE_PATH,
-          maxAge: 600,
-          // The way back from Entra is a cross-site navigation: Strict would drop this cookie.
-          sameSite: "Lax",
-        });
-      }
-      if (request.method.toUpperCase() !== "POST" || !isFormPost(request)) {
-        return { status: 405, headers: { allow: "POST" } };
-      }
-      checkSameOrigin(request, deps.publicBaseUrl);
-      const parsed = devSignInFormSchema.safeParse(Object.fromEntries(await readForm(request)));
-      if (!parsed.success) {
-        return page(
-          422,
-          renderErrorPage(link.invitation.locale, 422, "signInRequired", { backHref: actionBase(token) }),
-        );
-      }
-      const { tenantId, email, globalAdmin } = parsed.data;
-      const session = await deps.signIn.issue({
-        tenantId,
-        wids: globalAdmin ? [GLOBAL_ADMINISTRATOR_ROLE_ID] : [],
-        ...(email ? { email } : {}),
-      });
-      return redirectWithCookie(request, actionBase(token), SESSION_COOKIE, session, {
-        path: SESSION_COOKIE_PATH,
-        maxAge: SESSION_LIFETIME_SECONDS,
-        sameSite: "Strict",
+      return await startCustomerSignIn({
+        family: INVITE_FAMILY,
+        signIn: deps.signIn,
+        request,
+        token,
+        now: deps.decision.clock.now(),
+        publicBaseUrl: deps.publicBaseUrl,
+        invalidForm: () =>
+          page(
+            422,
+            renderErrorPage(link.invitation.locale, 422, "signInRequired", { backHref: actionBase(token) }),
+          ),
       });
     } catch (error) {
       return pageError(request, error, context);
@@ -420,59 +366,20 @@ export function makeSignInHandler(deps: CustomerInviteDependencies): HttpHandler
   };
 }
 
-function redirectWithCookie(
-  request: HttpRequest,
-  location: string,
-  name: string,
-  value: string,
-  options: { path: string; maxAge: number; sameSite: "Strict" | "Lax" },
-): HttpResponseInit {
-  return {
-    status: 303,
-    headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" },
-    cookies: [httpOnlyCookie(request, name, value, options)],
-  };
-}
-
 /** Entra returns here (GET, query) with code and state; the session cookie then goes to /invite/. */
 export function makeSignInCallbackHandler(deps: CustomerInviteDependencies): HttpHandler {
   return async (request, context) => {
     try {
-      if (deps.signIn.mode !== "entra") return { status: 404 };
-      const url = new URL(request.url);
-      const now = deps.decision.clock.now();
-      const state = await openSignInState(
-        deps.signIn.settings,
-        readCookies(request).get(SIGNIN_STATE_COOKIE),
-        url.searchParams.get("state"),
-        now,
-      );
-      const code = url.searchParams.get("code");
-      if (!code) throw refuse.unauthorized("The sign-in was not completed.");
-      const { idToken } = await completeEntraSignIn(
-        deps.signIn.settings,
-        await deps.signIn.runtime(),
-        state,
-        code,
-        now,
-      );
-      const back = actionBase(state.returnTo);
       // A same-site hop (meta refresh) so the Strict session cookie travels with the next page load;
       // the page escapes the address like every other page.
-      const body = renderContinuePage(request.headers.get("accept-language") ?? undefined, back);
-      return {
-        status: 200,
-        headers: { ...PAGE_HEADERS },
-        body,
-        cookies: [
-          httpOnlyCookie(request, SESSION_COOKIE, idToken, {
-            path: SESSION_COOKIE_PATH,
-            maxAge: SESSION_LIFETIME_SECONDS,
-            sameSite: "Strict",
-          }),
-          clearedCookie(SIGNIN_STATE_COOKIE, SIGNIN_STATE_COOKIE_PATH),
-        ],
-      };
+      return await completeCustomerSignIn({
+        family: INVITE_FAMILY,
+        signIn: deps.signIn,
+        request,
+        now: deps.decision.clock.now(),
+        continuePage: (href) => renderContinuePage(request.headers.get("accept-language") ?? undefined, href),
+        pageHeaders: PAGE_HEADERS,
+      });
     } catch (error) {
       return pageError(request, error, context);
     }

@@ -97,7 +97,7 @@ function session(deps: CustomerTerminationHttpDependencies, request: HttpRequest
   return customerSession(
     TERMINATION_FAMILY,
     deps.signIn,
-    deps.verifyBearer,
+    (token) => deps.verifyBearer(token),
     request,
     deps.termination.clock.now(),
   );

@@ -89,7 +89,7 @@ import {
   partnerSwitchOrchestration,
   webSwitchEmails,
 } from "./partner-switch-workflow";
-import { partnerSwitchFunctions } from "./partner-switch";
+import { partnerSwitchFunctions, SWITCH_SIGNIN_CALLBACK_ROUTE } from "./partner-switch";
 import { relationshipManagementFunctions } from "./relationship-management";
 import { listCustomerRelationshipsFunction, terminateRelationshipFunction } from "./relationships";
 import {
@@ -254,13 +254,7 @@ const deps = {
       clock,
     },
     verifier: auth.verifier,
-    signIn: devIssuer
-      ? {
-          mode: "dev" as const,
-          issue: async (request: { tenantId: string; wids: string[]; email?: string }) =>
-            (await devIssuer.issue(request)).token,
-        }
-      : { mode: "entra" as const },
+    signIn: customerSignIn(SWITCH_SIGNIN_CALLBACK_ROUTE),
     secret: settings.INVITATION_LINK_KEY,
     publicBaseUrl: settings.PUBLIC_BASE_URL,
   },

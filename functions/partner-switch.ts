@@ -15,15 +15,22 @@ import {
 import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
 import type { MigrationWorkflows } from "../src/application/subscriptions/ports";
 import { DomainError, refuse } from "../src/domain/errors";
-import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Locale, type Principal } from "../src/domain/model";
+import type { Locale, Principal } from "../src/domain/model";
 import { authenticated, bearerTokenOf, json, WWW_AUTHENTICATE } from "../src/http/auth";
 import { isFormPost, readForm, zodIssuesToFieldErrors } from "../src/http/body";
-import { httpOnlyCookie, readCookies } from "../src/http/cookies";
 import { checkSameOrigin, csrfTokenFor, isCsrfTokenValid } from "../src/http/csrf";
+import {
+  completeCustomerSignIn,
+  customerSession,
+  devSignInFormSchema,
+  startCustomerSignIn,
+  type CustomerSignIn,
+  type SignInFamily,
+} from "../src/http/customer-sign-in";
 import { httpFunction, type OperationDoc } from "../src/http/descriptor";
 import { errorResponses } from "../src/http/openapi";
 import { toProblemResponse } from "../src/http/problem";
-import { PAGE_HEADERS, resolveLocale } from "../src/web";
+import { PAGE_HEADERS, renderContinuePage, resolveLocale } from "../src/web";
 import {
   renderSwitchAnsweredPage,
   renderSwitchErrorPage,
@@ -58,27 +65,19 @@ export const APPROVE_SWITCH_REQUEST_ROUTE = "api/switch-requests/{migrationId}/a
 export const DECLINE_SWITCH_REQUEST_FUNCTION = "declineSwitchRequest";
 export const DECLINE_SWITCH_REQUEST_ROUTE = "api/switch-requests/{migrationId}/decline";
 
-export const SWITCH_SESSION_COOKIE = "switch_session";
-const SESSION_COOKIE_PATH = "/switch/";
-const SESSION_LIFETIME_SECONDS = 3600;
+export const SWITCH_SIGNIN_CALLBACK_FUNCTION = "partnerSwitchSignInCallback";
+export const SWITCH_SIGNIN_CALLBACK_ROUTE = "auth/switch/callback";
 
-export const switchSignInFormSchema = z.object({
-  tenantId: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .regex(/^[A-Za-z0-9._-]+$/, "must be a tenant id"),
-  email: z
-    .string()
-    .trim()
-    .max(320)
-    .optional()
-    .transform((v) => (v ? v : undefined))
-    .pipe(z.email().optional()),
-  globalAdmin: z.literal("true").optional(),
-  csrf: z.string().optional(),
-});
+export const SWITCH_SESSION_COOKIE = "switch_session";
+export const SWITCH_FAMILY: SignInFamily = {
+  pagePrefix: "/switch/",
+  sessionCookie: SWITCH_SESSION_COOKIE,
+  stateCookie: "switch_signin",
+  callbackPrefix: "/auth/switch/",
+};
+
+/** The dev sign-in form: the same fields on every customer page. */
+export const switchSignInFormSchema = devSignInFormSchema;
 export const switchAnswerFormSchema = z.object({ csrf: z.string().optional() });
 export const listSwitchRequestsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(25),
@@ -91,12 +90,10 @@ export interface PartnerSwitchHttpDependencies {
   workflows?: (context: InvocationContext) => Pick<MigrationWorkflows, "signal">;
   verifier: TokenVerifier;
   /**
-   * dev: the page's sign-in form issues a dev token. entra: the page takes bearer answers only for
-   * now (the Entra sign-in flow returns to the invitation pages; see docs/migrations.md).
+   * dev: the page's sign-in form issues a dev token. entra: the OIDC code flow, returning to
+   * /auth/switch/callback (its own redirect URI on the app registration, docs/deploy.md).
    */
-  signIn:
-    | { mode: "dev"; issue(request: { tenantId: string; wids: string[]; email?: string }): Promise<string> }
-    | { mode: "entra" };
+  signIn: CustomerSignIn;
   /** Keys the CSRF tokens tied to a session (INVITATION_LINK_KEY). */
   secret: string;
   publicBaseUrl?: string;
@@ -136,17 +133,28 @@ function actionBase(token: string): string {
   return `/switch/${token}`;
 }
 
+/**
+ * The page's session: a dev token or an Entra ID token. Either names the tenant and directory roles
+ * (`wids`), which is what the page's answers need (a Global Administrator of the customer's or of the
+ * current partner's tenant); partner app roles come with bearer answers only.
+ */
 async function sessionIdentity(
   deps: PartnerSwitchHttpDependencies,
   request: HttpRequest,
 ): Promise<{ identity: SwitchIdentity; session: string } | undefined> {
-  const session = readCookies(request).get(SWITCH_SESSION_COOKIE);
-  if (!session) return undefined;
-  try {
-    return { identity: toIdentity(await deps.verifier.verify(session)), session };
-  } catch {
-    return undefined;
-  }
+  const signed = await customerSession(
+    SWITCH_FAMILY,
+    deps.signIn,
+    (token) => deps.verifier.verify(token),
+    request,
+    deps.answers.clock.now(),
+  );
+  if (!signed) return undefined;
+  const { tenantId, userId, wids, email } = signed.identity;
+  return {
+    identity: { tenantId, userId, roles: [], wids, ...(email ? { email } : {}) },
+    session: signed.session,
+  };
 }
 
 function unavailable(request: HttpRequest, status: 404 | 410): HttpResponseInit {
@@ -256,7 +264,7 @@ export function makeSwitchAnswerHandler(
   };
 }
 
-// POST /switch/{token}/signin (dev mode)
+// GET|POST /switch/{token}/signin: entra redirects to Entra; dev takes the page's form post.
 export function makeSwitchSignInHandler(deps: PartnerSwitchHttpDependencies): HttpHandler {
   return async (request, context): Promise<HttpResponseInit> => {
     try {
@@ -264,36 +272,34 @@ export function makeSwitchSignInHandler(deps: PartnerSwitchHttpDependencies): Ht
       const link = await lookUpSwitchLink(deps.answers, token);
       if (link.state === "unknown") return unavailable(request, 404);
       if (link.state === "closed") return unavailable(request, 410);
-      if (deps.signIn.mode !== "dev" || !isFormPost(request))
-        return { status: 405, headers: { allow: "POST" } };
-      checkSameOrigin(request, deps.publicBaseUrl);
-      const parsed = switchSignInFormSchema.safeParse(Object.fromEntries(await readForm(request)));
-      if (!parsed.success)
-        return page(
-          422,
-          renderSwitchErrorPage(request.headers.get("accept-language"), 422, actionBase(token)),
-        );
-      const { tenantId, email, globalAdmin } = parsed.data;
-      const session = await deps.signIn.issue({
-        tenantId,
-        wids: globalAdmin ? [GLOBAL_ADMINISTRATOR_ROLE_ID] : [],
-        ...(email ? { email } : {}),
+      return await startCustomerSignIn({
+        family: SWITCH_FAMILY,
+        signIn: deps.signIn,
+        request,
+        token,
+        now: deps.answers.clock.now(),
+        publicBaseUrl: deps.publicBaseUrl,
+        invalidForm: () =>
+          page(422, renderSwitchErrorPage(request.headers.get("accept-language"), 422, actionBase(token))),
       });
-      return {
-        status: 303,
-        headers: {
-          location: actionBase(token),
-          "cache-control": "no-store",
-          "referrer-policy": "no-referrer",
-        },
-        cookies: [
-          httpOnlyCookie(request, SWITCH_SESSION_COOKIE, session, {
-            path: SESSION_COOKIE_PATH,
-            maxAge: SESSION_LIFETIME_SECONDS,
-            sameSite: "Strict",
-          }),
-        ],
-      };
+    } catch (error) {
+      return pageError(request, error, context);
+    }
+  };
+}
+
+// GET /auth/switch/callback (entra mode)
+export function makeSwitchSignInCallbackHandler(deps: PartnerSwitchHttpDependencies): HttpHandler {
+  return async (request, context) => {
+    try {
+      return await completeCustomerSignIn({
+        family: SWITCH_FAMILY,
+        signIn: deps.signIn,
+        request,
+        now: deps.answers.clock.now(),
+        continuePage: (href) => renderContinuePage(request.headers.get("accept-language"), href),
+        pageHeaders: PAGE_HEADERS,
+      });
     } catch (error) {
       return pageError(request, error, context);
     }
@@ -393,21 +399,44 @@ export const partnerSwitchDeclineFunction = httpFunction({
 export const partnerSwitchSignInFunction = httpFunction({
   name: SWITCH_SIGNIN_FUNCTION,
   route: SWITCH_SIGNIN_ROUTE,
-  methods: ["POST"],
+  methods: ["GET", "POST"],
   authLevel: "anonymous",
   handler: ({ partnerSwitch }: Deps) => makeSwitchSignInHandler(partnerSwitch),
   openapi: {
-    summary: "Dev mode: the switch page's sign-in form (tenantId, email, globalAdmin, csrf).",
+    summary:
+      "Sign in from the switch page: AUTH_MODE=entra redirects to Entra (OIDC code + PKCE); dev mode takes the page's form post (tenantId, email, globalAdmin, csrf).",
     tags: ["migrations"],
     security: "none",
     parameters: [tokenParameter],
     responses: {
-      303: { description: "Back to the page with the session cookie." },
+      303: { description: "To Entra's sign-in, or back to the page with the session cookie." },
       403: html("A cross-site form post."),
       404: html("Unknown link."),
       405: { description: "Not the page's form post, or not dev mode." },
       410: html("Used or ended link."),
       422: html("The sign-in form is not valid."),
+    },
+  },
+});
+export const partnerSwitchSignInCallbackFunction = httpFunction({
+  name: SWITCH_SIGNIN_CALLBACK_FUNCTION,
+  route: SWITCH_SIGNIN_CALLBACK_ROUTE,
+  methods: ["GET"],
+  authLevel: "anonymous",
+  handler: ({ partnerSwitch }: Deps) => makeSwitchSignInCallbackHandler(partnerSwitch),
+  openapi: {
+    summary:
+      "AUTH_MODE=entra: Entra returns here from the switch page's sign-in; sets the session and goes back to the page.",
+    tags: ["migrations"],
+    security: "none",
+    parameters: [
+      { name: "code", in: "query", schema: z.string() },
+      { name: "state", in: "query", schema: z.string() },
+    ],
+    responses: {
+      200: html("A page that continues to the switch page (same-site, so the session cookie travels)."),
+      401: html("The sign-in failed or was not completed."),
+      404: { description: "Dev mode: there is no Entra sign-in." },
     },
   },
 });
@@ -452,6 +481,7 @@ export const partnerSwitchFunctions = [
   partnerSwitchApproveFunction,
   partnerSwitchDeclineFunction,
   partnerSwitchSignInFunction,
+  partnerSwitchSignInCallbackFunction,
   listSwitchRequestsFunction,
   approveSwitchRequestFunction,
   declineSwitchRequestFunction,

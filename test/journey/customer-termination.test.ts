@@ -203,9 +203,10 @@ describe("R9: the customer ends an admin relationship from the acceptance confir
       { token: fresh.token },
     );
     expect(auditAnswer.status).toBe(200);
-    expect(auditAnswer.body.items).toContainEqual(
-      expect.objectContaining({ action: "terminated", actor: expect.objectContaining({ kind: "customer" }) }),
-    );
+    expect(auditAnswer.body.items.map((r) => [r.action, r.actor.kind])).toContainEqual([
+      "terminated",
+      "customer",
+    ]);
 
     // The link is now dead, like every used link: the generic 410 page, for every method.
     const after = await journey.call("GET", path);

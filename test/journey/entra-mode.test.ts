@@ -121,4 +121,59 @@ describe("customer side in entra mode", () => {
     expect(accepted.status).toBe(200);
     expect(accepted.body.status).toBe("accepted");
   });
+
+  it("R9: the termination page signs in with Entra through its own redirect URI (/auth/terminate/callback)", async () => {
+    const partnerId = randomUUID();
+    const enrol = await journey.call("PUT", `/api/partners/${partnerId}`, {
+      token: token({ tid: randomUUID(), roles: ["Operator"] }),
+      json: { name: "Fabrikam", type: "direct", cloud: "global", contactEmail: "ops@fabrikam.example" },
+    });
+    expect(enrol.status).toBe(201);
+    const customer = customerFor();
+    const created = await journey.call("POST", "/api/invitations", {
+      token: token({ tid: partnerId, roles: ["GlobalAdmin"] }),
+      json: {
+        kind: "admin",
+        customer,
+        locale: "en",
+        admin: { roles: ["29232cdf-9323-42fd-ade2-1d097af3e4de"], durationDays: 30, autoExtend: false },
+      },
+    });
+    expect(created.status).toBe(202);
+    const [invitationMail] = await journey.waitForMail(customer.adminEmail, 1);
+    const accepted = await journey.call("POST", `${linkPath(invitationMail!)}/accept`, {
+      token: token({ tid: customer.tenantId, wids: [GLOBAL_ADMINISTRATOR_ROLE_ID] }),
+    });
+    expect(accepted.status).toBe(200);
+    const mails = await journey.waitForMail(customer.adminEmail, 2);
+    const link = /\/terminate\/[A-Za-z0-9-]+\.[A-Za-z0-9_-]{43}/.exec(
+      mails.map((m) => m.text).join("\n"),
+    )?.[0];
+    expect(link).toBeTruthy();
+
+    const page = await journey.call("GET", link!);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`href="${link}/signin"`);
+    expect(page.text).not.toContain('name="tenantId"');
+    const signIn = await journey.call("GET", `${link}/signin`);
+    expect(signIn.status).toBe(303);
+    const location = new URL(signIn.headers.get("location")!);
+    expect(`${location.origin}${location.pathname}`).toBe(`${AUTHORITY}/organizations/oauth2/v2.0/authorize`);
+    expect(location.searchParams.get("redirect_uri")).toMatch(/\/auth\/terminate\/callback$/);
+    expect(location.toString()).not.toContain(link!.slice("/terminate/".length));
+    const [stateCookie] = signIn.headers.getSetCookie();
+    expect(stateCookie).toMatch(/^terminate_signin=/);
+    expect(stateCookie).toMatch(/Path=\/auth\/terminate\//);
+    const forged = await journey.call("GET", `/auth/terminate/callback?code=x&state=forged`, {
+      headers: { cookie: stateCookie!.split(";")[0]! },
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.headers.getSetCookie().some((c) => c.startsWith("terminate_session="))).toBe(false);
+  });
+
+  it("R19: the partner switch pages have their own Entra callback (/auth/switch/callback), refusing a callback without its state", async () => {
+    const callback = await journey.call("GET", "/auth/switch/callback?code=x&state=y");
+    expect(callback.status).toBe(401);
+    expect(callback.headers.getSetCookie().some((c) => c.startsWith("switch_session="))).toBe(false);
+  });
 });
