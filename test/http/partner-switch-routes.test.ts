@@ -9,6 +9,7 @@ import {
   SWITCH_SESSION_COOKIE,
   type PartnerSwitchHttpDependencies,
 } from "../../functions/partner-switch";
+import { entraSignIn } from "../../src/adapters/auth/entra-sign-in";
 import type { Principal } from "../../src/domain/model";
 import { GLOBAL_ADMINISTRATOR_ROLE_ID } from "../../src/domain/model";
 import type { Migration } from "../../src/domain/subscriptions/model";
@@ -198,6 +199,43 @@ describe("R19 switch routes", () => {
     expect(declined.status).toBe(200);
     expect(text(declined)).toContain("You declined the transfer");
     expect(w.migrations.read(m.id)!.value.status).toBe("declined");
+  });
+
+  it("R19: in entra mode the page's sign-in link redirects to Entra with the switch pages' own redirect URI, the state sealed in a cookie for /auth/switch/", async () => {
+    const entra = {
+      ...deps,
+      signIn: entraSignIn({
+        authorityHost: "https://login.microsoftonline.test",
+        clientId: "00000000-0000-0000-0000-0000000000bb",
+        redirectUri: `${ORIGIN}/auth/switch/callback`,
+        sealSecret: "s".repeat(32),
+      }),
+    };
+    const token = tokenOf(m, "customer");
+    const before = w.migrations.read(m.id)!.etag;
+    const pageResponse = await makeSwitchPageHandler(entra)(
+      request("GET", `/switch/${token}`, { params: { token } }),
+      context(),
+    );
+    expect(text(pageResponse)).toContain(`href="/switch/${token}/signin"`);
+    expect(text(pageResponse)).not.toContain('name="tenantId"');
+    const signIn = await makeSwitchSignInHandler(entra)(
+      request("GET", `/switch/${token}/signin`, { params: { token } }),
+      context(),
+    );
+    expect(signIn.status).toBe(303);
+    const location = new URL((signIn.headers as Record<string, string>).location!);
+    expect(location.searchParams.get("redirect_uri")).toBe(`${ORIGIN}/auth/switch/callback`);
+    expect(location.toString()).not.toContain(token);
+    const [cookie] = signIn.cookies ?? [];
+    expect(cookie).toMatchObject({
+      name: "switch_signin",
+      path: "/auth/switch/",
+      httpOnly: true,
+      sameSite: "Lax",
+    });
+    expect(cookie!.value).not.toContain(token);
+    expect(w.migrations.read(m.id)!.etag).toBe(before);
   });
 
   it("R19: the current partner's API lists and answers its requests; another tenant gets 404", async () => {
