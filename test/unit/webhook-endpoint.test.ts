@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { aesGcmSecretBox } from "../../src/adapters/webhooks/secret-box";
-import { checkWebhookUrl, newSigningSecret } from "../../src/application/webhooks/webhooks";
+import { createDecipheriv, hkdfSync } from "node:crypto";
+import type { WebhookRepository } from "../../src/application/webhooks/ports";
+import type { WebhookDelivery, WebhookEndpoint } from "../../src/application/webhooks/model";
+import { attemptDelivery, checkWebhookUrl, newSigningSecret } from "../../src/application/webhooks/webhooks";
 import { addressesAllowed, classifyAddress } from "../../src/domain/network-address";
 import { DomainError } from "../../src/domain/errors";
 
@@ -91,5 +94,88 @@ describe("webhook signing secrets", () => {
     expect(sealed).not.toContain(secret.slice(6));
     expect(box.open(sealed)).toBe(secret);
     expect(() => aesGcmSecretBox("x".repeat(40)).open(sealed)).toThrow();
+  });
+});
+
+/** Opens a sealed value by hand with a key derived under `label` (what the box is documented to do). */
+function openWith(material: string, label: string, sealed: string): string {
+  const key = Buffer.from(hkdfSync("sha256", Buffer.from(material, "utf8"), Buffer.alloc(0), label, 32));
+  const [, iv, body, tag] = sealed.split(".");
+  const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv!, "base64url"));
+  decipher.setAuthTag(Buffer.from(tag!, "base64url"));
+  return Buffer.concat([decipher.update(Buffer.from(body!, "base64url")), decipher.final()]).toString("utf8");
+}
+
+describe("the signing secrets' key (docs/webhooks.md)", () => {
+  const material = "test-only-invitation-link-key-0123456789abcdef";
+
+  it("is HKDF-SHA256 of INVITATION_LINK_KEY under its own label, apart from the key's other uses", () => {
+    const secret = newSigningSecret();
+    const sealed = aesGcmSecretBox(material).seal(secret);
+    expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
+    expect(openWith(material, "webhook-signing-secret/v1", sealed)).toBe(secret);
+    // The OIDC state cookie's derivation (entra-sign-in.ts) is another key.
+    expect(() => openWith(material, "customer-oidc-state", sealed)).toThrow();
+    // The raw setting (what the link HMACs and CSRF tokens are keyed with) is not the key either.
+    const raw = Buffer.alloc(32);
+    Buffer.from(material, "utf8").copy(raw);
+    const [, iv, body, tag] = sealed.split(".");
+    const decipher = createDecipheriv("aes-256-gcm", raw, Buffer.from(iv!, "base64url"));
+    decipher.setAuthTag(Buffer.from(tag!, "base64url"));
+    expect(() =>
+      Buffer.concat([decipher.update(Buffer.from(body!, "base64url")), decipher.final()]),
+    ).toThrow();
+  });
+
+  it("after INVITATION_LINK_KEY is rotated, a delivery records why it cannot sign and retries; nothing is sent unsigned", async () => {
+    const now = new Date("2030-01-01T00:00:00.000Z");
+    const endpoint: WebhookEndpoint = {
+      partnerId: "p-1",
+      url: "https://hooks.partner.example/hook",
+      sealedSecret: aesGcmSecretBox("the-key-before-rotation-0123456789abcdef").seal(newSigningSecret()),
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const saved: WebhookDelivery[] = [];
+    let delivery: WebhookDelivery = {
+      id: "evt-1",
+      partnerId: "p-1",
+      type: "webhook.test",
+      data: {},
+      occurredAt: now.toISOString(),
+      status: "pending",
+      attempts: 0,
+      redeliveries: 0,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const webhooks: Pick<WebhookRepository, "getEndpoint" | "getDelivery" | "saveDelivery"> = {
+      getEndpoint: () => Promise.resolve(endpoint),
+      getDelivery: () => Promise.resolve(delivery),
+      saveDelivery: (d) => {
+        delivery = d;
+        saved.push(d);
+        return Promise.resolve();
+      },
+    };
+    const sent: unknown[] = [];
+    const result = await attemptDelivery(
+      {
+        webhooks: webhooks as WebhookRepository,
+        clock: { now: () => now },
+        secrets: aesGcmSecretBox("the-key-after-rotation-0123456789abcdef"),
+        resolve: () => Promise.resolve(["52.168.0.10"]),
+        allowLoopback: false,
+        transport: (request) => {
+          sent.push(request);
+          return Promise.resolve({ status: 200 });
+        },
+      },
+      { partnerId: "p-1", eventId: "evt-1" },
+    );
+    expect(result).toEqual({ outcome: "retry" });
+    expect(sent).toEqual([]);
+    expect(saved.at(-1)).toMatchObject({ status: "pending", attempts: 1 });
+    expect(saved.at(-1)?.lastError).toMatch(/register the webhook again/);
   });
 });

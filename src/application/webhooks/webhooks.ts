@@ -321,7 +321,16 @@ export async function attemptDelivery(
     return { outcome: "retry" };
   }
   const body = webhookPayload(delivery);
-  const signature = new Webhook(deps.secrets.open(endpoint.sealedSecret)).sign(delivery.id, now, body);
+  let secret: string;
+  try {
+    secret = deps.secrets.open(endpoint.sealedSecret);
+  } catch {
+    // Sealed under another key (INVITATION_LINK_KEY was rotated): nothing can sign until the partner
+    // registers again (PUT issues a new secret), which a later attempt then finds.
+    await record({ lastError: "the signing secret cannot be read; register the webhook again" });
+    return { outcome: "retry" };
+  }
+  const signature = new Webhook(secret).sign(delivery.id, now, body);
   try {
     const { status } = await deps.transport({
       url: endpoint.url,
