@@ -66,4 +66,42 @@ describe("customer journey in headless Chromium", () => {
       "the relationships",
     );
   });
+
+  it("R9: the customer's Global Administrator ends the admin relationship from the confirmation email's link", async () => {
+    const journey = host();
+    const partner = await journey.enrolPartner({ name: "Fabrikam <Cloud> & Co" });
+    const customer = customerFor("Contoso");
+    await journey.invite(partner, {
+      kind: "admin",
+      customer,
+      locale: "en",
+      admin: { roles: [EXCHANGE_ADMIN], durationDays: 60, autoExtend: false },
+    });
+    const [invitationMail] = await journey.waitForMail(customer.adminEmail, 1);
+    const accepted = await journey.call("POST", `${linkPath(invitationMail!)}/accept`, {
+      token: await journey.customerToken(customer.tenantId),
+    });
+    expect(accepted.status).toBe(200);
+    const mails = await journey.waitForMail(customer.adminEmail, 2);
+    const link = /\/terminate\/[A-Za-z0-9-]+\.[A-Za-z0-9_-]{43}/.exec(
+      mails.map((m) => m.text).join("\n"),
+    )?.[0];
+    expect(link).toBeTruthy();
+
+    const context = await browser.browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    expect((await page.goto(`${journey.url}${link!}`))?.status()).toBe(200);
+    expect(await page.locator("h1").innerText()).toContain("Fabrikam <Cloud> & Co");
+    await expect(page.locator("#terminate").isDisabled()).resolves.toBe(true);
+    await page.locator("#signin-tenant").fill(customer.tenantId);
+    await Promise.all([page.waitForURL(`**${link!}`), page.locator("#signin-submit").click()]);
+    await Promise.all([page.waitForURL(/\/confirm$/), page.locator("#terminate").click()]);
+    expect(await page.locator("h1").innerText()).toMatch(/has ended/i);
+    expect(await page.locator("[role=status]").innerText()).toContain("Fabrikam <Cloud> & Co");
+    await context.close();
+
+    const items = await journey.relationships(await journey.refresh(partner), customer.tenantId);
+    expect(items.find((r) => r.type === "admin")?.status).toBe("terminated");
+    expect((await journey.call("GET", link!)).status).toBe(410);
+  });
 });

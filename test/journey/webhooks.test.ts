@@ -245,6 +245,15 @@ describe("webhooks", () => {
       ["/api/relationships/{id}/access-assignments/{assignmentId}", "delete", ["204", "404"]],
       ["/api/invitations/{id}/resend", "post", ["200", "409", "429"]],
       ["/api/audit", "get", ["200", "422"]],
+      // R9 from the customer's side, and each customer page family's Entra callback.
+      ["/terminate/{token}", "get", ["200", "404", "410"]],
+      ["/terminate/{token}", "head", ["200", "404", "410"]],
+      ["/terminate/{token}/confirm", "post", ["200", "401", "403", "404", "410"]],
+      ["/terminate/{token}/signin", "get", ["303", "404", "410"]],
+      ["/terminate/{token}/signin", "post", ["303", "403", "422"]],
+      ["/auth/terminate/callback", "get", ["200", "401"]],
+      ["/auth/switch/callback", "get", ["200", "401"]],
+      ["/auth/invite/callback", "get", ["200", "401"]],
     ];
     for (const [path, method, statuses] of expected) {
       const operation = doc.body.paths[path]?.[method];
