@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  commerceOrders,
   license,
+  type Customer,
   type MigrationBody,
   migration,
   now,
@@ -13,6 +15,7 @@ import {
   waiting,
   waitingUntil,
 } from "./migration-support";
+import { useCosmos } from "../support/cosmos";
 import { DAY_MS, eventually, useJourneyHost } from "./support";
 
 /**
@@ -20,7 +23,30 @@ import { DAY_MS, eventually, useJourneyHost } from "./support";
  * orchestrations' waits and the sweep, end to end. One host: each test has its own partner and
  * customer and looks only at its own mail and documents.
  */
-const host = useJourneyHost();
+const cosmos = useCosmos({ database: "i9-migrations" });
+const host = useJourneyHost({
+  env: () => ({
+    COSMOS_ENDPOINT: cosmos().endpoint,
+    COSMOS_KEY: cosmos().key,
+    COSMOS_DATABASE: cosmos().database,
+  }),
+});
+
+/** What the commerce port was asked to do for a customer, in a comparable shape. */
+async function orders(customer: Customer) {
+  const recorded = await commerceOrders(cosmos().db, customer.tenantId);
+  return recorded
+    .map((o) => ({
+      kind: o.kind,
+      source: o.request.sourceSubscriptionId,
+      ...(o.request.serviceId ? { service: o.request.serviceId } : {}),
+    }))
+    .sort((a, b) => {
+      const key = (o: { kind: string; source?: string; service?: string }) =>
+        `${o.kind}|${o.source ?? ""}|${o.service ?? ""}`;
+      return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+    });
+}
 
 describe("R17: a license subscription moves at its term end", () => {
   it("R17: scheduled 200 days ahead, reminded 30 and 7 days before (once each, partner and customer), moved at the term end", async () => {
@@ -52,6 +78,21 @@ describe("R17: a license subscription moves at its term end", () => {
     await journey.advance(7);
     const done = await until(journey, partner, id, "completed");
     expect(done.targetSubscriptionId).toBeTruthy();
+    // One CSP subscription ordered, for this partner, seats and offer as registered; the source is
+    // left to lapse at its term end (nothing cancelled there).
+    const recorded = await commerceOrders(cosmos().db, customer.tenantId);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      kind: "createCspSubscription",
+      subscriptionId: done.targetSubscriptionId,
+      request: {
+        partnerId: partner.id,
+        customerTenantId: customer.tenantId,
+        sourceSubscriptionId: "E3-1",
+        offer: "Microsoft 365 E3",
+        seats: 25,
+      },
+    });
     expect(await subscription(journey, partner, customer, "E3-1")).toMatchObject({
       status: "migrated",
       partnerOfRecord: partner.id,
@@ -92,6 +133,7 @@ describe("R17: a license subscription moves at its term end", () => {
     await journey.advance(21);
     await waiting(journey, body.id);
     expect((await migration(journey, partner, body.id)).status).toBe("scheduled");
+    expect(await orders(customer)).toEqual([]);
   });
 
   it("R17: a cancellation at the source completes the move at once", async () => {
@@ -113,6 +155,7 @@ describe("R17: a license subscription moves at its term end", () => {
       status: "migrated",
       partnerOfRecord: partner.id,
     });
+    expect(await orders(customer)).toEqual([{ kind: "createCspSubscription", source: "E3-1" }]);
   });
 
   it("R17: a second start answers 409 naming the first; cancel stops it, and is 409 once completed", async () => {
@@ -140,6 +183,7 @@ describe("R17: a license subscription moves at its term end", () => {
       "the orchestration to end",
     );
     expect((await subscription(journey, partner, customer, "E3-1")).status).toBe("active");
+    expect(await orders(customer)).toEqual([]);
 
     // A new attempt, completed through a cancellation at the source; then cancel is refused.
     const again = await start(journey, partner, {
@@ -152,6 +196,8 @@ describe("R17: a license subscription moves at its term end", () => {
       json: { status: "cancelled" },
     });
     await until(journey, partner, again.body.id, "completed");
+    // The cancelled first attempt ordered nothing; the second ordered once.
+    expect(await orders(customer)).toEqual([{ kind: "createCspSubscription", source: "E3-1" }]);
     const late = await journey.call("POST", `/api/migrations/${again.body.id}/cancel`, {
       token: (await journey.refresh(partner)).token,
     });
@@ -220,12 +266,23 @@ describe("R18: a usage subscription moves to a new Azure subscription", () => {
         { id: "sql-1", status: "pending" },
       ]);
       expect(partial.status).toBe("waitingForServices");
+      expect(await orders(customer)).toEqual([
+        { kind: "cancelAtSource", source: "AZ-1", service: "vm-1" },
+        { kind: "createCspSubscription", source: "AZ-1" },
+      ]);
       expect(
         (await journey.call("POST", `/api/migrations/${body.id}/services/sql-1/moved`, { token })).status,
       ).toBe(200);
       await until(journey, partner, body.id, "completed");
       const source = await subscription(journey, partner, customer, "AZ-1");
       expect(source).toMatchObject({ status: "migrated", partnerOfRecord: partner.id });
+      // Each confirmed service cancelled at the source once; the whole source only without keepSource.
+      expect(await orders(customer)).toEqual([
+        ...(keepSource ? [] : [{ kind: "cancelAtSource", source: "AZ-1" }]),
+        { kind: "cancelAtSource", source: "AZ-1", service: "sql-1" },
+        { kind: "cancelAtSource", source: "AZ-1", service: "vm-1" },
+        { kind: "createCspSubscription", source: "AZ-1" },
+      ]);
       await eventually(
         () => journey.orchestration(body.id),
         (o) => o.runtimeStatus === "Completed",
