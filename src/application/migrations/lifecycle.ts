@@ -1,4 +1,6 @@
 import { refuse } from "../../domain/errors";
+import { migrationEvent } from "../webhooks/events";
+import type { WebhookPublisher } from "../webhooks/ports";
 import type { Actor, Partner } from "../../domain/model";
 import {
   completeMigration,
@@ -64,6 +66,8 @@ export interface MigrationLifecycleDeps {
   email: EmailSender;
   clock: Clock;
   render: MigrationEmailRenderer;
+  /** Announces completions to the partner's webhook (docs/webhooks.md); absent: none. */
+  webhooks?: WebhookPublisher;
 }
 
 const SYSTEM: Actor = { kind: "system" };
@@ -396,7 +400,8 @@ export async function notifyMigrationCompleted(
   if (migration.status !== "completed")
     throw refuse.conflict(`Migration ${migration.id} is ${migration.status}.`);
   const subscription = (await loadSubscription(deps, migration)).value;
-  return {
-    sent: await sendToBoth(deps, migration, subscription, "completed", (c) => deps.render.completed(c)),
-  };
+  const sent = await sendToBoth(deps, migration, subscription, "completed", (c) => deps.render.completed(c));
+  // Same event id on every run of this activity: a retry publishes nothing new.
+  await deps.webhooks?.publish(migration.partnerId, migrationEvent(migration, "completed"));
+  return { sent };
 }
