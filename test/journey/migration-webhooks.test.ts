@@ -206,4 +206,39 @@ describe("subscription and migration webhooks", () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(2 + 5 + 1 + 2 + 1 + 1);
   });
+
+  it("the OpenAPI document lists every route of issue 9 with its errors, and the new event types", async () => {
+    const doc = await host().call<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>("GET", "/api/openapi.json");
+    expect(doc.status).toBe(200);
+    const customer = "/api/customers/{tenantId}";
+    const expected: [string, string, string[]][] = [
+      [`${customer}/subscriptions`, "post", ["201", "400", "401", "403", "409", "422"]],
+      [`${customer}/subscriptions`, "get", ["200", "401", "403", "422"]],
+      [`${customer}/subscriptions/import`, "post", ["201", "400", "403", "409", "413", "422"]],
+      [`${customer}/subscriptions/{id}`, "get", ["200", "404"]],
+      [`${customer}/subscriptions/{id}`, "patch", ["200", "404", "409", "422"]],
+      [`${customer}/migration-plan`, "get", ["200", "401", "403"]],
+      ["/api/migrations", "post", ["202", "400", "403", "404", "409", "422"]],
+      ["/api/migrations", "get", ["200", "422"]],
+      ["/api/migrations/{id}", "get", ["200", "404"]],
+      ["/api/migrations/{id}/cancel", "post", ["200", "404", "409"]],
+      ["/api/migrations/{id}/services/{serviceId}/moved", "post", ["200", "404", "409"]],
+      ["/switch/{token}", "get", ["200", "404", "410"]],
+      ["/switch/{token}/approve", "post", ["200", "401", "403", "409", "410"]],
+      ["/switch/{token}/decline", "post", ["200", "401", "403", "409", "410"]],
+      ["/api/switch-requests", "get", ["200", "401", "422"]],
+      ["/api/switch-requests/{migrationId}/approve", "post", ["200", "403", "404", "409", "410"]],
+      ["/api/switch-requests/{migrationId}/decline", "post", ["200", "403", "404", "409", "410"]],
+    ];
+    for (const [path, method, statuses] of expected) {
+      const operation = doc.body.paths[path]?.[method];
+      expect(operation, `${method} ${path}`).toBeDefined();
+      expect(Object.keys(operation!.responses), `${method} ${path}`).toEqual(
+        expect.arrayContaining(statuses),
+      );
+    }
+    for (const type of MIGRATION_TYPES) expect(doc.text).toContain(`"${type}"`);
+  });
 });
