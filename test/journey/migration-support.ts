@@ -153,3 +153,17 @@ export async function commerceOrders(db: Database, customerTenantId: string): Pr
     .fetchAll();
   return resources;
 }
+
+/** The applied actions of a migration's audit trail, sorted (`GET /api/audit`, the partner's view). */
+export async function auditedActions(journey: Journey, partner: PartnerSetup, migrationId: string) {
+  const answer = await journey.call<{ items: { action: string; outcome: string }[] }>(
+    "GET",
+    `/api/audit?resourceId=${migrationId}`,
+    { token: (await journey.refresh(partner)).token },
+  );
+  expect(answer.status, answer.text).toBe(200);
+  return answer.body.items
+    .filter((i) => i.outcome === "applied")
+    .map((i) => i.action)
+    .sort();
+}

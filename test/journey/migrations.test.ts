@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  auditedActions,
   commerceOrders,
   license,
   type Customer,
@@ -107,6 +108,13 @@ describe("R17: a license subscription moves at its term end", () => {
       expect(s.filter((x) => x.includes("now runs through"))).toHaveLength(1);
     }
     expect(done.remindersSent).toHaveLength(2);
+    // Every step is audited, each once.
+    expect(await auditedActions(journey, partner, id)).toEqual([
+      "complete",
+      "start",
+      "termEndReminder",
+      "termEndReminder",
+    ]);
   });
 
   it("R17: a renewal recorded before the term end makes the move wait for the new one", async () => {
@@ -287,6 +295,19 @@ describe("R18: a usage subscription moves to a new Azure subscription", () => {
         () => journey.orchestration(body.id),
         (o) => o.runtimeStatus === "Completed",
         "the orchestration to finish",
+      );
+      // Every step is audited, each once.
+      expect(await auditedActions(journey, partner, body.id)).toEqual(
+        [
+          "azureSubscriptionOrdered",
+          "complete",
+          "serviceCancelledAtSource",
+          "serviceCancelledAtSource",
+          "serviceMoved",
+          "serviceMoved",
+          ...(keepSource ? [] : ["sourceCancelled"]),
+          "start",
+        ].sort(),
       );
     });
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useCosmos } from "../support/cosmos";
 import {
+  auditedActions,
   commerceOrders,
   migration,
   register,
@@ -200,6 +201,16 @@ describe("R19: a partner switch through the host", () => {
     // The invitation's acceptance notice, then the outcome.
     expect(await journey.mailTo(s.partner.contactEmail)).toHaveLength(2);
     expect((await journey.call("GET", s.currentLink.path)).status).toBe(410);
+    expect(await auditedActions(journey, s.partner, s.id)).toEqual(
+      [
+        "approveSwitch",
+        "approveSwitch",
+        "completeSwitch",
+        "start",
+        "switchEmailSent",
+        "switchEmailSent",
+      ].sort(),
+    );
     expectNoTokensInLogs(journey, s);
   });
 
@@ -293,6 +304,10 @@ describe("R19: a partner switch through the host", () => {
     expect(await reminders(s.current.contactEmail)).toHaveLength(2);
     expect(await journey.mailTo(s.current.contactEmail)).toHaveLength(4);
     expect(await journey.mailTo(s.customer.adminEmail)).toHaveLength(5);
+    // The request and both reminders to each party, then the expiry: each step audited once.
+    expect(await auditedActions(journey, s.partner, s.id)).toEqual(
+      ["expireSwitch", "start", ...Array<string>(6).fill("switchEmailSent")].sort(),
+    );
     expectNoTokensInLogs(journey, s);
   });
 });

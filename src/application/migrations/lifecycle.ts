@@ -241,6 +241,12 @@ export async function sendTermEndReminder(
           unchanged: false,
         },
   );
+  await auditSystemStep(deps, migration, {
+    action: "termEndReminder",
+    key: due.key,
+    rule: "R17",
+    detail: `${due.daysBefore} days before the term end ${due.termEnd}`,
+  });
   return { sent: true, key: due.key };
 }
 
@@ -258,6 +264,26 @@ async function markMigrated(deps: MigrationLifecycleDeps, migration: Migration):
           updatedAt: now,
         },
   );
+}
+
+/** An orchestration step in the audit trail; the fixed id makes a re-run write the same record. */
+async function auditSystemStep(
+  deps: MigrationLifecycleDeps,
+  migration: Migration,
+  step: { action: string; key?: string; rule: "R17" | "R18"; detail: string },
+): Promise<void> {
+  await deps.audit.record({
+    id: deterministicGuid("audit", migration.id, step.action, step.key ?? ""),
+    partnerId: migration.partnerId,
+    resourceType: "migration",
+    resourceId: migration.id,
+    action: step.action,
+    outcome: "applied",
+    actor: SYSTEM,
+    rule: step.rule,
+    at: deps.clock.now().toISOString(),
+    detail: step.detail,
+  });
 }
 
 async function complete(
@@ -334,6 +360,11 @@ export async function orderAzureSubscription(
       ? { migration: m, unchanged: true }
       : { migration: { ...m, targetSubscriptionId: order.subscriptionId, updatedAt: now }, unchanged: false },
   );
+  await auditSystemStep(deps, saved, {
+    action: "azureSubscriptionOrdered",
+    rule: "R18",
+    detail: `CSP subscription ${order.subscriptionId}`,
+  });
   return { status: saved.status };
 }
 
@@ -385,6 +416,11 @@ export async function completeNewAzure(
       orderId: orderIdFor(migration.id, "source"),
       customerTenantId: migration.customerTenantId,
       sourceSubscriptionId: migration.subscriptionId,
+    });
+    await auditSystemStep(deps, migration, {
+      action: "sourceCancelled",
+      rule: "R18",
+      detail: `subscription ${migration.subscriptionId} cancelled at the source`,
     });
   }
   const done = await complete(deps, ref, migration.targetSubscriptionId, "R18");

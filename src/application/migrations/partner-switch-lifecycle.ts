@@ -248,6 +248,18 @@ export async function sendSwitchEmail(
     { ...email, to: [to] },
     switchEmailOperationId(migration.id, input.party, input.step),
   );
+  await deps.audit.record({
+    id: deterministicGuid("audit", migration.id, "switchEmail", input.party, input.step),
+    partnerId: migration.partnerId,
+    resourceType: "migration",
+    resourceId: migration.id,
+    action: "switchEmailSent",
+    outcome: "applied",
+    actor: SYSTEM,
+    rule: "R19",
+    at: now,
+    detail: `${input.step} to the ${input.party === "customer" ? "customer" : "current partner"}`,
+  });
   return { sent: true };
 }
 
