@@ -17,7 +17,7 @@ import {
   waitingUntil,
 } from "./migration-support";
 import { useCosmos } from "../support/cosmos";
-import { DAY_MS, eventually, useJourneyHost } from "./support";
+import { DAY_MS, eventually, linkPath, useJourneyHost } from "./support";
 
 /**
  * Migrations through the host on the virtual clock (R10, R17, R18): registration, start, the
@@ -228,6 +228,71 @@ describe("R17: a license subscription moves at its term end", () => {
       expect((await journey.call(method, path, { token: other.token })).status).toBe(404);
     }
     expect((await migration(journey, partner, body.id)).status).toBe("scheduled");
+  });
+});
+
+/** Every document of a partner with its ETag, in the containers a migration writes to. */
+async function documentsOf(partnerId: string): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
+  for (const container of ["customers", "migrations", "invitations", "lookups"]) {
+    const { resources } = await cosmos()
+      .db.container(container)
+      .items.query<{ id: string; _etag: string }>({
+        query: "SELECT c.id, c._etag FROM c WHERE c.partnerId = @partner",
+        parameters: [{ name: "@partner", value: partnerId }],
+      })
+      .fetchAll();
+    for (const r of resources) found[`${container}/${r.id}`] = r._etag;
+  }
+  return found;
+}
+
+describe("R10: a second reseller of the same customer", () => {
+  it("R10: its registration of the same subscription id, and all its documents (ETags included), are unchanged by the first partner's whole move", async () => {
+    const journey = host();
+    const { partner, customer } = await resellerOf(journey);
+    const other = await journey.enrolPartner();
+    const { id: invitationId } = await journey.invite(other, { kind: "reseller", customer, locale: "en" });
+    const mails = await journey.waitForMail(customer.adminEmail, 2);
+    const invited = mails.find((m) => m.subject.includes(other.name));
+    const accepted = await journey.call("POST", `${linkPath(invited!)}/accept`, {
+      token: await journey.customerToken(customer.tenantId),
+    });
+    expect(accepted.status, accepted.text).toBe(200);
+    await eventually(
+      () => journey.orchestration(invitationId),
+      (o) => o.runtimeStatus === "Completed",
+      "the other partner's invitation to settle",
+    );
+    const termEnd = (await now(journey)) + 200 * DAY_MS;
+    await register(journey, other, customer, license(termEnd));
+    await register(journey, partner, customer, license(termEnd));
+    const before = await documentsOf(other.id);
+    expect(Object.keys(before).some((k) => k.startsWith("customers/"))).toBe(true);
+
+    const { body } = await start(journey, partner, {
+      customerTenantId: customer.tenantId,
+      subscriptionId: "E3-1",
+    });
+    await waiting(journey, body.id);
+    await journey.call("PATCH", `/api/customers/${customer.tenantId}/subscriptions/E3-1`, {
+      token: (await journey.refresh(partner)).token,
+      json: { status: "cancelled" },
+    });
+    await until(journey, partner, body.id, "completed");
+    await eventually(
+      () => journey.orchestration(body.id),
+      (o) => o.runtimeStatus === "Completed",
+      "the move to finish",
+    );
+
+    expect(await documentsOf(other.id)).toEqual(before);
+    expect(await subscription(journey, other, customer, "E3-1")).toMatchObject({ status: "active" });
+    expect((await subscription(journey, other, customer, "E3-1")).partnerOfRecord).toBeUndefined();
+    expect(await subscription(journey, partner, customer, "E3-1")).toMatchObject({
+      status: "migrated",
+      partnerOfRecord: partner.id,
+    });
   });
 });
 
