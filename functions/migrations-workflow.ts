@@ -26,9 +26,10 @@ import {
   migrationOrchestrationInputSchema,
 } from "../src/workflows/migration-names";
 import { migrationNewAzureOrchestrator } from "../src/workflows/migration-new-azure";
+import { webhookPublisherFor, type WebhookDependencies } from "./webhooks";
 
 export type { MigrationLifecycleDeps };
-type Deps = { migrationLifecycle: MigrationLifecycleDeps };
+type Deps = { migrationLifecycle: MigrationLifecycleDeps; webhooks: WebhookDependencies };
 
 export const migrationAtTermEndOrchestration = orchestrationFunction({
   name: MIGRATION_ORCHESTRATIONS.atTermEnd,
@@ -81,10 +82,15 @@ export const migrationActivities = [
         completeNewAzure(migrationLifecycle, input),
   }),
   activityFunction(notifyMigrationCompletedActivity, {
+    // Also publishes `migration.completed`, which starts a webhook delivery orchestration.
+    durableClient: true,
     handler:
-      ({ migrationLifecycle }: Deps) =>
-      (input) =>
-        notifyMigrationCompleted(migrationLifecycle, input),
+      ({ migrationLifecycle, webhooks }: Deps) =>
+      (input, context) =>
+        notifyMigrationCompleted(
+          { ...migrationLifecycle, webhooks: webhookPublisherFor(webhooks, context) },
+          input,
+        ),
   }),
 ];
 

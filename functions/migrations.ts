@@ -5,6 +5,7 @@ import type { TokenVerifier } from "../src/adapters/auth";
 import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
 import { cancelMigrationUseCase, confirmServiceMovedUseCase } from "../src/application/migrations/commands";
 import type { MigrationDeps } from "../src/application/migrations/deps";
+import { webhookPublisherFactory, type WebhookDependencies, type WebhookPublisherFactory } from "./webhooks";
 import {
   getMigration,
   listMigrations,
@@ -40,13 +41,20 @@ export { listMigrationsQuerySchema, startMigrationInputSchema };
 type WorkflowFactory = (context: InvocationContext) => MigrationWorkflows;
 const fromContext: WorkflowFactory = (context) => durableMigrationWorkflows(df.getClient(context));
 
-export type MigrationApiDeps = Omit<MigrationDeps, "workflows" | "log"> & {
+export type MigrationApiDeps = Omit<MigrationDeps, "workflows" | "log" | "webhooks"> & {
   verifier: TokenVerifier;
   workflows?: WorkflowFactory;
+  /** Starts and cancellations are announced to the partner's webhook; absent: not announced. */
+  publisherFor?: WebhookPublisherFactory;
 };
 
 function withWorkflows(deps: MigrationApiDeps, context: InvocationContext): MigrationDeps {
-  return { ...deps, workflows: (deps.workflows ?? fromContext)(context), log: (m) => context.warn(m) };
+  return {
+    ...deps,
+    workflows: (deps.workflows ?? fromContext)(context),
+    log: (m) => context.warn(m),
+    webhooks: deps.publisherFor?.(context),
+  };
 }
 
 export function makeStartMigrationHandler(deps: MigrationApiDeps): HttpHandler {
@@ -109,7 +117,7 @@ export function makeServiceMovedHandler(deps: MigrationApiDeps): HttpHandler {
 // ---------------------------------------------------------------------------------------------
 // Descriptors
 
-type Deps = { migrationApi: MigrationApiDeps };
+type Deps = { migrationApi: MigrationApiDeps; webhooks: WebhookDependencies };
 const idParam = { name: "id", in: "path" as const, schema: z.string().regex(/^mig-[0-9a-f]{32}$/) };
 
 export const startMigrationFunction = httpFunction({
@@ -118,7 +126,8 @@ export const startMigrationFunction = httpFunction({
   methods: ["POST"],
   authLevel: "anonymous",
   durableClient: true,
-  handler: ({ migrationApi }: Deps) => makeStartMigrationHandler(migrationApi),
+  handler: ({ migrationApi, webhooks }: Deps) =>
+    makeStartMigrationHandler({ ...migrationApi, publisherFor: webhookPublisherFactory(webhooks) }),
   openapi: {
     summary: "Start moving a registered subscription to the caller (R17-R20).",
     tags: ["migrations"],
@@ -180,7 +189,8 @@ export const cancelMigrationFunction = httpFunction({
   methods: ["POST"],
   authLevel: "anonymous",
   durableClient: true,
-  handler: ({ migrationApi }: Deps) => makeCancelMigrationHandler(migrationApi),
+  handler: ({ migrationApi, webhooks }: Deps) =>
+    makeCancelMigrationHandler({ ...migrationApi, publisherFor: webhookPublisherFactory(webhooks) }),
   openapi: {
     summary: "Cancel a migration that has not completed.",
     tags: ["migrations"],

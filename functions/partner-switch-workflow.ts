@@ -22,10 +22,12 @@ import {
   sendSwitchEmailActivity,
 } from "../src/workflows/migration-partner-switch";
 
+import { webhookPublisherFor, type WebhookDependencies } from "./webhooks";
+
 export { PARTNER_SWITCH_ORCHESTRATION } from "../src/workflows/migration-partner-switch";
 
 export type PartnerSwitchWorkflowDependencies = PartnerSwitchLifecycleDependencies;
-type Deps = { partnerSwitchLifecycle: PartnerSwitchWorkflowDependencies };
+type Deps = { partnerSwitchLifecycle: PartnerSwitchWorkflowDependencies; webhooks: WebhookDependencies };
 
 /** R19's orchestration (instance id = migration id), started by the migration start use case. */
 export const partnerSwitchOrchestration = orchestrationFunction({
@@ -67,10 +69,15 @@ export const partnerSwitchActivities = [
         releaseSubscription(partnerSwitchLifecycle, input),
   }),
   activityFunction(notifySwitchOutcomeActivity, {
+    // Also publishes `migration.{outcome}`, which starts a webhook delivery orchestration.
+    durableClient: true,
     handler:
-      ({ partnerSwitchLifecycle }: Deps) =>
-      (input) =>
-        notifySwitchOutcome(partnerSwitchLifecycle, input),
+      ({ partnerSwitchLifecycle, webhooks }: Deps) =>
+      (input, context) =>
+        notifySwitchOutcome(
+          { ...partnerSwitchLifecycle, webhooks: webhookPublisherFor(webhooks, context) },
+          input,
+        ),
   }),
 ];
 

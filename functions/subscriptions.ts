@@ -2,6 +2,7 @@ import type { HttpHandler, HttpRequest, InvocationContext } from "@azure/functio
 import * as df from "durable-functions";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
+import { webhookPublisherFactory, type WebhookDependencies, type WebhookPublisherFactory } from "./webhooks";
 import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
 import type { MigrationWorkflows } from "../src/application/subscriptions/ports";
 import {
@@ -68,13 +69,22 @@ function subscriptionIdOf(request: HttpRequest): string {
 type WorkflowsFactory = (context: InvocationContext) => MigrationWorkflows;
 const durableWorkflows: WorkflowsFactory = (context) => durableMigrationWorkflows(df.getClient(context));
 
-type Api = SubscriptionDeps & { verifier: TokenVerifier };
+type Api = Omit<SubscriptionDeps, "webhooks" | "warn"> & {
+  verifier: TokenVerifier;
+  /** Registrations are announced to the partner's webhook; absent: not announced. */
+  publisherFor?: WebhookPublisherFactory;
+};
+
+/** The use case's dependencies for one invocation: its publisher and its log. */
+function forInvocation(deps: Api, context: InvocationContext): SubscriptionDeps {
+  return { ...deps, webhooks: deps.publisherFor?.(context), warn: (m) => context.warn(m) };
+}
 
 export function makeRegisterSubscriptionHandler(deps: Api): HttpHandler {
-  return authenticated(deps.verifier, async (request, _context, principal) => {
+  return authenticated(deps.verifier, async (request, context, principal) => {
     const tenantId = tenantIdOf(request);
     const input = await readJsonBody(request, subscriptionRegistrationSchema);
-    const view = await registerSubscription(deps, principal, tenantId, input);
+    const view = await registerSubscription(forInvocation(deps, context), principal, tenantId, input);
     return json(201, view, {
       location: `/api/customers/${tenantId.toLowerCase()}/subscriptions/${encodeURIComponent(view.id)}`,
     });
@@ -82,7 +92,7 @@ export function makeRegisterSubscriptionHandler(deps: Api): HttpHandler {
 }
 
 export function makeImportSubscriptionsHandler(deps: Api): HttpHandler {
-  return authenticated(deps.verifier, async (request, _context, principal) => {
+  return authenticated(deps.verifier, async (request, context, principal) => {
     const tenantId = tenantIdOf(request);
     const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
     if (type !== "application/json" && type !== "text/csv") {
@@ -103,7 +113,7 @@ export function makeImportSubscriptionsHandler(deps: Api): HttpHandler {
       }
       parsed = parseSubscriptionImportJson(body);
     }
-    return json(201, await importSubscriptions(deps, principal, tenantId, parsed));
+    return json(201, await importSubscriptions(forInvocation(deps, context), principal, tenantId, parsed));
   });
 }
 
@@ -154,6 +164,7 @@ export function makeMigrationPlanHandler(deps: Api): HttpHandler {
 
 interface Deps {
   subscriptionApi: Api;
+  webhooks: WebhookDependencies;
 }
 const tenantParam = { name: "tenantId", in: "path" as const, schema: z.string() };
 const idParam = { name: "id", in: "path" as const, schema: z.string() };
@@ -163,7 +174,12 @@ export const registerSubscriptionFunction = httpFunction({
   route: SUBSCRIPTIONS_ROUTE,
   methods: ["POST"],
   authLevel: "anonymous",
-  handler: (deps: Deps) => makeRegisterSubscriptionHandler(deps.subscriptionApi),
+  durableClient: true,
+  handler: (deps: Deps) =>
+    makeRegisterSubscriptionHandler({
+      ...deps.subscriptionApi,
+      publisherFor: webhookPublisherFactory(deps.webhooks),
+    }),
   openapi: {
     summary:
       "Register a subscription the customer bought elsewhere (R1 write role; R20 active reseller relationship; R12 cloud and 21Vianet).",
@@ -203,7 +219,12 @@ export const importSubscriptionsFunction = httpFunction({
   route: IMPORT_SUBSCRIPTIONS_ROUTE,
   methods: ["POST"],
   authLevel: "anonymous",
-  handler: (deps: Deps) => makeImportSubscriptionsHandler(deps.subscriptionApi),
+  durableClient: true,
+  handler: (deps: Deps) =>
+    makeImportSubscriptionsHandler({
+      ...deps.subscriptionApi,
+      publisherFor: webhookPublisherFactory(deps.webhooks),
+    }),
   openapi: {
     summary:
       "Register up to 500 subscriptions at once, all or nothing: a JSON array of registrations or text/csv with a header row (body up to 512 KiB). One 422 lists every invalid row and field.",

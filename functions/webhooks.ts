@@ -67,6 +67,13 @@ export function webhookPublisherFor(deps: WebhookDependencies, context: Invocati
   return makeWebhookPublisher(deps, deliveryStarter(context));
 }
 
+/** How a request handler gets its invocation's publisher (built once per invocation). */
+export type WebhookPublisherFactory = (context: InvocationContext) => WebhookPublisher;
+
+export function webhookPublisherFactory(deps: WebhookDependencies): WebhookPublisherFactory {
+  return (context) => webhookPublisherFor(deps, context);
+}
+
 const EVENT_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 function api(deps: ApiDeps, run: Parameters<typeof authenticated>[1]): HttpHandler {

@@ -1,134 +1,53 @@
 import { describe, expect, it } from "vitest";
 import {
-  customerFor,
-  DAY_MS,
-  eventually,
-  linkPath,
-  useJourneyHost,
-  type Journey,
-  type PartnerSetup,
-} from "./support";
+  auditedActions,
+  commerceOrders,
+  license,
+  type Customer,
+  type MigrationBody,
+  migration,
+  now,
+  register,
+  resellerOf,
+  start,
+  subjects,
+  subscription,
+  until,
+  waiting,
+  waitingUntil,
+} from "./migration-support";
+import { useCosmos } from "../support/cosmos";
+import { DAY_MS, eventually, linkPath, useJourneyHost } from "./support";
 
 /**
  * Migrations through the host on the virtual clock (R10, R17, R18): registration, start, the
  * orchestrations' waits and the sweep, end to end. One host: each test has its own partner and
  * customer and looks only at its own mail and documents.
  */
-const host = useJourneyHost();
+const cosmos = useCosmos({ database: "i9-migrations" });
+const host = useJourneyHost({
+  env: () => ({
+    COSMOS_ENDPOINT: cosmos().endpoint,
+    COSMOS_KEY: cosmos().key,
+    COSMOS_DATABASE: cosmos().database,
+  }),
+});
 
-type Customer = ReturnType<typeof customerFor>;
-
-interface MigrationBody {
-  id: string;
-  strategy: string;
-  status: string;
-  notBefore?: string;
-  targetSubscriptionId?: string;
-  services?: { id: string; status: string }[];
-  remindersSent?: string[];
+/** What the commerce port was asked to do for a customer, in a comparable shape. */
+async function orders(customer: Customer) {
+  const recorded = await commerceOrders(cosmos().db, customer.tenantId);
+  return recorded
+    .map((o) => ({
+      kind: o.kind,
+      source: o.request.sourceSubscriptionId,
+      ...(o.request.serviceId ? { service: o.request.serviceId } : {}),
+    }))
+    .sort((a, b) => {
+      const key = (o: { kind: string; source?: string; service?: string }) =>
+        `${o.kind}|${o.source ?? ""}|${o.service ?? ""}`;
+      return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+    });
 }
-
-/** A partner with an accepted reseller relationship with a fresh customer (R20). */
-async function resellerOf(journey: Journey): Promise<{ partner: PartnerSetup; customer: Customer }> {
-  const partner = await journey.enrolPartner();
-  const customer = customerFor();
-  await journey.invite(partner, { kind: "reseller", customer, locale: "en" });
-  const [mail] = await journey.waitForMail(customer.adminEmail, 1);
-  const accepted = await journey.call("POST", `${linkPath(mail!)}/accept`, {
-    token: await journey.customerToken(customer.tenantId),
-  });
-  expect(accepted.status).toBe(200);
-  await eventually(
-    () => journey.relationships(partner, customer.tenantId),
-    (items) => items.some((r) => r.type === "reseller" && r.status === "active"),
-    "the reseller relationship",
-  );
-  return { partner, customer };
-}
-
-async function now(journey: Journey): Promise<number> {
-  const answer = await journey.call<{ now: string }>("GET", "/dev/clock");
-  return Date.parse(answer.body.now);
-}
-
-async function register(
-  journey: Journey,
-  partner: PartnerSetup,
-  customer: Customer,
-  body: Record<string, unknown>,
-) {
-  const answer = await journey.call("POST", `/api/customers/${customer.tenantId}/subscriptions`, {
-    token: (await journey.refresh(partner)).token,
-    json: body,
-  });
-  expect(answer.status, answer.text).toBe(201);
-}
-
-async function subscription(journey: Journey, partner: PartnerSetup, customer: Customer, id: string) {
-  const answer = await journey.call<Record<string, unknown>>(
-    "GET",
-    `/api/customers/${customer.tenantId}/subscriptions/${encodeURIComponent(id)}`,
-    { token: (await journey.refresh(partner)).token },
-  );
-  expect(answer.status, answer.text).toBe(200);
-  return answer.body;
-}
-
-async function start(journey: Journey, partner: PartnerSetup, body: Record<string, unknown>) {
-  return journey.call<MigrationBody & { migrationId?: string }>("POST", "/api/migrations", {
-    token: (await journey.refresh(partner)).token,
-    json: body,
-  });
-}
-
-async function migration(journey: Journey, partner: PartnerSetup, id: string): Promise<MigrationBody> {
-  const answer = await journey.call<MigrationBody>("GET", `/api/migrations/${id}`, {
-    token: (await journey.refresh(partner)).token,
-  });
-  expect(answer.status, answer.text).toBe(200);
-  return answer.body;
-}
-
-async function until(journey: Journey, partner: PartnerSetup, id: string, status: string) {
-  return eventually(
-    () => migration(journey, partner, id),
-    (m) => m.status === status,
-    `migration ${id} ${status}`,
-  );
-}
-
-/** Waits until the orchestration sits on its timer or its signal. */
-async function waiting(journey: Journey, id: string) {
-  await eventually(
-    () => journey.orchestration(id),
-    (o) =>
-      ["waiting", "waitingForServices"].includes(
-        (o.customStatus as { phase?: string } | undefined)?.phase ?? "",
-      ),
-    `orchestration ${id} to wait`,
-  );
-}
-
-async function waitingUntil(journey: Journey, id: string, until: string) {
-  await eventually(
-    () => journey.orchestration(id),
-    (o) => (o.customStatus as { until?: string } | undefined)?.until === until,
-    `orchestration ${id} to wait until ${until}`,
-  );
-}
-
-function license(termEnd: number, id = "E3-1") {
-  return {
-    id,
-    offer: "Microsoft 365 E3",
-    billing: "license",
-    channel: "ea",
-    termEnd: new Date(termEnd).toISOString(),
-    seats: 25,
-  };
-}
-
-const subjects = (mails: { subject: string }[]) => mails.map((m) => m.subject);
 
 describe("R17: a license subscription moves at its term end", () => {
   it("R17: scheduled 200 days ahead, reminded 30 and 7 days before (once each, partner and customer), moved at the term end", async () => {
@@ -160,6 +79,21 @@ describe("R17: a license subscription moves at its term end", () => {
     await journey.advance(7);
     const done = await until(journey, partner, id, "completed");
     expect(done.targetSubscriptionId).toBeTruthy();
+    // One CSP subscription ordered, for this partner, seats and offer as registered; the source is
+    // left to lapse at its term end (nothing cancelled there).
+    const recorded = await commerceOrders(cosmos().db, customer.tenantId);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      kind: "createCspSubscription",
+      subscriptionId: done.targetSubscriptionId,
+      request: {
+        partnerId: partner.id,
+        customerTenantId: customer.tenantId,
+        sourceSubscriptionId: "E3-1",
+        offer: "Microsoft 365 E3",
+        seats: 25,
+      },
+    });
     expect(await subscription(journey, partner, customer, "E3-1")).toMatchObject({
       status: "migrated",
       partnerOfRecord: partner.id,
@@ -174,6 +108,13 @@ describe("R17: a license subscription moves at its term end", () => {
       expect(s.filter((x) => x.includes("now runs through"))).toHaveLength(1);
     }
     expect(done.remindersSent).toHaveLength(2);
+    // Every step is audited, each once.
+    expect(await auditedActions(journey, partner, id)).toEqual([
+      "complete",
+      "start",
+      "termEndReminder",
+      "termEndReminder",
+    ]);
   });
 
   it("R17: a renewal recorded before the term end makes the move wait for the new one", async () => {
@@ -200,6 +141,7 @@ describe("R17: a license subscription moves at its term end", () => {
     await journey.advance(21);
     await waiting(journey, body.id);
     expect((await migration(journey, partner, body.id)).status).toBe("scheduled");
+    expect(await orders(customer)).toEqual([]);
   });
 
   it("R17: a cancellation at the source completes the move at once", async () => {
@@ -221,6 +163,7 @@ describe("R17: a license subscription moves at its term end", () => {
       status: "migrated",
       partnerOfRecord: partner.id,
     });
+    expect(await orders(customer)).toEqual([{ kind: "createCspSubscription", source: "E3-1" }]);
   });
 
   it("R17: a second start answers 409 naming the first; cancel stops it, and is 409 once completed", async () => {
@@ -248,6 +191,7 @@ describe("R17: a license subscription moves at its term end", () => {
       "the orchestration to end",
     );
     expect((await subscription(journey, partner, customer, "E3-1")).status).toBe("active");
+    expect(await orders(customer)).toEqual([]);
 
     // A new attempt, completed through a cancellation at the source; then cancel is refused.
     const again = await start(journey, partner, {
@@ -260,6 +204,8 @@ describe("R17: a license subscription moves at its term end", () => {
       json: { status: "cancelled" },
     });
     await until(journey, partner, again.body.id, "completed");
+    // The cancelled first attempt ordered nothing; the second ordered once.
+    expect(await orders(customer)).toEqual([{ kind: "createCspSubscription", source: "E3-1" }]);
     const late = await journey.call("POST", `/api/migrations/${again.body.id}/cancel`, {
       token: (await journey.refresh(partner)).token,
     });
@@ -282,6 +228,71 @@ describe("R17: a license subscription moves at its term end", () => {
       expect((await journey.call(method, path, { token: other.token })).status).toBe(404);
     }
     expect((await migration(journey, partner, body.id)).status).toBe("scheduled");
+  });
+});
+
+/** Every document of a partner with its ETag, in the containers a migration writes to. */
+async function documentsOf(partnerId: string): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
+  for (const container of ["customers", "migrations", "invitations", "lookups"]) {
+    const { resources } = await cosmos()
+      .db.container(container)
+      .items.query<{ id: string; _etag: string }>({
+        query: "SELECT c.id, c._etag FROM c WHERE c.partnerId = @partner",
+        parameters: [{ name: "@partner", value: partnerId }],
+      })
+      .fetchAll();
+    for (const r of resources) found[`${container}/${r.id}`] = r._etag;
+  }
+  return found;
+}
+
+describe("R10: a second reseller of the same customer", () => {
+  it("R10: its registration of the same subscription id, and all its documents (ETags included), are unchanged by the first partner's whole move", async () => {
+    const journey = host();
+    const { partner, customer } = await resellerOf(journey);
+    const other = await journey.enrolPartner();
+    const { id: invitationId } = await journey.invite(other, { kind: "reseller", customer, locale: "en" });
+    const mails = await journey.waitForMail(customer.adminEmail, 2);
+    const invited = mails.find((m) => m.subject.includes(other.name));
+    const accepted = await journey.call("POST", `${linkPath(invited!)}/accept`, {
+      token: await journey.customerToken(customer.tenantId),
+    });
+    expect(accepted.status, accepted.text).toBe(200);
+    await eventually(
+      () => journey.orchestration(invitationId),
+      (o) => o.runtimeStatus === "Completed",
+      "the other partner's invitation to settle",
+    );
+    const termEnd = (await now(journey)) + 200 * DAY_MS;
+    await register(journey, other, customer, license(termEnd));
+    await register(journey, partner, customer, license(termEnd));
+    const before = await documentsOf(other.id);
+    expect(Object.keys(before).some((k) => k.startsWith("customers/"))).toBe(true);
+
+    const { body } = await start(journey, partner, {
+      customerTenantId: customer.tenantId,
+      subscriptionId: "E3-1",
+    });
+    await waiting(journey, body.id);
+    await journey.call("PATCH", `/api/customers/${customer.tenantId}/subscriptions/E3-1`, {
+      token: (await journey.refresh(partner)).token,
+      json: { status: "cancelled" },
+    });
+    await until(journey, partner, body.id, "completed");
+    await eventually(
+      () => journey.orchestration(body.id),
+      (o) => o.runtimeStatus === "Completed",
+      "the move to finish",
+    );
+
+    expect(await documentsOf(other.id)).toEqual(before);
+    expect(await subscription(journey, other, customer, "E3-1")).toMatchObject({ status: "active" });
+    expect((await subscription(journey, other, customer, "E3-1")).partnerOfRecord).toBeUndefined();
+    expect(await subscription(journey, partner, customer, "E3-1")).toMatchObject({
+      status: "migrated",
+      partnerOfRecord: partner.id,
+    });
   });
 });
 
@@ -328,16 +339,40 @@ describe("R18: a usage subscription moves to a new Azure subscription", () => {
         { id: "sql-1", status: "pending" },
       ]);
       expect(partial.status).toBe("waitingForServices");
+      expect(await orders(customer)).toEqual([
+        { kind: "cancelAtSource", source: "AZ-1", service: "vm-1" },
+        { kind: "createCspSubscription", source: "AZ-1" },
+      ]);
       expect(
         (await journey.call("POST", `/api/migrations/${body.id}/services/sql-1/moved`, { token })).status,
       ).toBe(200);
       await until(journey, partner, body.id, "completed");
       const source = await subscription(journey, partner, customer, "AZ-1");
       expect(source).toMatchObject({ status: "migrated", partnerOfRecord: partner.id });
+      // Each confirmed service cancelled at the source once; the whole source only without keepSource.
+      expect(await orders(customer)).toEqual([
+        ...(keepSource ? [] : [{ kind: "cancelAtSource", source: "AZ-1" }]),
+        { kind: "cancelAtSource", source: "AZ-1", service: "sql-1" },
+        { kind: "cancelAtSource", source: "AZ-1", service: "vm-1" },
+        { kind: "createCspSubscription", source: "AZ-1" },
+      ]);
       await eventually(
         () => journey.orchestration(body.id),
         (o) => o.runtimeStatus === "Completed",
         "the orchestration to finish",
+      );
+      // Every step is audited, each once.
+      expect(await auditedActions(journey, partner, body.id)).toEqual(
+        [
+          "azureSubscriptionOrdered",
+          "complete",
+          "serviceCancelledAtSource",
+          "serviceCancelledAtSource",
+          "serviceMoved",
+          "serviceMoved",
+          ...(keepSource ? [] : ["sourceCancelled"]),
+          "start",
+        ].sort(),
       );
     });
   }

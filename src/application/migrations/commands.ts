@@ -1,4 +1,5 @@
 import { refuse } from "../../domain/errors";
+import { migrationEvent, publishAfterCommit } from "../webhooks/events";
 import type { Principal } from "../../domain/model";
 import { requireWriteRole } from "../../domain/rules";
 import {
@@ -118,6 +119,12 @@ export async function cancelMigrationUseCase(
       actor,
     });
     await signalWithOneRetry(deps, id, { kind: "cancelled", by: actor });
+    await publishAfterCommit(
+      deps.webhooks,
+      loaded.caller.id,
+      migrationEvent(result.migration, "cancelled"),
+      deps.log,
+    );
   }
   return toMigrationView(result.migration);
 }

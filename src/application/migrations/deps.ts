@@ -6,6 +6,7 @@ import type {
   SubscriptionRepository,
 } from "../subscriptions/ports";
 import type { AuditLog, Clock, PartnerRepository, RelationshipRepository } from "../ports";
+import type { WebhookPublisher } from "../webhooks/ports";
 
 /** What the migration use cases read and write. */
 export interface MigrationDeps {
@@ -19,6 +20,8 @@ export interface MigrationDeps {
   /** INVITATION_LINK_KEY: a partnerSwitch migration's approval links are derived from it (R15, R16). */
   linkKey: string;
   log?: (message: string) => void;
+  /** Announces starts and cancellations to the partner's webhook (docs/webhooks.md); absent: none. */
+  webhooks?: WebhookPublisher;
 }
 
 export type { Actor, Principal };

@@ -1,4 +1,6 @@
 import { refuse } from "../../domain/errors";
+import { migrationEvent } from "../webhooks/events";
+import type { WebhookPublisher } from "../webhooks/ports";
 import type { Actor, Partner } from "../../domain/model";
 import {
   completeMigration,
@@ -64,6 +66,8 @@ export interface MigrationLifecycleDeps {
   email: EmailSender;
   clock: Clock;
   render: MigrationEmailRenderer;
+  /** Announces completions to the partner's webhook (docs/webhooks.md); absent: none. */
+  webhooks?: WebhookPublisher;
 }
 
 const SYSTEM: Actor = { kind: "system" };
@@ -237,6 +241,12 @@ export async function sendTermEndReminder(
           unchanged: false,
         },
   );
+  await auditSystemStep(deps, migration, {
+    action: "termEndReminder",
+    key: due.key,
+    rule: "R17",
+    detail: `${due.daysBefore} days before the term end ${due.termEnd}`,
+  });
   return { sent: true, key: due.key };
 }
 
@@ -254,6 +264,26 @@ async function markMigrated(deps: MigrationLifecycleDeps, migration: Migration):
           updatedAt: now,
         },
   );
+}
+
+/** An orchestration step in the audit trail; the fixed id makes a re-run write the same record. */
+async function auditSystemStep(
+  deps: MigrationLifecycleDeps,
+  migration: Migration,
+  step: { action: string; key?: string; rule: "R17" | "R18"; detail: string },
+): Promise<void> {
+  await deps.audit.record({
+    id: deterministicGuid("audit", migration.id, step.action, step.key ?? ""),
+    partnerId: migration.partnerId,
+    resourceType: "migration",
+    resourceId: migration.id,
+    action: step.action,
+    outcome: "applied",
+    actor: SYSTEM,
+    rule: step.rule,
+    at: deps.clock.now().toISOString(),
+    detail: step.detail,
+  });
 }
 
 async function complete(
@@ -330,6 +360,11 @@ export async function orderAzureSubscription(
       ? { migration: m, unchanged: true }
       : { migration: { ...m, targetSubscriptionId: order.subscriptionId, updatedAt: now }, unchanged: false },
   );
+  await auditSystemStep(deps, saved, {
+    action: "azureSubscriptionOrdered",
+    rule: "R18",
+    detail: `CSP subscription ${order.subscriptionId}`,
+  });
   return { status: saved.status };
 }
 
@@ -382,6 +417,11 @@ export async function completeNewAzure(
       customerTenantId: migration.customerTenantId,
       sourceSubscriptionId: migration.subscriptionId,
     });
+    await auditSystemStep(deps, migration, {
+      action: "sourceCancelled",
+      rule: "R18",
+      detail: `subscription ${migration.subscriptionId} cancelled at the source`,
+    });
   }
   const done = await complete(deps, ref, migration.targetSubscriptionId, "R18");
   return { status: done.status };
@@ -396,7 +436,8 @@ export async function notifyMigrationCompleted(
   if (migration.status !== "completed")
     throw refuse.conflict(`Migration ${migration.id} is ${migration.status}.`);
   const subscription = (await loadSubscription(deps, migration)).value;
-  return {
-    sent: await sendToBoth(deps, migration, subscription, "completed", (c) => deps.render.completed(c)),
-  };
+  const sent = await sendToBoth(deps, migration, subscription, "completed", (c) => deps.render.completed(c));
+  // Same event id on every run of this activity: a retry publishes nothing new.
+  await deps.webhooks?.publish(migration.partnerId, migrationEvent(migration, "completed"));
+  return { sent };
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { migrationEvent } from "../webhooks/events";
+import type { WebhookPublisher } from "../webhooks/ports";
 import type { Actor, Invitation, Locale } from "../../domain/model";
 import {
   completeMigration,
@@ -101,6 +103,8 @@ export interface PartnerSwitchLifecycleDependencies {
   linkKey: string;
   /** PUBLIC_BASE_URL */
   publicBaseUrl: string;
+  /** Announces the outcome to the new partner's webhook (docs/webhooks.md); absent: none. */
+  webhooks?: WebhookPublisher;
 }
 
 const SYSTEM: Actor = { kind: "system" };
@@ -244,6 +248,18 @@ export async function sendSwitchEmail(
     { ...email, to: [to] },
     switchEmailOperationId(migration.id, input.party, input.step),
   );
+  await deps.audit.record({
+    id: deterministicGuid("audit", migration.id, "switchEmail", input.party, input.step),
+    partnerId: migration.partnerId,
+    resourceType: "migration",
+    resourceId: migration.id,
+    action: "switchEmailSent",
+    outcome: "applied",
+    actor: SYSTEM,
+    rule: "R19",
+    at: now,
+    detail: `${input.step} to the ${input.party === "customer" ? "customer" : "current partner"}`,
+  });
   return { sent: true };
 }
 
@@ -394,6 +410,8 @@ export async function notifySwitchOutcome(
     );
     sent++;
   }
+  // Same event id on every run (and as the cancel route's): a retry publishes nothing new.
+  await deps.webhooks?.publish(migration.partnerId, migrationEvent(migration, input.outcome));
   return { sent };
 }
 

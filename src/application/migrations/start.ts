@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { migrationEvent, publishAfterCommit } from "../webhooks/events";
 import { DomainError, refuse } from "../../domain/errors";
 import type { Partner, Principal } from "../../domain/model";
 import { requireWriteRole } from "../../domain/rules";
@@ -152,6 +153,12 @@ export async function startMigration(
   });
   await markMigrating(deps, found, migration);
   await deps.workflows.start(migration);
+  await publishAfterCommit(
+    deps.webhooks,
+    migration.partnerId,
+    migrationEvent(migration, "scheduled"),
+    deps.log,
+  );
   return {
     id,
     strategy: migration.strategy,
@@ -168,6 +175,12 @@ async function repair(
 ): Promise<void> {
   await markMigrating(deps, found, migration);
   await deps.workflows.start(migration);
+  await publishAfterCommit(
+    deps.webhooks,
+    migration.partnerId,
+    migrationEvent(migration, "scheduled"),
+    deps.log,
+  );
 }
 
 /**

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { publishAfterCommit, subscriptionsRegisteredEvent } from "../webhooks/events";
+import type { WebhookPublisher } from "../webhooks/ports";
 import { refuse } from "../../domain/errors";
 import type { Partner, Principal } from "../../domain/model";
 import { requireReadRole, requireWriteRole } from "../../domain/rules";
@@ -78,6 +80,9 @@ export interface SubscriptionDeps {
   subscriptions: SubscriptionRepository;
   migrations: MigrationRepository;
   audit: AuditLog;
+  /** Announces registrations to the partner's webhook (docs/webhooks.md); absent: none. */
+  webhooks?: WebhookPublisher;
+  warn?: (message: string) => void;
 }
 
 export interface SubscriptionPatchDeps extends SubscriptionDeps {
@@ -171,6 +176,12 @@ export async function registerSubscription(
     throw error;
   }
   await audit(deps.audit, deps.clock, { ...fields, action: "registered", outcome: "applied" });
+  await publishAfterCommit(
+    deps.webhooks,
+    caller.id,
+    subscriptionsRegisteredEvent(caller.id, tenantId, [created.value], "registration"),
+    deps.warn,
+  );
   return toSubscriptionView(created.value);
 }
 
@@ -225,6 +236,12 @@ export async function importSubscriptions(
     detail: `${subscriptions.length} subscriptions`,
     actor,
   });
+  await publishAfterCommit(
+    deps.webhooks,
+    caller.id,
+    subscriptionsRegisteredEvent(caller.id, tenantId, subscriptions, "import"),
+    deps.warn,
+  );
   return { created: subscriptions.length };
 }
 

@@ -15,12 +15,15 @@ export const WEBHOOK_EVENT_TYPES = [
   "adminRelationship.expiring",
   "adminRelationship.expired",
   "adminRelationship.terminated",
+  "subscription.registered",
+  "migration.scheduled",
+  "migration.completed",
+  "migration.cancelled",
+  "migration.declined",
+  "migration.expired",
   "webhook.test",
 ] as const;
-/**
- * Other layers (subscriptions, migrations) publish their own types through the same port; a type
- * is a dotted lower-camel name, so the list above is not a closed set.
- */
+/** A type is a dotted lower-camel name; a registration's `events` filter takes only the types above. */
 export const webhookEventTypeSchema = z
   .string()
   .regex(/^[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)+$/, "must be a dotted event type such as invitation.accepted")

@@ -9,6 +9,7 @@ import { deterministicGuid } from "../ids";
 import { callerPartner } from "../partners";
 import type { Clock, Page, PartnerRepository } from "../ports";
 import {
+  WEBHOOK_EVENT_TYPES,
   webhookDeliveryStatusSchema,
   webhookEventTypeSchema,
   webhookPayload,
@@ -50,7 +51,8 @@ export function webhookDeliveryInstanceId(eventId: string, redelivery = 0): stri
 export const webhookInputSchema = z
   .object({
     url: z.url({ message: "must be an absolute URL" }).max(2048),
-    events: z.array(webhookEventTypeSchema).min(1).max(50).optional(),
+    // The published types only: a misspelt filter would otherwise silently match nothing.
+    events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(50).optional(),
   })
   .strict()
   .meta({ id: "WebhookInput" });
