@@ -1,13 +1,19 @@
 import { describe, expect, it } from "vitest";
 import {
-  customerFor,
-  DAY_MS,
-  eventually,
-  linkPath,
-  useJourneyHost,
-  type Journey,
-  type PartnerSetup,
-} from "./support";
+  license,
+  migration,
+  now,
+  register,
+  resellerOf,
+  start,
+  subjects,
+  subscription,
+  until,
+  waiting,
+  waitingUntil,
+  type MigrationBody,
+} from "./migration-support";
+import { DAY_MS, eventually, useJourneyHost } from "./support";
 
 /**
  * Migrations through the host on the virtual clock (R10, R17, R18): registration, start, the
@@ -15,120 +21,6 @@ import {
  * customer and looks only at its own mail and documents.
  */
 const host = useJourneyHost();
-
-type Customer = ReturnType<typeof customerFor>;
-
-interface MigrationBody {
-  id: string;
-  strategy: string;
-  status: string;
-  notBefore?: string;
-  targetSubscriptionId?: string;
-  services?: { id: string; status: string }[];
-  remindersSent?: string[];
-}
-
-/** A partner with an accepted reseller relationship with a fresh customer (R20). */
-async function resellerOf(journey: Journey): Promise<{ partner: PartnerSetup; customer: Customer }> {
-  const partner = await journey.enrolPartner();
-  const customer = customerFor();
-  await journey.invite(partner, { kind: "reseller", customer, locale: "en" });
-  const [mail] = await journey.waitForMail(customer.adminEmail, 1);
-  const accepted = await journey.call("POST", `${linkPath(mail!)}/accept`, {
-    token: await journey.customerToken(customer.tenantId),
-  });
-  expect(accepted.status).toBe(200);
-  await eventually(
-    () => journey.relationships(partner, customer.tenantId),
-    (items) => items.some((r) => r.type === "reseller" && r.status === "active"),
-    "the reseller relationship",
-  );
-  return { partner, customer };
-}
-
-async function now(journey: Journey): Promise<number> {
-  const answer = await journey.call<{ now: string }>("GET", "/dev/clock");
-  return Date.parse(answer.body.now);
-}
-
-async function register(
-  journey: Journey,
-  partner: PartnerSetup,
-  customer: Customer,
-  body: Record<string, unknown>,
-) {
-  const answer = await journey.call("POST", `/api/customers/${customer.tenantId}/subscriptions`, {
-    token: (await journey.refresh(partner)).token,
-    json: body,
-  });
-  expect(answer.status, answer.text).toBe(201);
-}
-
-async function subscription(journey: Journey, partner: PartnerSetup, customer: Customer, id: string) {
-  const answer = await journey.call<Record<string, unknown>>(
-    "GET",
-    `/api/customers/${customer.tenantId}/subscriptions/${encodeURIComponent(id)}`,
-    { token: (await journey.refresh(partner)).token },
-  );
-  expect(answer.status, answer.text).toBe(200);
-  return answer.body;
-}
-
-async function start(journey: Journey, partner: PartnerSetup, body: Record<string, unknown>) {
-  return journey.call<MigrationBody & { migrationId?: string }>("POST", "/api/migrations", {
-    token: (await journey.refresh(partner)).token,
-    json: body,
-  });
-}
-
-async function migration(journey: Journey, partner: PartnerSetup, id: string): Promise<MigrationBody> {
-  const answer = await journey.call<MigrationBody>("GET", `/api/migrations/${id}`, {
-    token: (await journey.refresh(partner)).token,
-  });
-  expect(answer.status, answer.text).toBe(200);
-  return answer.body;
-}
-
-async function until(journey: Journey, partner: PartnerSetup, id: string, status: string) {
-  return eventually(
-    () => migration(journey, partner, id),
-    (m) => m.status === status,
-    `migration ${id} ${status}`,
-  );
-}
-
-/** Waits until the orchestration sits on its timer or its signal. */
-async function waiting(journey: Journey, id: string) {
-  await eventually(
-    () => journey.orchestration(id),
-    (o) =>
-      ["waiting", "waitingForServices"].includes(
-        (o.customStatus as { phase?: string } | undefined)?.phase ?? "",
-      ),
-    `orchestration ${id} to wait`,
-  );
-}
-
-async function waitingUntil(journey: Journey, id: string, until: string) {
-  await eventually(
-    () => journey.orchestration(id),
-    (o) => (o.customStatus as { until?: string } | undefined)?.until === until,
-    `orchestration ${id} to wait until ${until}`,
-  );
-}
-
-function license(termEnd: number, id = "E3-1") {
-  return {
-    id,
-    offer: "Microsoft 365 E3",
-    billing: "license",
-    channel: "ea",
-    termEnd: new Date(termEnd).toISOString(),
-    seats: 25,
-  };
-}
-
-const subjects = (mails: { subject: string }[]) => mails.map((m) => m.subject);
 
 describe("R17: a license subscription moves at its term end", () => {
   it("R17: scheduled 200 days ahead, reminded 30 and 7 days before (once each, partner and customer), moved at the term end", async () => {

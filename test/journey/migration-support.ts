@@ -1,0 +1,125 @@
+import { expect } from "vitest";
+import { customerFor, eventually, linkPath, type Journey, type PartnerSetup } from "./support";
+
+/**
+ * Subscription and migration steps through the host, shared by the migration journeys and the race
+ * suite: a reseller relationship (R20), registration, start, reads and waits.
+ */
+
+export type Customer = ReturnType<typeof customerFor>;
+
+export interface MigrationBody {
+  id: string;
+  strategy: string;
+  status: string;
+  notBefore?: string;
+  targetSubscriptionId?: string;
+  services?: { id: string; status: string }[];
+  remindersSent?: string[];
+  approvals?: { customer: string; currentPartner: string };
+}
+
+/** A partner with an accepted reseller relationship with a fresh customer (R20). */
+export async function resellerOf(
+  journey: Journey,
+  partnerOptions: Parameters<Journey["enrolPartner"]>[0] = {},
+): Promise<{ partner: PartnerSetup; customer: Customer }> {
+  const partner = await journey.enrolPartner(partnerOptions);
+  const customer = customerFor();
+  await journey.invite(partner, { kind: "reseller", customer, locale: "en" });
+  const [mail] = await journey.waitForMail(customer.adminEmail, 1);
+  const accepted = await journey.call("POST", `${linkPath(mail!)}/accept`, {
+    token: await journey.customerToken(customer.tenantId),
+  });
+  expect(accepted.status).toBe(200);
+  await eventually(
+    () => journey.relationships(partner, customer.tenantId),
+    (items) => items.some((r) => r.type === "reseller" && r.status === "active"),
+    "the reseller relationship",
+  );
+  return { partner, customer };
+}
+
+export async function now(journey: Journey): Promise<number> {
+  const answer = await journey.call<{ now: string }>("GET", "/dev/clock");
+  return Date.parse(answer.body.now);
+}
+
+export async function register(
+  journey: Journey,
+  partner: PartnerSetup,
+  customer: Customer,
+  body: Record<string, unknown>,
+) {
+  const answer = await journey.call("POST", `/api/customers/${customer.tenantId}/subscriptions`, {
+    token: (await journey.refresh(partner)).token,
+    json: body,
+  });
+  expect(answer.status, answer.text).toBe(201);
+}
+
+export async function subscription(journey: Journey, partner: PartnerSetup, customer: Customer, id: string) {
+  const answer = await journey.call<Record<string, unknown>>(
+    "GET",
+    `/api/customers/${customer.tenantId}/subscriptions/${encodeURIComponent(id)}`,
+    { token: (await journey.refresh(partner)).token },
+  );
+  expect(answer.status, answer.text).toBe(200);
+  return answer.body;
+}
+
+export async function start(journey: Journey, partner: PartnerSetup, body: Record<string, unknown>) {
+  return journey.call<MigrationBody & { migrationId?: string }>("POST", "/api/migrations", {
+    token: (await journey.refresh(partner)).token,
+    json: body,
+  });
+}
+
+export async function migration(journey: Journey, partner: PartnerSetup, id: string): Promise<MigrationBody> {
+  const answer = await journey.call<MigrationBody>("GET", `/api/migrations/${id}`, {
+    token: (await journey.refresh(partner)).token,
+  });
+  expect(answer.status, answer.text).toBe(200);
+  return answer.body;
+}
+
+export async function until(journey: Journey, partner: PartnerSetup, id: string, status: string) {
+  return eventually(
+    () => migration(journey, partner, id),
+    (m) => m.status === status,
+    `migration ${id} ${status}`,
+  );
+}
+
+/** Waits until the orchestration sits on its timer or its signal. */
+export async function waiting(journey: Journey, id: string) {
+  await eventually(
+    () => journey.orchestration(id),
+    (o) =>
+      ["waiting", "waitingForServices"].includes(
+        (o.customStatus as { phase?: string } | undefined)?.phase ?? "",
+      ),
+    `orchestration ${id} to wait`,
+  );
+}
+
+export async function waitingUntil(journey: Journey, id: string, until: string) {
+  await eventually(
+    () => journey.orchestration(id),
+    (o) => (o.customStatus as { until?: string } | undefined)?.until === until,
+    `orchestration ${id} to wait until ${until}`,
+  );
+}
+
+export function license(termEnd: number, id = "E3-1") {
+  return {
+    id,
+    offer: "Microsoft 365 E3",
+    billing: "license",
+    channel: "ea",
+    termEnd: new Date(termEnd).toISOString(),
+    seats: 25,
+  };
+}
+
+export const subjects = (mails: { subject: string }[]) => mails.map((m) => m.subject);
