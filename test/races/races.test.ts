@@ -349,6 +349,72 @@ describe("races: migrations", () => {
   });
 });
 
+describe("races: a partner switch", () => {
+  it("R19: approve against decline against expiry at once: one outcome, the partner of record changed only if approved", async () => {
+    const journey = host();
+    const { partner, customer } = await resellerOf(journey);
+    const current = await journey.enrolPartner();
+    await register(journey, partner, customer, {
+      id: "AZ-1",
+      offer: "Azure plan",
+      billing: "usage",
+      channel: "csp",
+      currentPartnerId: current.id,
+      currentPartnerContactEmail: current.contactEmail,
+    });
+    const started = await start(journey, partner, {
+      customerTenantId: customer.tenantId,
+      subscriptionId: "AZ-1",
+    });
+    expect([started.status, started.body.strategy]).toEqual([202, "partnerSwitch"]);
+    const id = started.body.id;
+    const switchLink = (mail: { text: string; html: string }) => {
+      const match =
+        /\/switch\/([A-Za-z0-9_-]{20,})/.exec(mail.text) ?? /\/switch\/([A-Za-z0-9_-]{20,})/.exec(mail.html);
+      if (!match) throw new Error("no switch link");
+      return `/switch/${match[1]}`;
+    };
+    // The customer's first email was the invitation; the second is the switch request.
+    const customerMail = await journey.waitForMail(customer.adminEmail, 2);
+    const link = switchLink(customerMail.find((m) => /\/switch\//.test(m.text + m.html))!);
+    await waiting(journey, id);
+    const released = await journey.call("POST", `/api/switch-requests/${id}/approve`, {
+      token: current.token,
+    });
+    expect(released.status, released.text).toBe(200);
+
+    const token = await journey.customerToken(customer.tenantId);
+    const [approve, decline] = await Promise.all([
+      journey.call("POST", `${link}/approve`, { token }),
+      journey.call("POST", `${link}/decline`, { token }),
+      journey.advance(31, { jump: true }),
+    ]);
+    for (const a of [approve, decline]) expect([200, ...LOSER], a.text).toContain(a.status);
+    expect([approve, decline].filter((a) => a.status === 200).length).toBeLessThanOrEqual(1);
+    await eventually(
+      () => journey.orchestration(id),
+      (o) => o.runtimeStatus === "Completed",
+      "the switch's orchestration to finish",
+    );
+    const [stored] = await migrationsOf(partner.id);
+    const expected = approve.status === 200 ? "completed" : decline.status === 200 ? "declined" : "expired";
+    expect(stored!.status).toBe(expected);
+    const transfers = await query(
+      cosmos().db,
+      "lookups",
+      "SELECT * FROM c WHERE c.docType = 'commerceOrder' AND c.kind = 'transferPartnerOfRecord' AND c.request.customerTenantId = @t",
+      { t: customer.tenantId },
+    );
+    expect(transfers).toHaveLength(expected === "completed" ? 1 : 0);
+    const subscriptionNow = await journey.call<{ partnerOfRecord?: string }>(
+      "GET",
+      `/api/customers/${customer.tenantId}/subscriptions/AZ-1`,
+      { token: (await journey.refresh(partner)).token },
+    );
+    expect(subscriptionNow.body.partnerOfRecord === partner.id).toBe(expected === "completed");
+  });
+});
+
 describe("races: If-Match", () => {
   it("R17: PATCH with a stale If-Match answers 409 and changes nothing; two PATCHes from one ETag, one wins", async () => {
     const journey = host();
