@@ -6,14 +6,14 @@ import { webhookPublisherFactory, type WebhookDependencies, type WebhookPublishe
 import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
 import type { MigrationWorkflows } from "../src/application/subscriptions/ports";
 import {
-  getSubscription,
   importResultSchema,
   importSubscriptions,
   listSubscriptions,
   listSubscriptionsQuerySchema,
   migrationPlan,
   migrationPlanSchema,
-  patchSubscription,
+  patchSubscriptionVersion,
+  readSubscription,
   registerSubscription,
   subscriptionListSchema,
   subscriptionViewSchema,
@@ -29,6 +29,7 @@ import {
 } from "../src/domain/subscriptions/model";
 import { authenticated, json } from "../src/http/auth";
 import { readBodyText, readJsonBody, zodIssuesToFieldErrors } from "../src/http/body";
+import { entityTag, ifMatchOf } from "../src/http/conditional";
 import { httpFunction } from "../src/http/descriptor";
 import { errorResponses } from "../src/http/openapi";
 
@@ -129,9 +130,15 @@ export function makeListSubscriptionsHandler(deps: Api): HttpHandler {
 }
 
 export function makeGetSubscriptionHandler(deps: Api): HttpHandler {
-  return authenticated(deps.verifier, async (request, _context, principal) =>
-    json(200, await getSubscription(deps, principal, tenantIdOf(request), subscriptionIdOf(request))),
-  );
+  return authenticated(deps.verifier, async (request, _context, principal) => {
+    const { view, etag } = await readSubscription(
+      deps,
+      principal,
+      tenantIdOf(request),
+      subscriptionIdOf(request),
+    );
+    return json(200, view, { etag: entityTag(etag) });
+  });
 }
 
 export function makePatchSubscriptionHandler(
@@ -142,14 +149,15 @@ export function makePatchSubscriptionHandler(
     const tenantId = tenantIdOf(request);
     const id = subscriptionIdOf(request);
     const patch = await readJsonBody(request, subscriptionPatchSchema);
-    const view = await patchSubscription(
+    const { view, etag } = await patchSubscriptionVersion(
       { ...deps, migrationWorkflows: workflowsFor(context) },
       principal,
       tenantId,
       id,
       patch,
+      ifMatchOf(request),
     );
-    return json(200, view);
+    return json(200, view, { etag: entityTag(etag) });
   });
 }
 
@@ -249,7 +257,11 @@ export const getSubscriptionFunction = httpFunction({
     tags: ["subscriptions"],
     parameters: [tenantParam, idParam],
     responses: {
-      200: { description: "The subscription.", schema: subscriptionViewSchema },
+      200: {
+        description: "The subscription.",
+        schema: subscriptionViewSchema,
+        headers: { ETag: "The version read, for a PATCH's If-Match." },
+      },
       ...errorResponses(401, 403, 404, 422),
     },
   },
@@ -266,10 +278,24 @@ export const patchSubscriptionFunction = httpFunction({
     summary:
       "Correct a subscription (term end, term length, auto-renew, seats) or record its cancellation at the source; a running migration is told (R17).",
     tags: ["subscriptions"],
-    parameters: [tenantParam, idParam],
+    parameters: [
+      tenantParam,
+      idParam,
+      {
+        name: "If-Match",
+        in: "header",
+        description:
+          "The ETag of the GET (or an earlier PATCH) this change is based on; another version answers 409 and changes nothing.",
+        schema: z.string(),
+      },
+    ],
     requestBody: { schema: subscriptionPatchSchema },
     responses: {
-      200: { description: "The subscription now.", schema: subscriptionViewSchema },
+      200: {
+        description: "The subscription now.",
+        schema: subscriptionViewSchema,
+        headers: { ETag: "The new version, for a later If-Match." },
+      },
       ...errorResponses(400, 401, 403, 404, 409, 413, 422),
     },
   },

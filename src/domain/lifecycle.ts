@@ -42,3 +42,11 @@ export function extendedEnd(endsAt: string): string {
 export function adminRelationshipEnd(startsAt: string, durationDays: number): string {
   return addDays(startsAt, durationDays);
 }
+
+/**
+ * R16: a pending invitation is over once its expiry has passed, whether or not the expiry timer has
+ * recorded it yet (a host that was down records it late): nobody may answer or cancel it then.
+ */
+export function isPastExpiry(invitation: { expiresAt: string }, now: Date): boolean {
+  return now.getTime() >= Date.parse(invitation.expiresAt);
+}

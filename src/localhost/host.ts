@@ -155,6 +155,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     core,
     routePrefix: hostJson.routePrefix,
     maxRequestBodySize: hostJson.maxRequestBodySize,
+    ...requestTimeoutSetting(env.FUNCTIONS_LOCAL_REQUEST_TIMEOUT_MS),
     keys: () => ({
       functionKey: env.FUNCTIONS_LOCAL_FUNCTION_KEY,
       masterKey: env.FUNCTIONS_LOCAL_MASTER_KEY,
@@ -368,4 +369,10 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     await stop();
     throw e;
   }
+}
+
+/** `FUNCTIONS_LOCAL_REQUEST_TIMEOUT_MS`: a positive number of milliseconds, else the default. */
+function requestTimeoutSetting(value: string | undefined): { requestTimeoutMs?: number } {
+  const ms = Number(value);
+  return value !== undefined && Number.isFinite(ms) && ms > 0 ? { requestTimeoutMs: ms } : {};
 }

@@ -15,7 +15,7 @@ export interface ApiHost {
  * The app on the local host (dev auth, virtual clock, in-memory durable store) against a Cosmos
  * server the test started itself, so stored documents can be compared before and after a request.
  */
-export function useApiHost(): () => ApiHost {
+export function useApiHost(options: { env?: Record<string, string> } = {}): () => ApiHost {
   let cosmos: TestCosmos | undefined;
   let host: HostProcess | undefined;
   let ready: ApiHost | undefined;
@@ -29,6 +29,7 @@ export function useApiHost(): () => ApiHost {
         COSMOS_ENDPOINT: cosmos.endpoint,
         COSMOS_KEY: cosmos.key,
         COSMOS_DATABASE: cosmos.database,
+        ...options.env,
       },
     });
     ready = { api: new ApiClient(host.url), host, db: cosmos.db };

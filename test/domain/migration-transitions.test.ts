@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/domain/errors";
 import {
+  beginMove,
   cancelMigration,
   completeMigration,
   confirmServiceMoved,
@@ -130,5 +131,16 @@ describe("migration transitions", () => {
     expect(refusal(() => cancelMigration(done, later(2))).kind).toBe("conflict");
     expect(refusal(() => completeMigration(cancelled.migration, later(2))).kind).toBe("conflict");
     expect(subscriptionStatusFor(m, "active")).toBe("migrating");
+  });
+
+  it("R17: once the move began (the CSP order comes next) a cancel answers 409; a cancel first leaves nothing to begin", () => {
+    const m = migration("atTermEnd");
+    const moving = beginMove(m, later(1));
+    expect(moving.migration.movingSince).toBe(later(1).toISOString());
+    expect(beginMove(moving.migration, later(2)).unchanged).toBe(true);
+    expect(refusal(() => cancelMigration(moving.migration, later(2))).kind).toBe("conflict");
+    expect(completeMigration(moving.migration, later(2)).migration.status).toBe("completed");
+    const cancelled = cancelMigration(m, later(1)).migration;
+    expect(beginMove(cancelled, later(2)).unchanged).toBe(true);
   });
 });

@@ -18,11 +18,15 @@ export interface MigrationBody {
   targetSubscriptionId?: string;
   services?: { id: string; status: string }[];
   remindersSent?: string[];
+  approvals?: { customer: string; currentPartner: string };
 }
 
 /** A partner with an accepted reseller relationship with a fresh customer (R20). */
-export async function resellerOf(journey: Journey): Promise<{ partner: PartnerSetup; customer: Customer }> {
-  const partner = await journey.enrolPartner();
+export async function resellerOf(
+  journey: Journey,
+  partnerOptions: Parameters<Journey["enrolPartner"]>[0] = {},
+): Promise<{ partner: PartnerSetup; customer: Customer }> {
+  const partner = await journey.enrolPartner(partnerOptions);
   const customer = customerFor();
   await journey.invite(partner, { kind: "reseller", customer, locale: "en" });
   const [mail] = await journey.waitForMail(customer.adminEmail, 1);

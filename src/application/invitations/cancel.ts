@@ -1,4 +1,5 @@
 import { refuse } from "../../domain/errors";
+import { isPastExpiry } from "../../domain/lifecycle";
 import type { Invitation, Principal } from "../../domain/model";
 import { requireWriteRole } from "../../domain/rules";
 import { audit, auditedCheck, partnerActor } from "../audit";
@@ -52,9 +53,12 @@ export async function cancelInvitation(
       return reread;
     },
     decide: (current) => {
-      if (current.value.status !== "pending") {
+      // Past its expiry it is expired (R16), even before the expiry timer recorded it: the partner
+      // is told "expired" by the orchestration, never "cancelled" for what had already ended.
+      const status = isPastExpiry(current.value, deps.clock.now()) ? "expired" : current.value.status;
+      if (status !== "pending") {
         throw refuse
-          .conflict(`The invitation is ${current.value.status}; only a pending invitation can be cancelled.`)
+          .conflict(`The invitation is ${status}; only a pending invitation can be cancelled.`)
           .because("invitationNotPending");
       }
       const now = deps.clock.now().toISOString();

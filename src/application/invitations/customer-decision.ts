@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { DomainError, refuse, type RuleId } from "../../domain/errors";
+import { isPastExpiry } from "../../domain/lifecycle";
 import {
   hashInvitationToken,
   isWellFormedInvitationToken,
@@ -69,10 +70,6 @@ export type LinkLookup =
   | { state: "unknown" }
   /** Existed, but decided, cancelled or expired. */
   | { state: "closed"; invitation: Invitation };
-
-function isPastExpiry(invitation: Invitation, now: Date): boolean {
-  return now.getTime() >= Date.parse(invitation.expiresAt);
-}
 
 /** Resolves a link's token to its invitation. Reads only (R15). */
 export async function lookUpLink(deps: CustomerDecisionDependencies, token: string): Promise<LinkLookup> {

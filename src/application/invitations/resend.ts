@@ -1,5 +1,6 @@
 import { DomainError, refuse } from "../../domain/errors";
 import type { Invitation, Principal } from "../../domain/model";
+import { isPastExpiry } from "../../domain/lifecycle";
 import { DAY_MS } from "../../domain/time";
 import { requireWriteRole } from "../../domain/rules";
 import { audit, partnerActor } from "../audit";
@@ -42,7 +43,7 @@ export async function resendInvitation(
     },
     decide: ({ value }) => {
       const now = deps.clock.now();
-      if (value.status !== "pending" || now.getTime() >= Date.parse(value.expiresAt)) {
+      if (value.status !== "pending" || isPastExpiry(value, now)) {
         throw refuse
           .conflict(
             `The invitation is ${value.status === "pending" ? "past its expiry" : value.status}; only a pending one is sent again.`,

@@ -3,6 +3,7 @@ import { migrationEvent } from "../webhooks/events";
 import type { WebhookPublisher } from "../webhooks/ports";
 import type { Actor, Partner } from "../../domain/model";
 import {
+  beginMove,
   completeMigration,
   markServiceCancelledAtSource,
   rescheduleAtTermEnd,
@@ -325,7 +326,10 @@ export async function completeAtTermEnd(
     return { status: "completed" };
   }
   if (isTerminalMigrationStatus(migration.status)) return { status: migration.status };
-  const subscription = (await loadSubscription(deps, migration)).value;
+  // Claimed by ETag before ordering: a cancellation that won first leaves nothing ordered.
+  const moving = await updateMigration(deps, ref, (m) => beginMove(m, deps.clock.now()));
+  if (isTerminalMigrationStatus(moving.status)) return { status: moving.status };
+  const subscription = (await loadSubscription(deps, moving)).value;
   const order = await deps.commerce.createCspSubscription({
     orderId: orderIdFor(migration.id, "order"),
     partnerId: migration.partnerId,

@@ -258,10 +258,20 @@ export async function getSubscription(
   customerTenantId: string,
   id: string,
 ): Promise<SubscriptionView> {
+  return (await readSubscription(deps, principal, customerTenantId, id)).view;
+}
+
+/** The view and the ETag a later PATCH may name in `If-Match`. */
+export async function readSubscription(
+  deps: SubscriptionDeps,
+  principal: Principal,
+  customerTenantId: string,
+  id: string,
+): Promise<{ view: SubscriptionView; etag: string }> {
   const caller = await reader(deps, principal);
   const found = await deps.subscriptions.get(caller.id, customerTenantId.toLowerCase(), id);
   if (!found) throw refuse.notFound("The subscription");
-  return toSubscriptionView(found.value);
+  return { view: toSubscriptionView(found.value), etag: found.etag };
 }
 
 export async function listSubscriptions(
@@ -292,6 +302,22 @@ export async function patchSubscription(
   id: string,
   patch: SubscriptionPatch,
 ): Promise<SubscriptionView> {
+  return (await patchSubscriptionVersion(deps, principal, customerTenantId, id, patch)).view;
+}
+
+/**
+ * The PATCH with its precondition: `ifMatch` (the request's If-Match) is checked against the version
+ * each attempt decides on, so of two writers holding the same ETag exactly one wins and the other
+ * gets 409 (a lost race re-reads and then no longer matches). Answers the new ETag.
+ */
+export async function patchSubscriptionVersion(
+  deps: SubscriptionPatchDeps,
+  principal: Principal,
+  customerTenantId: string,
+  id: string,
+  patch: SubscriptionPatch,
+  ifMatch?: (etag: string) => boolean,
+): Promise<{ view: SubscriptionView; etag: string }> {
   const tenantId = customerTenantId.toLowerCase();
   const caller = await callerPartner(deps.partners, principal);
   const first = await deps.subscriptions.get(caller.id, tenantId, id);
@@ -304,7 +330,7 @@ export async function patchSubscription(
     { partnerId: caller.id, resourceType: "subscription", resourceId: id, action: "update", actor },
     () => requireWriteRole(principal),
   );
-  return updateWithRetry<Subscription, SubscriptionView>({
+  return updateWithRetry<Subscription, { view: SubscriptionView; etag: string }>({
     first,
     read: async () => {
       const reread = await deps.subscriptions.get(caller.id, tenantId, id);
@@ -312,8 +338,13 @@ export async function patchSubscription(
       return reread;
     },
     decide: (current) => {
+      if (ifMatch && !ifMatch(current.etag)) {
+        throw refuse
+          .conflict("The subscription changed since the version named in If-Match; read it again.")
+          .because("concurrentChange");
+      }
       const outcome = applySubscriptionPatch(current.value, patch, deps.clock.now());
-      if (outcome.unchanged) return { done: toSubscriptionView(current.value) };
+      if (outcome.unchanged) return { done: { view: toSubscriptionView(current.value), etag: current.etag } };
       return {
         write: outcome.subscription,
         after: async (saved) => {
@@ -340,7 +371,7 @@ export async function patchSubscription(
               }
             }
           }
-          return toSubscriptionView(saved.value);
+          return { view: toSubscriptionView(saved.value), etag: saved.etag };
         },
       };
     },

@@ -83,7 +83,23 @@ export function cancelMigration(migration: Migration, now: Date): Transition {
     throw refuse.conflict("The migration is completed and can no longer be cancelled.");
   }
   if (isTerminalMigrationStatus(migration.status)) return { migration, unchanged: true };
+  if (migration.movingSince !== undefined) {
+    throw refuse.conflict(
+      "The move is under way (the CSP subscription is being ordered); it can no longer be cancelled.",
+    );
+  }
   return touch(migration, now, { status: "cancelled" });
+}
+
+/**
+ * R17: the term end came (or the source was cancelled): the move begins. From here a cancellation is
+ * refused, so the CSP order placed next never belongs to a cancelled migration.
+ */
+export function beginMove(migration: Migration, now: Date): Transition {
+  if (isTerminalMigrationStatus(migration.status) || migration.movingSince !== undefined) {
+    return { migration, unchanged: true };
+  }
+  return touch(migration, now, { movingSince: now.toISOString() });
 }
 
 /**

@@ -160,6 +160,11 @@ export const migrationSchema = z.object({
   services: z.array(z.object({ id: z.string(), status: z.enum(SERVICE_MOVE_STATUSES) })).optional(),
   /** The CSP subscription created through the commerce port. */
   targetSubscriptionId: z.string().optional(),
+  /**
+   * atTermEnd: when the move began (the CSP order is about to be placed). Written by ETag before the
+   * order, so a cancellation racing the term end either wins before it (no order) or is refused.
+   */
+  movingSince: z.string().optional(),
   /** R18: keep the source subscription when all services moved (CSP coexists with other channels). */
   keepSource: z.boolean(),
   /** Keys of reminders already sent (termEndReminderKey), so each goes out once. */

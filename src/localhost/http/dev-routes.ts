@@ -2,6 +2,7 @@ import type { HostClock } from "../clock";
 import { sendJson, sendProblem } from "./problem";
 import type { SystemHandler, SystemRequest } from "./server";
 
+const MAX_ADVANCE_MS = 100 * 366 * 86_400_000;
 const UNITS = { days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1_000 } as const;
 
 /** Answers 405 with Allow for a system path called with the wrong method; true when it did. */
@@ -41,27 +42,32 @@ export function clockRoutes(clock: HostClock): SystemHandler {
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       sendProblem(res, 422, "The body must be an object {days?, hours?, minutes?, seconds?, jump?}.", {
-        errors: [{ path: "", message: "must be an object" }],
+        errors: [{ field: "(body)", message: "must be an object" }],
       });
       return true;
     }
-    const errors: { path: string; message: string }[] = [];
+    // `field`, as the app's problems name invalid fields (the HTTP contract's 422).
+    const errors: { field: string; message: string }[] = [];
     let ms = 0;
     let jump = false;
     for (const [key, value] of Object.entries(parsed)) {
       if (key === "jump") {
         if (typeof value === "boolean") jump = value;
-        else errors.push({ path: key, message: "must be a boolean" });
+        else errors.push({ field: key, message: "must be a boolean" });
         continue;
       }
       const unit = UNITS[key as keyof typeof UNITS];
       if (unit === undefined) {
-        errors.push({ path: key, message: "is not a known unit (days, hours, minutes, seconds)" });
+        errors.push({ field: key, message: "is not a known unit (days, hours, minutes, seconds)" });
       } else if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-        errors.push({ path: key, message: "must be a non-negative number" });
+        errors.push({ field: key, message: "must be a non-negative number" });
       } else {
         ms += value * unit;
       }
+    }
+    // Dates end at 8.64e15 ms; beyond ~100 years a test is mistaken, and the clock would break.
+    if (errors.length === 0 && ms > MAX_ADVANCE_MS) {
+      errors.push({ field: "(body)", message: "must advance at most 100 years in all" });
     }
     if (errors.length > 0) {
       sendProblem(res, 422, "The clock advance request is invalid.", { errors });

@@ -13,7 +13,7 @@ const TITLES: Record<number, string> = {
 };
 
 export interface ProblemExtras {
-  errors?: { path: string; message: string }[];
+  errors?: { field: string; message: string }[];
   headers?: Record<string, string>;
   [extra: string]: unknown;
 }

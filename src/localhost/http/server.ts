@@ -38,6 +38,12 @@ export interface HttpHostOptions {
   /** host.json `extensions.http.routePrefix` ("" = none). */
   routePrefix: string;
   maxRequestBodySize: number;
+  /**
+   * How long a client may take to send a whole request (headers and body); then it gets 408 and the
+   * connection is closed, so a client that trickles its body or never finishes it cannot hold a
+   * request open. Default: Azure's front-end limit for an HTTP trigger (230 s).
+   */
+  requestTimeoutMs?: number;
   keys: () => FunctionKeys;
   /** Extra input binding type (lower case) -> provider. */
   inputProviders?: Map<string, InputProvider>;
@@ -51,6 +57,9 @@ interface HttpTarget {
   registration: Registration;
   authLevel: "anonymous" | "function" | "admin";
 }
+
+/** Azure's load balancer ends an HTTP trigger's request after 230 s, whatever functionTimeout says. */
+export const AZURE_FRONT_END_TIMEOUT_MS = 230_000;
 
 function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
@@ -79,18 +88,27 @@ export class HttpHost {
   constructor(private readonly options: HttpHostOptions) {
     this.log = options.log ?? consoleInvocationLogger;
     this.hostLog = options.hostLog ?? ((m) => console.log(m));
-    this.server = createServer((req, res) => {
-      this.inFlight++;
-      this.handle(req, res)
-        .catch((e: unknown) => {
-          this.hostLog(`HTTP request failed in the host: ${(e as Error)?.message ?? String(e)}`);
-          sendProblem(res, 500, "The host failed to handle the request.");
-        })
-        .finally(() => {
-          this.inFlight--;
-          if (this.inFlight === 0) this.drained?.();
-        });
-    });
+    const requestTimeout = options.requestTimeoutMs ?? AZURE_FRONT_END_TIMEOUT_MS;
+    this.server = createServer(
+      {
+        requestTimeout,
+        headersTimeout: Math.min(requestTimeout, 60_000),
+        // Node checks both timeouts on this interval (30 s by default), so a short timeout needs it shorter.
+        connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(requestTimeout / 4))),
+      },
+      (req, res) => {
+        this.inFlight++;
+        this.handle(req, res)
+          .catch((e: unknown) => {
+            this.hostLog(`HTTP request failed in the host: ${(e as Error)?.message ?? String(e)}`);
+            sendProblem(res, 500, "The host failed to handle the request.");
+          })
+          .finally(() => {
+            this.inFlight--;
+            if (this.inFlight === 0) this.drained?.();
+          });
+      },
+    );
     // Keep-alive sockets must not hold the process open after stop().
     this.server.keepAliveTimeout = 5_000;
   }

@@ -154,7 +154,7 @@ describe("timer triggers on the host clock", () => {
     expect((await advance("not json")).status).toBe(400);
     const negative = await advance({ days: -1 });
     expect(negative.status).toBe(422);
-    expect(((await negative.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe("days");
+    expect(((await negative.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe("days");
     expect((await advance({ weeks: 1 })).status).toBe(422);
     expect((await advance([1])).status).toBe(422);
     const get = await fetch(`${host.url}/dev/clock/advance`);
