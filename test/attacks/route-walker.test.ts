@@ -57,6 +57,7 @@ function fill(route: string, values: Record<string, string>): string {
 
 /** A's ids per route prefix: which resource each `{param}` names there. */
 interface World {
+  customer: ReturnType<typeof customerFor>;
   customerTenantId: string;
   invitationId: string;
   relationshipId: string;
@@ -276,6 +277,7 @@ async function buildWorld(journey: Journey, a: PartnerSetup): Promise<World> {
   expect(requests.status).toBe(200);
 
   return {
+    customer,
     customerTenantId: customer.tenantId,
     invitationId,
     relationshipId,
@@ -353,6 +355,56 @@ describe("attacks: the route walker (R10, R1)", () => {
       expect((await journey.call("GET", path, { token: a.token })).status, path).toBe(200);
     }
     console.log(`route walker: ${walked.length} partner routes with ids walked as another partner`);
+  });
+
+  it("R10: B serving the same customer registers A's subscription id and invites A's customer exactly as fresh ones", async () => {
+    const journey = host();
+    await accepted(
+      journey,
+      b,
+      { ...world.customer, adminEmail: `b-${world.customer.adminEmail}` },
+      "reseller",
+    );
+    b = await journey.refresh(b);
+    const register = (id: string) =>
+      journey.call("POST", `/api/customers/${world.customerTenantId}/subscriptions`, {
+        token: b.token,
+        json: { ...license(id), billing: "usage", channel: "direct", termEnd: undefined, seats: undefined },
+      });
+    const taken = await register(world.subscriptionId);
+    const fresh = await register(`AZ-${randomUUID().slice(0, 8)}`);
+    const stamp = /\d{4}-\d\d-\d\dT[\d:.]+Z/g;
+    expect({
+      status: taken.status,
+      text: taken.text.replace(world.subscriptionId, "{id}").replace(stamp, "{at}"),
+    }).toEqual({
+      status: fresh.status,
+      text: fresh.text.replace(/AZ-[0-9a-f]{8}/, "{id}").replace(stamp, "{at}"),
+    });
+    expect(taken.status, taken.text).toBe(201);
+    // A's subscription is untouched and B's is its own.
+    const mine = await journey.call<{ partnerId?: string }>(
+      "GET",
+      `/api/customers/${world.customerTenantId}/subscriptions/${world.subscriptionId}`,
+      { token: (await journey.refresh(a)).token },
+    );
+    expect(mine.status).toBe(200);
+    expect(mine.text).toContain('"status":"migrating"');
+    // Inviting A's customer answers as inviting a customer nobody serves.
+    const invited = [];
+    for (const tenantId of [world.customerTenantId, randomUUID()]) {
+      const answer = await journey.call<{ status?: string; rule?: string }>("POST", "/api/invitations", {
+        token: b.token,
+        json: {
+          kind: "admin",
+          customer: { ...customerFor("Again"), tenantId },
+          admin: { roles: [EXCHANGE_ADMIN], durationDays: 90, autoExtend: false },
+        },
+      });
+      invited.push({ status: answer.status, invitation: answer.body?.status, rule: answer.body?.rule });
+    }
+    expect(invited[0]).toEqual(invited[1]);
+    expect(invited[0]?.status).toBe(202);
   });
 
   it("R1: a read-only role gets 403 on every write route, its own ids included", async () => {
