@@ -38,6 +38,9 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
   };
 }
 
+/** The app routes the entra-mode host registered, for the dev-mode contrast below. */
+let entraRoutes: string[] = [];
+
 const partner = {
   name: "Contoso Partner",
   type: "direct",
@@ -70,6 +73,7 @@ describe("production mode (AUTH_MODE=entra)", () => {
 
   it("registers no /dev/* function of the app", async () => {
     const routes = appRoutes(host);
+    entraRoutes = routes;
     expect(routes.length, host.output()).toBeGreaterThan(0);
     expect(routes.filter((line) => / \/dev\//.test(line))).toEqual([]);
 
@@ -295,5 +299,14 @@ describe("development mode, for contrast", () => {
     };
     // Signed by the host's own key under its own issuer: the entra-mode checks above refuse both.
     expect(devClaims.iss).not.toBe(ISSUER);
+  });
+
+  it("every /dev/* function dev mode registers is absent in entra mode, and nothing else differs", () => {
+    const dev = appRoutes(host);
+    const devOnly = dev.filter((line) => / \/dev\//.test(line));
+    expect(devOnly.length).toBeGreaterThan(0);
+    expect(entraRoutes.length, "the entra-mode test ran first").toBeGreaterThan(0);
+    expect(entraRoutes.filter((line) => devOnly.includes(line))).toEqual([]);
+    expect(dev.filter((line) => !devOnly.includes(line)).sort()).toEqual([...entraRoutes].sort());
   });
 });
