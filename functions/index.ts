@@ -31,6 +31,8 @@ import { CosmosSwitchRequestDirectory } from "../src/adapters/cosmos/switch-requ
 import { CosmosWebhookRepository } from "../src/adapters/cosmos/webhook-repository";
 import { dnsResolver, httpWebhookTransport } from "../src/adapters/webhooks/http-transport";
 import { aesGcmSecretBox } from "../src/adapters/webhooks/secret-box";
+import { devTenantDirectory } from "../src/adapters/tenants/dev-tenant-directory";
+import { openIdTenantDirectory } from "../src/adapters/tenants/openid-tenant-directory";
 import { cosmosHealthCheck, emailEndpointHealthCheck } from "../src/adapters/health-checks";
 import { loadSettings } from "../src/config/load";
 import type { CustomerSignIn } from "../src/http/customer-sign-in";
@@ -118,6 +120,9 @@ const repositories = {
 // The commerce API has no sandbox: locally and in tests its calls are recorded (docs/migrations.md).
 const commerce = new LocalCommerce(database);
 const emailSender = new AcsEmailSender(settings);
+// R12: a customer tenant's cloud from its own directory entry (Entra's discovery document in production).
+const tenants =
+  settings.AUTH_MODE === "dev" ? devTenantDirectory(settings.DEV_TENANT_CLOUDS) : openIdTenantDirectory();
 const accessAssignments = new CosmosAccessAssignmentRepository(database);
 
 /**
@@ -141,7 +146,7 @@ const customerInvite: CustomerInviteDependencies = {
   decision: {
     invitations: repositories.invitations,
     partners: repositories.partners,
-    relationships: repositories.relationships,
+    tenants,
     audit: repositories.audit,
     clock,
   },
@@ -195,6 +200,7 @@ const deps = {
   partnerApi: {
     ...repositories,
     idempotency: new CosmosIdempotencyStore(database),
+    tenants,
     clock,
     verifier: auth.verifier,
   },

@@ -202,6 +202,8 @@ var appSettings = {
   INVITATION_START_RECOVERY_SCHEDULE: '0 30 0 * * *'
   // Webhook endpoints on loopback are for local development only (docs/webhooks.md).
   WEBHOOKS_ALLOW_LOOPBACK: 'false'
+  // Development only: production reads each tenant's cloud from its OpenID discovery document (R12).
+  DEV_TENANT_CLOUDS: ''
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -2,6 +2,7 @@ import { DomainError } from "../domain/errors";
 import type {
   Actor,
   AuditRecord,
+  Cloud,
   Invitation,
   InvitationStatus,
   Partner,
@@ -12,6 +13,15 @@ import type {
 
 export interface Clock {
   now(): Date;
+}
+
+/**
+ * Which cloud a customer tenant lives in, from the tenant's own public directory entry (R12), never
+ * from what other partners know of it: a refusal must not tell a partner that someone else serves
+ * the customer. Undefined when the directory cannot tell (unknown tenant, directory unreachable).
+ */
+export interface TenantDirectory {
+  cloudOf(tenantId: string): Promise<Cloud | undefined>;
 }
 
 export interface OutgoingEmail {

@@ -188,6 +188,8 @@ export async function renewRelationship(
   idempotencyKey?: string,
 ): Promise<CreateInvitationResult> {
   const { found, caller } = await owned(deps, principal, id);
+  // R1 before the state checks: a read-only user must not learn the relationship's state from a 409.
+  requireWriteRole(principal);
   const old = found.value;
   if (old.type !== "admin") throw refuse.conflict("Only an admin relationship is renewed.");
   const endsSoon =

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isLoopbackEndpoint } from "../adapters/loopback";
+import { CLOUDS, type Cloud } from "../domain/model";
 
 const nonEmpty = z.string().trim().min(1, "is required");
 const url = nonEmpty.pipe(z.url({ message: "must be an absolute URL" }));
@@ -116,6 +117,32 @@ export const settingsSchema = z
         .enum(["true", "false"])
         .default("false")
         .transform((v) => v === "true"),
+    ),
+    /**
+     * AUTH_MODE=dev only: the clouds of named customer tenants (R12), `tenantId=cloud,...` with cloud
+     * one of global, usgov, germany, china; other tenants' cloud is unknown. In entra mode the
+     * tenant's own OpenID discovery document says it. Unset or empty: none.
+     */
+    DEV_TENANT_CLOUDS: z.preprocess(
+      (v) => (typeof v === "string" ? v : ""),
+      z.string().transform((text, ctx) => {
+        const clouds = new Map<string, Cloud>();
+        for (const entry of text
+          .split(",")
+          .map((e) => e.trim())
+          .filter(Boolean)) {
+          const [tenant, cloud] = entry.split("=").map((part) => part.trim().toLowerCase());
+          if (!tenant || !cloud || !(CLOUDS as readonly string[]).includes(cloud)) {
+            ctx.addIssue({
+              code: "custom",
+              message: `"${entry}" must be tenantId=cloud with cloud one of ${CLOUDS.join(", ")}`,
+            });
+            return z.NEVER;
+          }
+          clouds.set(tenant, cloud as Cloud);
+        }
+        return clouds;
+      }),
     ),
   })
   .superRefine(

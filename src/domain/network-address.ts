@@ -39,6 +39,13 @@ for (const [net, prefix] of [
 ] as const)
   RESERVED.addSubnet(net, prefix, "ipv4");
 RESERVED.addAddress("::", "ipv6");
+// IPv6 forms that carry an IPv4 address a gateway may route to (IPv4-compatible, NAT64, 6to4,
+// Teredo): `[::127.0.0.1]` or `[64:ff9b::a9fe:a9fe]` must not reach loopback or metadata endpoints.
+RESERVED.addSubnet("::", 96, "ipv6");
+RESERVED.addSubnet("64:ff9b::", 96, "ipv6");
+RESERVED.addSubnet("64:ff9b:1::", 48, "ipv6");
+RESERVED.addSubnet("2002::", 16, "ipv6");
+RESERVED.addSubnet("2001::", 32, "ipv6");
 RESERVED.addSubnet("ff00::", 8, "ipv6");
 RESERVED.addSubnet("2001:db8::", 32, "ipv6");
 

@@ -71,7 +71,7 @@ export function cloudOfDomain(domain: string): Cloud | undefined {
 /** Where a customer's cloud is known from, for R12 and for the refusal's message. */
 export interface KnownCloud {
   cloud: Cloud;
-  source: "enrolled partner tenant" | "existing relationship" | "initial domain";
+  source: "enrolled partner tenant" | "tenant directory" | "initial domain";
 }
 
 export interface InvitationRequest {
@@ -217,8 +217,8 @@ export function checkSameCloud(partnerCloud: Cloud, customerClouds: KnownCloud[]
   const differing = customerClouds.filter((c) => c.cloud !== partnerCloud);
   if (differing.length === 0) return;
   // The initial domain is the caller's own input, so naming its cloud tells nothing new. A cloud
-  // learned from the tenant's enrolment or earlier relationships would reveal that another partner
-  // serves this customer: the refusal says only that the clouds differ.
+  // learned from the tenant's enrolment or its directory entry is not the partner's to read back:
+  // the refusal says only that the clouds differ.
   const byDomain = differing.find((c) => c.source === "initial domain");
   throw refuse.forbidden(
     byDomain

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { devTenantDirectory } from "../../src/adapters/tenants/dev-tenant-directory";
 import { describe, expect, it } from "vitest";
 import { CosmosAuditLog } from "../../src/adapters/cosmos/audit-repository";
 import { CosmosIdempotencyStore } from "../../src/adapters/cosmos/idempotency-repository";
@@ -58,6 +59,7 @@ async function setup(failures: number) {
     partners,
     invitations: new CosmosInvitationRepository(db),
     relationships: new CosmosRelationshipRepository(db),
+    tenants: devTenantDirectory(new Map()),
     audit: new CosmosAuditLog(db),
     idempotency: new CosmosIdempotencyStore(db),
     workflow,

@@ -7,7 +7,7 @@ import {
   type ApiClient,
   type InvitationRequestBody,
 } from "../support/api-client";
-import { eventually, partitionDocuments, useApiHost } from "./support";
+import { CHINA_CLOUD_TENANT, eventually, partitionDocuments, useApiHost } from "./support";
 
 const host = useApiHost();
 const admin = (o: Partial<{ roles: string[]; durationDays: number; autoExtend: boolean }> = {}) => ({
@@ -298,26 +298,47 @@ describe("rules over HTTP", () => {
     expect({ status: put.status, rule: put.body.rule }).toEqual({ status: 422, rule: "R12" });
   });
 
-  it("R12: a customer bound to a partner of another cloud by an earlier relationship is refused", async () => {
+  it("R12: a customer tenant its directory puts in another cloud is refused, saying only that the clouds differ", async () => {
     const { api } = host();
-    const china = await api.enrolPartner({ cloud: "china" });
-    const tenantId = randomUUID();
-    await acceptedRelationships(
-      api,
-      china.token,
-      { kind: "reseller", customer: customer({ tenantId }) },
-      tenantId,
-    );
     const global = await api.enrolPartner({ cloud: "global" });
     const refused = await api.createInvitation(global.token, {
       kind: "admin",
-      customer: customer({ tenantId }),
+      customer: customer({ tenantId: CHINA_CLOUD_TENANT }),
       admin: admin(),
     });
     await expectRefusal(Promise.resolve(refused), 403, "R12");
-    // Only that the clouds differ: not that another partner serves this customer.
     expect(refused.body.detail).toMatch(/different clouds/);
     expect(refused.body.detail).not.toMatch(/relationship|another partner|other partner|china/i);
+    const china = await api.enrolPartner({ cloud: "china" });
+    const accepted = await api.createInvitation(china.token, {
+      kind: "reseller",
+      customer: customer({ tenantId: CHINA_CLOUD_TENANT }),
+    });
+    expect(accepted.status, accepted.text).toBe(202);
+  });
+
+  it("R10, R12: another partner's relationship with a customer changes nothing for the next partner (knowing without seeing)", async () => {
+    const { api } = host();
+    const china = await api.enrolPartner({ cloud: "china" });
+    const served = randomUUID();
+    await acceptedRelationships(
+      api,
+      china.token,
+      { kind: "reseller", customer: customer({ tenantId: served }) },
+      served,
+    );
+    const global = await api.enrolPartner({ cloud: "global" });
+    const answers = [];
+    for (const tenantId of [served, randomUUID()]) {
+      const answer = await api.createInvitation(global.token, {
+        kind: "admin",
+        customer: customer({ tenantId }),
+        admin: admin(),
+      });
+      answers.push({ status: answer.status, invitationStatus: answer.body.status, rule: answer.body.rule });
+    }
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[0]?.status).toBe(202);
   });
 
   it("R13: an indirect reseller cannot create reseller invitations; admin-only is allowed", async () => {

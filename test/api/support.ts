@@ -4,6 +4,9 @@ import { ApiClient } from "../support/api-client";
 import { startTestCosmos, type TestCosmos } from "../support/cosmos";
 import { startHostProcess, type HostProcess } from "../support/host-process";
 
+/** A customer tenant the host's dev tenant directory puts in the china cloud (DEV_TENANT_CLOUDS, R12). */
+export const CHINA_CLOUD_TENANT = "c41a0000-0000-4000-8000-00000000c41a";
+
 export interface ApiHost {
   api: ApiClient;
   host: HostProcess;
@@ -29,6 +32,7 @@ export function useApiHost(options: { env?: Record<string, string> } = {}): () =
         COSMOS_ENDPOINT: cosmos.endpoint,
         COSMOS_KEY: cosmos.key,
         COSMOS_DATABASE: cosmos.database,
+        DEV_TENANT_CLOUDS: `${CHINA_CLOUD_TENANT}=china`,
         ...options.env,
       },
     });

@@ -9,6 +9,9 @@ import type { AddressInfo } from "node:net";
  */
 export interface LoopbackIssuer {
   jwksUri: string;
+  /** The published key's id and its public half (PEM), for tokens forged with it (HS256 with the public key). */
+  kid: string;
+  publicKeyPem: string;
   /** Number of JWKS downloads so far (the app caches the key set). */
   jwksRequests(): number;
   sign(claims: Record<string, unknown>, options?: { kid?: string; key?: KeyObject }): string;
@@ -42,6 +45,8 @@ export async function startLoopbackIssuer(): Promise<LoopbackIssuer> {
   const { port } = server.address() as AddressInfo;
   return {
     jwksUri: `http://127.0.0.1:${port}/discovery/v2.0/keys`,
+    kid,
+    publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
     jwksRequests: () => requests,
     sign: (claims, options) => signRs256(claims, options?.key ?? privateKey, options?.kid ?? kid),
     close: () =>

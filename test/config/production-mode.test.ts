@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { generateKeyPairSync } from "node:crypto";
+import { createHmac, generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHostProcess, type HostProcess } from "../support/host-process";
 import { startLoopbackIssuer, type LoopbackIssuer } from "./jwks-server";
@@ -38,6 +38,9 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
   };
 }
 
+/** The app routes the entra-mode host registered, for the dev-mode contrast below. */
+let entraRoutes: string[] = [];
+
 const partner = {
   name: "Contoso Partner",
   type: "direct",
@@ -70,6 +73,7 @@ describe("production mode (AUTH_MODE=entra)", () => {
 
   it("registers no /dev/* function of the app", async () => {
     const routes = appRoutes(host);
+    entraRoutes = routes;
     expect(routes.length, host.output()).toBeGreaterThan(0);
     expect(routes.filter((line) => / \/dev\//.test(line))).toEqual([]);
 
@@ -120,6 +124,152 @@ describe("production mode (AUTH_MODE=entra)", () => {
   });
 });
 
+const PARTNER_TENANT = randomUUID();
+
+/** A JWT with any header, signed (or not) by the caller: forged tokens the verifier must refuse. */
+function forge(
+  header: Record<string, unknown>,
+  body: Record<string, unknown>,
+  sign: (input: string) => string,
+) {
+  const part = (v: unknown) => Buffer.from(JSON.stringify(v), "utf8").toString("base64url");
+  const input = `${part(header)}.${part(body)}`;
+  return `${input}.${sign(input)}`;
+}
+
+describe("attacks: the JWT table (AUTH_MODE=entra)", () => {
+  let issuer: LoopbackIssuer;
+  let host: HostProcess;
+  const call = (method: string, path: string, token: string | undefined, body?: unknown, query = "") =>
+    fetch(`${host.url}${path}${query}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  const partnerClaims = (overrides: Record<string, unknown> = {}) =>
+    claims({ tid: PARTNER_TENANT, roles: ["SalesAgent"], ...overrides });
+  const invitation = {
+    kind: "reseller",
+    customer: { domain: "fabrikam.example", displayName: "Fabrikam", adminEmail: "admin@fabrikam.example" },
+  };
+
+  beforeAll(async () => {
+    issuer = await startLoopbackIssuer();
+    host = await startHostProcess({
+      args: ["--store", "memory", "--no-azurite"],
+      env: {
+        AUTH_MODE: "entra",
+        AUTH_ISSUER: ISSUER,
+        AUTH_AUDIENCE: AUDIENCE,
+        AUTH_JWKS_URI: issuer.jwksUri,
+        AUTH_CLIENT_ID: CLIENT_ID,
+      },
+    });
+    const enrol = await call("PUT", `/api/partners/${PARTNER_TENANT}`, issuer.sign(claims()), partner);
+    expect(enrol.status, await enrol.clone().text()).toBe(201);
+  });
+
+  afterAll(async () => {
+    await host?.stop();
+    await issuer?.close();
+  });
+
+  it("refuses every forged, foreign, expired or misplaced token with 401, and none reaches a handler", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const { privateKey: otherKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const operator = (overrides: Record<string, unknown> = {}) => claims(overrides);
+    const hmacWithPublicKey = (input: string) =>
+      createHmac("sha256", issuer.publicKeyPem).update(input).digest("base64url");
+    const { tid: _tid, ...withoutTenant } = operator();
+    const table: Record<string, string> = {
+      "wrong audience": issuer.sign(operator({ aud: "api://someone-else" })),
+      "roles from another application (its audience)": issuer.sign(
+        operator({ aud: "00000000-0000-0000-0000-0000000000dd" }),
+      ),
+      "wrong issuer": issuer.sign(operator({ iss: "https://login.microsoftonline.test/evil/v2.0" })),
+      "alg none": forge({ alg: "none", typ: "JWT" }, operator(), () => ""),
+      "alg none, kid of the real key": forge(
+        { alg: "none", typ: "JWT", kid: issuer.kid },
+        operator(),
+        () => "",
+      ),
+      "HS256 signed with the public key": forge(
+        { alg: "HS256", typ: "JWT", kid: issuer.kid },
+        operator(),
+        hmacWithPublicKey,
+      ),
+      "a key the issuer never published": issuer.sign(operator(), { key: otherKey }),
+      "unknown kid": issuer.sign(operator(), { kid: "not-a-published-key" }),
+      expired: issuer.sign(operator({ iat: now - 7200, nbf: now - 7200, exp: now - 3600 })),
+      "not yet valid": issuer.sign(operator({ iat: now + 3600, nbf: now + 3600, exp: now + 7200 })),
+      "no expiry": issuer.sign(operator({ exp: undefined })),
+      "tenant id missing": issuer.sign(withoutTenant),
+      "signature of another token": (() => {
+        const [h, p] = issuer.sign(operator()).split(".");
+        const [, , sig] = issuer.sign(operator({ roles: [] })).split(".");
+        return `${h}.${p}.${sig}`;
+      })(),
+      "payload swapped under a valid signature": (() => {
+        const [h, , sig] = issuer.sign(partnerClaims()).split(".");
+        return `${h}.${Buffer.from(JSON.stringify(operator())).toString("base64url")}.${sig}`;
+      })(),
+      truncated: issuer.sign(operator()).slice(0, -10),
+      "not a JWT": "abc.def",
+    };
+    const target = randomUUID();
+    for (const [why, token] of Object.entries(table)) {
+      const response = await call("PUT", `/api/partners/${target}`, token, partner);
+      const text = await response.text();
+      expect({ why, status: response.status }).toEqual({ why, status: 401 });
+      expect(response.headers.get("www-authenticate"), why).toMatch(/^Bearer/);
+      expect(text, why).not.toContain(token);
+    }
+    // The token in the query string is never read: no Authorization header, 401.
+    const inQuery = await call(
+      "PUT",
+      `/api/partners/${target}`,
+      undefined,
+      partner,
+      `?access_token=${issuer.sign(operator())}`,
+    );
+    expect(inQuery.status).toBe(401);
+    // Not one refused request reached the handler: the first valid PUT creates the partner (201, not 200).
+    const valid = await call("PUT", `/api/partners/${target}`, issuer.sign(operator()), partner);
+    expect(valid.status, await valid.clone().text()).toBe(201);
+  });
+
+  it("R1: a customer token, a token without roles or with another app's roles gets 403 on partner routes; nothing stored", async () => {
+    const table: Record<string, [string, number]> = {
+      "a customer's Global Administrator token on a partner route": [
+        issuer.sign(partnerClaims({ roles: undefined, wids: ["62e90394-69f5-4237-9190-012177145e10"] })),
+        403,
+      ],
+      "missing roles": [issuer.sign(partnerClaims({ roles: undefined })), 403],
+      "roles that are not this app's": [issuer.sign(partnerClaims({ roles: ["Contributor", "Admin"] })), 403],
+      "a read-only role on a write route": [issuer.sign(partnerClaims({ roles: ["HelpdeskAgent"] })), 403],
+      "the operator role on a partner route": [issuer.sign(partnerClaims({ roles: ["Operator"] })), 403],
+      "a partner role of a tenant that is not enrolled": [
+        issuer.sign(partnerClaims({ tid: randomUUID() })),
+        403,
+      ],
+      "a partner token on the operator's route": [issuer.sign(partnerClaims()), 403],
+    };
+    for (const [why, [token, status]] of Object.entries(table)) {
+      const response =
+        why === "a partner token on the operator's route"
+          ? await call("PUT", `/api/partners/${randomUUID()}`, token, partner)
+          : await call("POST", "/api/invitations", token, invitation);
+      expect({ why, status: response.status }).toEqual({ why, status });
+    }
+    const list = await call("GET", "/api/invitations", issuer.sign(partnerClaims({ roles: ["AdminAgent"] })));
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { items: unknown[] }).items).toEqual([]);
+  });
+});
+
 describe("development mode, for contrast", () => {
   let host: HostProcess;
 
@@ -149,5 +299,14 @@ describe("development mode, for contrast", () => {
     };
     // Signed by the host's own key under its own issuer: the entra-mode checks above refuse both.
     expect(devClaims.iss).not.toBe(ISSUER);
+  });
+
+  it("every /dev/* function dev mode registers is absent in entra mode, and nothing else differs", () => {
+    const dev = appRoutes(host);
+    const devOnly = dev.filter((line) => / \/dev\//.test(line));
+    expect(devOnly.length).toBeGreaterThan(0);
+    expect(entraRoutes.length, "the entra-mode test ran first").toBeGreaterThan(0);
+    expect(entraRoutes.filter((line) => devOnly.includes(line))).toEqual([]);
+    expect(dev.filter((line) => !devOnly.includes(line)).sort()).toEqual([...entraRoutes].sort());
   });
 });

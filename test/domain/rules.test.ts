@@ -224,7 +224,7 @@ describe("invitation rules", () => {
   });
 
   it("R12: the refusal says only that the clouds differ, never how the customer's cloud is known", () => {
-    for (const source of ["existing relationship", "enrolled partner tenant"] as const) {
+    for (const source of ["tenant directory", "enrolled partner tenant"] as const) {
       const message = refusalMessage(() =>
         checkInvitation(request(), facts({ customerClouds: [{ cloud: "usgov", source }] })),
       );
@@ -237,7 +237,7 @@ describe("invitation rules", () => {
         request(),
         facts({
           customerClouds: [
-            { cloud: "usgov", source: "existing relationship" },
+            { cloud: "usgov", source: "tenant directory" },
             { cloud: "usgov", source: "initial domain" },
           ],
         }),
@@ -256,7 +256,7 @@ describe("invitation rules", () => {
     expect(() =>
       checkInvitation(
         request(),
-        facts({ customerClouds: [{ cloud: "global", source: "existing relationship" }] }),
+        facts({ customerClouds: [{ cloud: "global", source: "tenant directory" }] }),
       ),
     ).not.toThrow();
     expect(cloudOfDomain("contoso.partner.onmschina.cn")).toBe("china");

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { devTenantDirectory } from "../../src/adapters/tenants/dev-tenant-directory";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CosmosAuditLog } from "../../src/adapters/cosmos/audit-repository";
 import { CosmosInvitationRepository } from "../../src/adapters/cosmos/invitation-repository";
@@ -294,7 +295,7 @@ describe("customer decision against the stored invitation", () => {
     return {
       invitations: deps.invitations,
       partners: deps.partners,
-      relationships: deps.relationships,
+      tenants: devTenantDirectory(new Map()),
       audit: deps.audit,
       clock,
       raiseDecision: (id, event) => {
@@ -334,7 +335,7 @@ describe("customer decision against the stored invitation", () => {
       {
         invitations: deps.invitations,
         partners: deps.partners,
-        relationships: deps.relationships,
+        tenants: devTenantDirectory(new Map()),
         audit: deps.audit,
         clock,
         raiseDecision: async (id) => {

@@ -15,8 +15,10 @@ import {
   type PartnerRepository,
   type RelationshipRepository,
   type StartIntent,
+  type TenantDirectory,
   type Versioned,
 } from "../../application/ports";
+import { devTenantDirectory } from "../tenants/dev-tenant-directory";
 import type {
   Actor,
   AuditRecord,
@@ -669,6 +671,8 @@ export interface MemoryPorts {
   subscriptions: MemorySubscriptionRepository;
   schedule: MemoryTermEndSchedule;
   migrations: MemoryMigrationRepository;
+  /** No tenant's cloud is known unless a test names it (R12). */
+  tenants: TenantDirectory;
 }
 
 /** A fresh, empty set of persistence ports. */
@@ -683,5 +687,6 @@ export function memoryPorts(): MemoryPorts {
     subscriptions: new MemorySubscriptionRepository(schedule),
     schedule,
     migrations: new MemoryMigrationRepository(),
+    tenants: devTenantDirectory(new Map()),
   };
 }

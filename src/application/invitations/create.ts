@@ -24,6 +24,7 @@ import {
   type InvitationWorkflow,
   type PartnerRepository,
   type RelationshipRepository,
+  type TenantDirectory,
 } from "../ports";
 import { domainSchema, emailSchema, guidSchema, nameSchema } from "../schemas";
 import { invitationViewSchema, toInvitationView, type InvitationView } from "./query";
@@ -84,6 +85,8 @@ export interface CreateInvitationDeps {
   partners: PartnerRepository;
   invitations: InvitationRepository;
   relationships: RelationshipRepository;
+  /** Where a named customer tenant's cloud comes from (R12). */
+  tenants: TenantDirectory;
   audit: AuditLog;
   idempotency: IdempotencyStore;
   workflow: InvitationWorkflow;
@@ -240,7 +243,7 @@ function replayOrResume(record: IdempotencyRecord, requestHash: string): CreateI
 
 /** Facts the rules need, each a point read except the customer's existing relationships. */
 async function gatherFacts(
-  deps: Pick<CreateInvitationDeps, "partners" | "relationships">,
+  deps: Pick<CreateInvitationDeps, "partners" | "tenants">,
   caller: Partner,
   input: CreateInvitationInput,
 ): Promise<{
@@ -257,11 +260,9 @@ async function gatherFacts(
   if (customerPartner)
     customerClouds.push({ cloud: customerPartner.cloud, source: "enrolled partner tenant" });
   if (tenantId && !customerPartner) {
-    // A tenant that accepted an invitation before is bound to its partners' cloud (R12 held then).
-    const existing = await deps.relationships.listForCustomer(tenantId);
-    const other = existing.find((r) => r.partnerId !== caller.id) ?? existing[0];
-    const otherPartner = other ? await deps.partners.get(other.partnerId) : undefined;
-    if (otherPartner) customerClouds.push({ cloud: otherPartner.cloud, source: "existing relationship" });
+    // The tenant's own directory entry, never other partners' relationships with it (R10, R12).
+    const cloud = await deps.tenants.cloudOf(tenantId);
+    if (cloud) customerClouds.push({ cloud, source: "tenant directory" });
   }
   const byDomain = cloudOfDomain(input.customer.domain);
   if (byDomain) customerClouds.push({ cloud: byDomain, source: "initial domain" });

@@ -21,7 +21,7 @@ import {
   type Clock,
   type InvitationRepository,
   type PartnerRepository,
-  type RelationshipRepository,
+  type TenantDirectory,
 } from "../ports";
 import type { CustomerDecisionEvent } from "./contracts";
 
@@ -47,8 +47,8 @@ export type Decision = CustomerDecision;
 export interface CustomerDecisionDependencies {
   invitations: InvitationRepository;
   partners: PartnerRepository;
-  /** The binding tenant's existing relationships tell its cloud (R12). */
-  relationships: Pick<RelationshipRepository, "listForCustomer">;
+  /** The binding tenant's cloud, from its own directory entry (R12). */
+  tenants: TenantDirectory;
   audit: AuditLog;
   clock: Clock;
   /** Raises CUSTOMER_DECISION_EVENT on the invitation's orchestration. */
@@ -128,12 +128,9 @@ async function check(
   if (identity.cloud) clouds.push({ cloud: identity.cloud, source: "initial domain" });
   if (customerPartner) clouds.push({ cloud: customerPartner.cloud, source: "enrolled partner tenant" });
   else {
-    // A tenant that accepted before is bound to its partners' cloud (R12 held then).
-    const existing = (await deps.relationships.listForCustomer(tenantId)).find(
-      (r) => r.partnerId !== invitation.partnerId,
-    );
-    const otherPartner = existing ? await deps.partners.get(existing.partnerId) : undefined;
-    if (otherPartner) clouds.push({ cloud: otherPartner.cloud, source: "existing relationship" });
+    // The tenant's own directory entry, never other partners' relationships with it (R10, R12).
+    const cloud = await deps.tenants.cloudOf(tenantId);
+    if (cloud) clouds.push({ cloud, source: "tenant directory" });
   }
   try {
     checkNotResellingToPartner(invitation.kind, customerPartner);
