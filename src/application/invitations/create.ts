@@ -198,7 +198,10 @@ export async function createInvitation(
   }
 
   try {
-    await deps.workflow.start({ invitationId: invitation.id, partnerId: caller.id });
+    await deps.workflow.start(
+      { invitationId: invitation.id, partnerId: caller.id },
+      { fresh: record === undefined },
+    );
   } catch (error) {
     if (idempotencyKey === undefined)
       await deps.invitations.remove(caller.id, invitation.id).catch(() => undefined);
