@@ -93,7 +93,12 @@ async function startHost(mailbox: BenchMailbox, app?: string): Promise<HostProce
     ...(app ? { app } : {}),
     args: ["--store", "memory"],
     env: { AUTH_MODE: "dev", CLOCK: "real", ...mailbox.env() },
-    nodeArgs: ["--require", path.join(__dirname, "cosmos-counter.js")],
+    // BENCH_HOST_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the host.
+    nodeArgs: [
+      "--require",
+      path.join(__dirname, "cosmos-counter.js"),
+      ...(process.env.BENCH_HOST_NODE_ARGS ?? "").split(" ").filter(Boolean),
+    ],
     ipc: true,
   });
 }
