@@ -10,8 +10,6 @@ import type { ClientRequest } from "node:http";
 import { classifyCosmosRequest, type CosmosRequestKind } from "./cosmos-kinds";
 
 const tally = new Map<string, number>();
-/** BENCH_COSMOS_CALLERS=1: also tally who in the app sent each request (for finding the hot spots). */
-const callers = process.env.BENCH_COSMOS_CALLERS === "1" ? new Map<string, number>() : undefined;
 
 function cosmosHost(): string | undefined {
   const endpoint = process.env.COSMOS_ENDPOINT;
@@ -34,23 +32,6 @@ diagnosticsChannel.subscribe("http.client.request.start", (message) => {
   const { kind, container } = classifyCosmosRequest(request.method, request.path, header);
   const key = `${kind}|${container}`;
   tally.set(key, (tally.get(key) ?? 0) + 1);
-  if (callers) {
-    // Async stack traces name the app's awaiting callers: where each request comes from.
-    const frames = (new Error().stack ?? "")
-      .split("\n")
-      .filter((l) => /dist\/(src|functions)\//.test(l) && !l.includes("/localhost/"))
-      .map((l) =>
-        l
-          .trim()
-          .replace(/^at (async )?/, "")
-          .replace(/\(.*dist\//, "(")
-          .replace(/:\d+\)$/, ")"),
-      )
-      .slice(0, 4)
-      .join(" < ");
-    const where = `${kind} ${container} @ ${frames}`;
-    callers.set(where, (callers.get(where) ?? 0) + 1);
-  }
 });
 
 export interface CosmosCountsMessage {
@@ -58,16 +39,9 @@ export interface CosmosCountsMessage {
   counts: { kind: CosmosRequestKind; container: string; count: number }[];
 }
 
-process.on("exit", () => {
-  if (!callers) return;
-  const lines = [...callers].sort((a, b) => b[1] - a[1]).map(([where, n]) => `${n}\t${where}`);
-  process.stderr.write(`cosmos callers:\n${lines.join("\n")}\n`);
-});
-
 process.on("message", (message: { type?: string }) => {
   if (message?.type === "cosmos-reset") {
     tally.clear();
-    callers?.clear();
     process.send?.({ type: "cosmos-reset-done" });
   } else if (message?.type === "cosmos-counts") {
     const counts = [...tally].map(([key, count]) => {

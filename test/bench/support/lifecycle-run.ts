@@ -103,13 +103,6 @@ async function startHost(mailbox: BenchMailbox, app?: string): Promise<HostProce
   });
 }
 
-async function stopHost(host: HostProcess): Promise<void> {
-  await host.stop();
-  const output = host.output();
-  if (process.env.BENCH_COSMOS_CALLERS === "1" && output.includes("cosmos callers:"))
-    console.log(output.slice(output.indexOf("cosmos callers:")));
-}
-
 function withHostOutput(e: unknown, host: HostProcess): Error {
   return new Error(`${(e as Error).message}\n--- host output (tail) ---\n${host.output().slice(-4000)}`);
 }
@@ -214,7 +207,7 @@ async function durablePhase(mailbox: BenchMailbox, clientCount: number, count: n
   } catch (e) {
     throw withHostOutput(e, host);
   } finally {
-    await stopHost(host);
+    await host.stop();
   }
 }
 
@@ -253,7 +246,7 @@ async function baselinePhase(
   } catch (e) {
     throw withHostOutput(e, host);
   } finally {
-    await stopHost(host);
+    await host.stop();
   }
 }
 
