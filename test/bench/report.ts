@@ -88,7 +88,7 @@ export function svgChart(results: BenchResults): string {
       .map((f) => ({ scenario: s.title, figure: f })),
   );
   const width = 860;
-  const labelWidth = 330;
+  const labelWidth = 400;
   const barMax = width - labelWidth - 110;
   const barHeight = 14;
   const groupHeight = 2 * barHeight + 18;
