@@ -13,6 +13,7 @@ import { createCosmosDatabase } from "../src/adapters/cosmos/client";
 import { CosmosIdempotencyStore } from "../src/adapters/cosmos/idempotency-repository";
 import { CosmosInvitationRepository } from "../src/adapters/cosmos/invitation-repository";
 import { CosmosPartnerRepository } from "../src/adapters/cosmos/partner-repository";
+import { CachedPartnerRepository } from "../src/adapters/cached-partner-repository";
 import { CosmosRelationshipRepository } from "../src/adapters/cosmos/relationship-repository";
 import {
   registerDurable,
@@ -109,7 +110,8 @@ const database = createCosmosDatabase(settings);
 const auth = createAuth(settings, clock);
 const devIssuer = auth.devIssuer;
 const repositories = {
-  partners: new CosmosPartnerRepository(database),
+  // Partners change rarely and every invitation step reads one: a short read-through cache.
+  partners: new CachedPartnerRepository(new CosmosPartnerRepository(database)),
   invitations: new CosmosInvitationRepository(database),
   relationships: new CosmosRelationshipRepository(database),
   audit: new CosmosAuditLog(database),

@@ -47,9 +47,9 @@ export { createInvitationInputSchema, listInvitationsQuerySchema };
 export function durableInvitationWorkflow(context: InvocationContext): InvitationWorkflow {
   const client = df.getClient(context);
   return {
-    async start(input) {
+    async start(input, options) {
       const parsed = invitationOrchestrationInputSchema.parse(input);
-      await startIfAbsent(client, INVITATION_ORCHESTRATION, parsed.invitationId, parsed);
+      await startIfAbsent(client, INVITATION_ORCHESTRATION, parsed.invitationId, parsed, options);
     },
     async raisePartnerCancelled(invitationId, event) {
       await raiseEventIfListening(client, invitationId, PARTNER_CANCELLED_EVENT, event);

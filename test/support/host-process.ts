@@ -25,6 +25,10 @@ export interface HostProcessOptions {
   cwd?: string;
   /** How long to wait for the ready line (default 90 s). */
   readyTimeoutMs?: number;
+  /** Node options before the CLI, e.g. ["--require", file] (the benchmark's request counter). */
+  nodeArgs?: string[];
+  /** Opens an IPC channel to the host (`child.send`); the benchmark asks its counter over it. */
+  ipc?: boolean;
 }
 
 export interface HostProcess {
@@ -41,6 +45,7 @@ export interface HostProcess {
   /** Resolves with the next output chunk matching `pattern` (no sleeping: it listens to the stream). */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   readonly exited: Promise<number | null>;
+  readonly child: ChildProcess;
 }
 
 const READY = /Host ready on (http:\/\/[^\s]+)/;
@@ -74,7 +79,7 @@ function trackForExit(child: ChildProcess): void {
  * Requires a build (`npm run build`; `npm test` builds first).
  */
 export async function startHostProcess(options: HostProcessOptions = {}): Promise<HostProcess> {
-  const args = [CLI, "--port", "0"];
+  const args = [...(options.nodeArgs ?? []), CLI, "--port", "0"];
   if (options.app) args.push("--app", path.resolve(REPO_ROOT, options.app));
   args.push(...(options.args ?? []));
   const ownDataDir = args.includes("--data-dir")
@@ -91,7 +96,7 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? REPO_ROOT,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: options.ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
     detached: true,
   });
   trackForExit(child);
@@ -179,5 +184,6 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
     output: () => output,
     waitForOutput,
     exited,
+    child,
   };
 }

@@ -58,6 +58,21 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
     for (const relationship of relationships) {
       await this.lookups.items.upsert({ id: relationshipLookupId(relationship.id), customerTenantId });
     }
+    // First run (the usual case): create them all at once. The batch is all-or-nothing, and a
+    // relationship that exists already (a re-run) fails it with 409, so nothing stored is ever
+    // overwritten; what it created is exactly what was asked, so the index copies that without
+    // reading it back.
+    const first = await this.customers.items.batch(
+      relationships.map((r) => ({
+        operationType: BulkOperationType.Create,
+        resourceBody: toDocument(r, { docType: "relationship" }) as JSONObject,
+      })),
+      customerTenantId,
+    );
+    if (first.result && first.result.every((r) => r.statusCode < 400)) {
+      for (const relationship of relationships) await this.indexOne(relationship);
+      return;
+    }
     // Re-running must not overwrite a relationship that has moved on (e.g. been terminated).
     const missing: Relationship[] = [];
     for (const relationship of relationships) {

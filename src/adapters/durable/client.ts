@@ -21,15 +21,18 @@ export async function instanceExists(client: DurableClient, instanceId: string):
 /**
  * Starts an orchestration by instance id, idempotently: an instance that exists (running or
  * finished) is left alone. Checking first matters on Azure, where starting a finished instance's
- * id would start it afresh.
+ * id would start it afresh. `fresh` skips the look (a round trip to the backend) for an id the
+ * caller generated itself moments ago.
  */
 export async function startIfAbsent(
   client: DurableClient,
   orchestration: string,
   instanceId: string,
   input: unknown,
+  options: { fresh?: boolean } = {},
 ): Promise<void> {
-  if (await instanceExists(client, instanceId)) return;
+  // A fresh id (made up by the caller just now) cannot name an instance yet: no need to look.
+  if (!options.fresh && (await instanceExists(client, instanceId))) return;
   try {
     await client.startNew(orchestration, { instanceId, input });
   } catch (error) {

@@ -158,7 +158,9 @@ export async function createInvitation(
   // is refused here, before its Idempotency-Key is claimed, so a refusal stores nothing; the
   // counted write below settles races between concurrent requests.
   const rateLimit = creationRateLimit(deps.clock.now(), deps.invitationsPerPartnerPerMinute);
-  if (rateLimit && !record) {
+  // Without a key nothing is claimed before the counted write, which refuses a full window itself
+  // before storing anything: the early read is only worth it when a key would be claimed.
+  if (rateLimit && !record && idempotencyKey !== undefined) {
     const count = await deps.invitations.countInWindow(caller.id, rateLimit.window.start);
     if (count >= rateLimit.window.limit) throw creationRateLimited(rateLimit, deps.clock);
   }
@@ -183,7 +185,9 @@ export async function createInvitation(
 
   let invitation: Invitation;
   try {
-    invitation = await storeInvitation(deps, caller, principal, invitationId, input, rateLimit);
+    invitation = await storeInvitation(deps, caller, principal, invitationId, input, rateLimit, {
+      fresh: record === undefined,
+    });
   } catch (error) {
     // Lost the window to concurrent requests after claiming the key: the refusal leaves no claim.
     if (
@@ -197,7 +201,10 @@ export async function createInvitation(
   }
 
   try {
-    await deps.workflow.start({ invitationId: invitation.id, partnerId: caller.id });
+    await deps.workflow.start(
+      { invitationId: invitation.id, partnerId: caller.id },
+      { fresh: record === undefined },
+    );
   } catch (error) {
     if (idempotencyKey === undefined)
       await deps.invitations.remove(caller.id, invitation.id).catch(() => undefined);
@@ -276,9 +283,14 @@ async function storeInvitation(
   id: string,
   input: CreateInvitationInput,
   rateLimit: CreationRateLimit | undefined,
+  options: { fresh: boolean },
 ): Promise<Invitation> {
-  const existing = await deps.invitations.get(caller.id, id);
-  if (existing) return existing.value;
+  // A fresh id (random, no Idempotency-Key record) cannot be stored yet, nor raced for by another
+  // request: only a resumed or raced key needs to look for the stored one.
+  if (!options.fresh) {
+    const existing = await deps.invitations.get(caller.id, id);
+    if (existing) return existing.value;
+  }
   const now = deps.clock.now();
   const linkNonce = newLinkNonce();
   const invitation: Invitation = {
@@ -310,6 +322,7 @@ async function storeInvitation(
     if (rateLimit && error instanceof CreationWindowFull) throw creationRateLimited(rateLimit, deps.clock);
     throw error;
   }
+  if (options.fresh) return invitation;
   // Read back: a concurrent request with the same key may have stored its own first.
   return (await deps.invitations.get(caller.id, id))?.value ?? invitation;
 }

@@ -235,15 +235,23 @@ export async function createRelationships(
   deps: LifecycleDependencies,
   input: InvitationOrchestrationInput,
 ): Promise<CreateRelationshipsResult> {
-  const { value: invitation } = await load(deps, input);
+  const loaded = await load(deps, input);
+  const invitation = loaded.value;
   if (invitation.status !== "accepted") {
     throw new Error(`Invitation ${invitation.id} is ${invitation.status}, not accepted.`);
   }
   const relationships = relationshipsFor(invitation);
   await deps.relationships.createMany(invitation.customer.tenantId!, relationships);
   const relationshipIds = relationships.map((r) => r.id);
+  // The first attempt links them on the version read above (its ETag still decides the write);
+  // only a conflict reads again.
+  let first: typeof loaded | undefined = loaded;
   await updateWithRetry<Invitation, void>({
-    read: () => load(deps, input),
+    read: () => {
+      const known = first;
+      first = undefined;
+      return known ? Promise.resolve(known) : load(deps, input);
+    },
     decide: ({ value: current }) =>
       sameIds(current.relationshipIds, relationshipIds)
         ? { done: undefined }

@@ -40,6 +40,10 @@ export interface EmailEndpointOptions {
   now?: () => number;
   host?: string;
   port?: number;
+  /** Called once per stored message (a benchmark's clock for create-to-email, without polling). */
+  onMail?: (mail: StoredMail) => void;
+  /** No console line per accepted message. */
+  silent?: boolean;
 }
 
 // The service refuses requests signed too far from its own time; the SDK signs with real time.
@@ -231,7 +235,9 @@ export async function startEmailEndpoint(options: EmailEndpointOptions = {}): Pr
         };
         operations.set(operationId, mail);
         mails.push(mail);
-        console.log(`[email] accepted ${operationId} "${mail.subject}" to ${to.join(", ")}`);
+        options.onMail?.(mail);
+        if (!options.silent)
+          console.log(`[email] accepted ${operationId} "${mail.subject}" to ${to.join(", ")}`);
       }
       res.statusCode = 202;
       res.setHeader("content-type", "application/json; charset=utf-8");

@@ -1,0 +1,66 @@
+/** Scenario 1: invitation lifecycles over HTTP, N concurrent partners, beside the inline baseline. */
+import type { BenchFigure, BenchScenario } from "../scenario";
+import { lifecycleRun } from "../support/lifecycle-run";
+import { percentile, round } from "../support/stats";
+
+function latency(
+  metric: string,
+  values: number[],
+  baseline: number[],
+  p: number,
+  target?: number,
+): BenchFigure {
+  const value = round(percentile(values, p));
+  const base = round(percentile(baseline, p));
+  return {
+    metric: `${metric} p${p}`,
+    unit: "ms",
+    value,
+    baseline: base,
+    ratio: round(value / base, 2),
+    ...(target !== undefined ? { target: `< ${target} ms`, met: value < target } : {}),
+  };
+}
+
+export const scenario: BenchScenario = {
+  name: "invitation-lifecycles",
+  async run({ quick }) {
+    const run = await lifecycleRun(quick);
+    const { durable, baseline } = run;
+    const ratio = round(durable.perSecond / baseline.perSecond, 2);
+    const figures: BenchFigure[] = [
+      {
+        metric: "lifecycles/s",
+        unit: "1/s",
+        value: round(durable.perSecond),
+        baseline: round(baseline.perSecond),
+        ratio,
+        target: ">= 100",
+        met: durable.perSecond >= 100,
+      },
+      {
+        metric: "lifecycles/s, durable / baseline",
+        unit: "x",
+        value: ratio,
+        target: ">= 0.5x",
+        met: ratio >= 0.5,
+      },
+      ...[50, 95, 99].map((p) =>
+        latency("POST /api/invitations", durable.post, baseline.post, p, p === 95 ? 25 : undefined),
+      ),
+      ...[50, 95, 99].map((p) =>
+        latency("create-to-email", durable.createToEmail, baseline.createToEmail, p),
+      ),
+    ];
+    return {
+      name: "invitation-lifecycles",
+      title: "Invitation lifecycles over HTTP",
+      figures,
+      notes: [
+        `${run.lifecycles} lifecycles (create -> customer email -> accept -> reseller and admin relationships active, partner told) by ${run.clients} concurrent partners, after one unmeasured lifecycle each.`,
+        "Local host as `npm start` runs it with `--store memory`: one Node process serves HTTP, runs the durable engine and the embedded Cosmos server; the benchmark runs the email endpoint.",
+        "Baseline: the same lifecycle as plain handlers on the same host, doing the same Cosmos writes and email sends inline (no durable, no auth, no rule checks).",
+      ],
+    };
+  },
+};

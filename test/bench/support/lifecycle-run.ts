@@ -1,0 +1,284 @@
+/**
+ * One measured run of invitation lifecycles over HTTP (scenarios 1 and 2 share it): the local host
+ * as `npm start` runs it (in-memory durable store, embedded Cosmos, the local email endpoint), N
+ * concurrent partners, each lifecycle create -> email -> accept -> both relationships active (the
+ * partner's "accepted" email is sent after they are written; they are checked over HTTP at the end).
+ * The baseline runs the same lifecycle as plain handlers on the same host (test/bench/baseline-app.ts).
+ * Cosmos requests are counted at the app's client by a preloaded counter (support/cosmos-counter.ts).
+ */
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { startHostProcess, type HostProcess } from "../../support/host-process";
+import { BASELINE_CREATE_ROUTE } from "../bench-names";
+import type { CosmosCountsMessage } from "./cosmos-counter";
+import type { CosmosRequestKind } from "./cosmos-kinds";
+import { BenchMailbox } from "./mailbox";
+import { envInt, runConcurrently } from "./stats";
+
+const GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10";
+const EXCHANGE_ADMIN = "29232cdf-9323-42fd-ade2-1d097af3e4de";
+const LINK = /\/invite\/[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/;
+
+export interface PhaseResult {
+  lifecycles: number;
+  seconds: number;
+  perSecond: number;
+  /** ms per lifecycle. */
+  post: number[];
+  createToEmail: number[];
+  counts: CosmosCountsMessage["counts"];
+}
+
+export interface LifecycleRun {
+  clients: number;
+  lifecycles: number;
+  durable: PhaseResult;
+  baseline: PhaseResult;
+}
+
+interface Client {
+  partnerId: string;
+  partnerEmail: string;
+  token: string;
+}
+
+async function call(
+  host: HostProcess,
+  method: string,
+  route: string,
+  options: { token?: string; json?: unknown } = {},
+): Promise<{ status: number; body: unknown; text: string }> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.json !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(`${host.url}${route}`, {
+    method,
+    headers,
+    body: options.json === undefined ? undefined : JSON.stringify(options.json),
+  });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, body, text };
+}
+
+async function token(host: HostProcess, claims: Record<string, unknown>): Promise<string> {
+  const answer = await call(host, "POST", "/dev/token", { json: claims });
+  if (answer.status !== 200) throw new Error(`dev token: ${answer.status} ${answer.text}`);
+  return (answer.body as { access_token: string }).access_token;
+}
+
+function ask<T>(host: HostProcess, type: string, reply: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type?: string }): void => {
+      if (message?.type !== reply) return;
+      host.child.off("message", onMessage);
+      resolve(message as T);
+    };
+    host.child.on("message", onMessage);
+    if (!host.child.send({ type }, (e) => e && reject(e))) reject(new Error("IPC channel closed"));
+  });
+}
+
+const resetCounts = (host: HostProcess): Promise<unknown> => ask(host, "cosmos-reset", "cosmos-reset-done");
+const readCounts = async (host: HostProcess): Promise<CosmosCountsMessage["counts"]> =>
+  (await ask<CosmosCountsMessage>(host, "cosmos-counts", "cosmos-counts")).counts;
+
+async function startHost(mailbox: BenchMailbox, app?: string): Promise<HostProcess> {
+  return startHostProcess({
+    ...(app ? { app } : {}),
+    args: ["--store", "memory"],
+    env: { AUTH_MODE: "dev", CLOCK: "real", ...mailbox.env() },
+    // BENCH_HOST_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the host.
+    nodeArgs: [
+      "--require",
+      path.join(__dirname, "cosmos-counter.js"),
+      ...(process.env.BENCH_HOST_NODE_ARGS ?? "").split(" ").filter(Boolean),
+    ],
+    ipc: true,
+  });
+}
+
+function withHostOutput(e: unknown, host: HostProcess): Error {
+  return new Error(`${(e as Error).message}\n--- host output (tail) ---\n${host.output().slice(-4000)}`);
+}
+
+/** Runs `count` lifecycles on `clients` loops and times them; `warm` lifecycles go first, unmeasured. */
+async function phase(
+  host: HostProcess,
+  clients: readonly Client[],
+  count: number,
+  lifecycle: (client: Client) => Promise<{ post: number; createToEmail: number }>,
+): Promise<PhaseResult> {
+  await runConcurrently(clients.length, clients.length, (i) => lifecycle(clients[i]!).then(() => undefined));
+  await resetCounts(host);
+  const post: number[] = [];
+  const createToEmail: number[] = [];
+  const started = performance.now();
+  await runConcurrently(count, clients.length, async (_, worker) => {
+    const timing = await lifecycle(clients[worker]!);
+    post.push(timing.post);
+    createToEmail.push(timing.createToEmail);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const counts = await readCounts(host);
+  return { lifecycles: count, seconds, perSecond: count / seconds, post, createToEmail, counts };
+}
+
+async function durablePhase(mailbox: BenchMailbox, clientCount: number, count: number): Promise<PhaseResult> {
+  const host = await startHost(mailbox);
+  try {
+    const operator = await token(host, { tenantId: "bench-operator", roles: ["Operator"] });
+    const clients: Client[] = [];
+    for (let i = 0; i < clientCount; i++) {
+      const partnerId = randomUUID();
+      const partnerEmail = `bench-${partnerId.slice(0, 8)}@partner.example`;
+      const enrol = await call(host, "PUT", `/api/partners/${partnerId}`, {
+        token: operator,
+        json: { name: `Bench ${i}`, type: "direct", cloud: "global", contactEmail: partnerEmail },
+      });
+      if (enrol.status !== 201 && enrol.status !== 200)
+        throw new Error(`enrol: ${enrol.status} ${enrol.text}`);
+      clients.push({
+        partnerId,
+        partnerEmail,
+        token: await token(host, { tenantId: partnerId, roles: ["GlobalAdmin"] }),
+      });
+    }
+    // Customer tokens are minted before the clock starts: signing is the dev issuer's work, not the API's.
+    const customers = await Promise.all(
+      Array.from({ length: count + clientCount }, async () => {
+        const tenantId = randomUUID();
+        return {
+          tenantId,
+          token: await token(host, { tenantId, wids: [GLOBAL_ADMINISTRATOR] }),
+          domain: `c-${tenantId.slice(0, 8)}.example`,
+          displayName: `Customer ${tenantId.slice(0, 8)}`,
+          adminEmail: `admin-${tenantId.slice(0, 8)}@customer.example`,
+        };
+      }),
+    );
+    const done: { client: Client; tenantId: string }[] = [];
+    const result = await phase(host, clients, count, async (client) => {
+      const customer = customers.pop()!;
+      const t0 = performance.now();
+      const created = await call(host, "POST", "/api/invitations", {
+        token: client.token,
+        json: {
+          kind: "reseller+admin",
+          locale: "en",
+          customer: {
+            tenantId: customer.tenantId,
+            domain: customer.domain,
+            displayName: customer.displayName,
+            adminEmail: customer.adminEmail,
+          },
+          admin: { roles: [EXCHANGE_ADMIN], durationDays: 60, autoExtend: true },
+        },
+      });
+      const post = performance.now() - t0;
+      if (created.status !== 202) throw new Error(`create: ${created.status} ${created.text}`);
+      const email = await mailbox.next(customer.adminEmail);
+      const link = LINK.exec(email.mail.text)?.[0];
+      if (!link) throw new Error(`no link in "${email.mail.subject}"`);
+      const told = mailbox.next(client.partnerEmail, (m) => m.subject.includes(customer.displayName));
+      const accepted = await call(host, "POST", `${link}/accept`, { token: customer.token });
+      if (accepted.status !== 200) throw new Error(`accept: ${accepted.status} ${accepted.text}`);
+      await told;
+      done.push({ client, tenantId: customer.tenantId });
+      return { post, createToEmail: email.at - t0 };
+    });
+    // Both relationships active, as the partner sees them (after the counts were read).
+    await runConcurrently(done.length, clientCount, async (i) => {
+      const { client, tenantId } = done[i]!;
+      const answer = await call(host, "GET", `/api/customers/${tenantId}/relationships`, {
+        token: client.token,
+      });
+      const items = (answer.body as { items?: { type: string; status: string }[] } | undefined)?.items ?? [];
+      const active = new Set(items.filter((r) => r.status === "active").map((r) => r.type));
+      if (!active.has("reseller") || !active.has("admin"))
+        throw new Error(`customer ${tenantId}: relationships ${JSON.stringify(items)}`);
+    });
+    return result;
+  } catch (e) {
+    throw withHostOutput(e, host);
+  } finally {
+    await host.stop();
+  }
+}
+
+async function baselinePhase(
+  mailbox: BenchMailbox,
+  clientCount: number,
+  count: number,
+): Promise<PhaseResult> {
+  const host = await startHost(mailbox, path.join(__dirname, "..", "baseline-app.js"));
+  try {
+    const clients: Client[] = Array.from({ length: clientCount }, () => {
+      const partnerId = randomUUID();
+      return { partnerId, partnerEmail: `base-${partnerId.slice(0, 8)}@partner.example`, token: "" };
+    });
+    return await phase(host, clients, count, async (client) => {
+      const tenantId = randomUUID();
+      const adminEmail = `admin-${tenantId.slice(0, 8)}@customer.example`;
+      const t0 = performance.now();
+      const created = await call(host, "POST", `/${BASELINE_CREATE_ROUTE}`, {
+        json: {
+          partnerId: client.partnerId,
+          partnerEmail: client.partnerEmail,
+          customerTenantId: tenantId,
+          adminEmail,
+        },
+      });
+      const post = performance.now() - t0;
+      if (created.status !== 202) throw new Error(`baseline create: ${created.status} ${created.text}`);
+      const email = await mailbox.next(adminEmail);
+      const told = mailbox.next(client.partnerEmail);
+      const accepted = await call(host, "POST", new URL(email.mail.text).pathname);
+      if (accepted.status !== 200) throw new Error(`baseline accept: ${accepted.status} ${accepted.text}`);
+      await told;
+      return { post, createToEmail: email.at - t0 };
+    });
+  } catch (e) {
+    throw withHostOutput(e, host);
+  } finally {
+    await host.stop();
+  }
+}
+
+let memo: { quick: boolean; run: Promise<LifecycleRun> } | undefined;
+
+/** Scenarios 1 and 2 read the same run: measured once per process. */
+export function lifecycleRun(quick: boolean): Promise<LifecycleRun> {
+  if (memo?.quick === quick) return memo.run;
+  const clients = envInt("BENCH_CLIENTS", quick ? 5 : 20);
+  const lifecycles = envInt("BENCH_LIFECYCLES", quick ? 25 : 200);
+  const run = (async (): Promise<LifecycleRun> => {
+    const mailbox = await BenchMailbox.start();
+    try {
+      const baseline = await baselinePhase(mailbox, clients, lifecycles);
+      mailbox.clear();
+      const durable = await durablePhase(mailbox, clients, lifecycles);
+      return { clients, lifecycles, durable, baseline };
+    } finally {
+      await mailbox.stop();
+    }
+  })();
+  memo = { quick, run };
+  return run;
+}
+
+export function countOf(
+  counts: PhaseResult["counts"],
+  kinds: ReadonlySet<CosmosRequestKind> | CosmosRequestKind,
+): number {
+  const match =
+    typeof kinds === "string"
+      ? (k: CosmosRequestKind) => k === kinds
+      : (k: CosmosRequestKind) => kinds.has(k);
+  return counts.filter((c) => match(c.kind)).reduce((sum, c) => sum + c.count, 0);
+}
