@@ -1,0 +1,5 @@
+import type { BenchScenario } from "../scenario";
+import { scenario as termEndSweep } from "./term-end-sweep";
+
+/** The scenarios `npm run bench` runs, in order. */
+export const scenarios: readonly BenchScenario[] = [termEndSweep];
