@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { Agent } from "node:https";
-import { CosmosClient } from "@azure/cosmos";
 import { describe, expect, it } from "vitest";
 import {
   CosmosSubscriptionRepository,
@@ -10,6 +8,7 @@ import { runTermEndSweep } from "../../src/application/migrations/sweep";
 import type { MigrationSignal } from "../../src/application/subscriptions/ports";
 import type { Subscription } from "../../src/domain/subscriptions/model";
 import { useCosmos } from "../support/cosmos";
+import { countedCosmosDatabase } from "../support/embedded-cosmos";
 
 /**
  * The sweep costs what is due, not what exists (docs/migrations.md "The term-end sweep"): with
@@ -68,27 +67,11 @@ describe("the term-end sweep's cost", () => {
     }
     expect(n).toBe(20_000);
 
-    let requests = 0;
-    const counted = new CosmosClient({
-      endpoint: cosmos().endpoint,
-      key: cosmos().key,
-      agent: new Agent({ rejectUnauthorized: false, keepAlive: true }),
-      connectionPolicy: { enableEndpointDiscovery: false },
-      // The client's per-request hook: every HTTP request the sweep makes passes here.
-      plugins: [
-        {
-          on: "request",
-          plugin: (context: unknown, _diagnostics: unknown, next: (c: unknown) => Promise<unknown>) => {
-            requests++;
-            return next(context);
-          },
-        },
-      ],
-    } as ConstructorParameters<typeof CosmosClient>[0]).database(cosmos().database);
+    const counted = countedCosmosDatabase(cosmos());
     const signals: string[] = [];
     const report = await runTermEndSweep({
-      schedule: new CosmosTermEndSchedule(counted),
-      subscriptions: new CosmosSubscriptionRepository(counted),
+      schedule: new CosmosTermEndSchedule(counted.db),
+      subscriptions: new CosmosSubscriptionRepository(counted.db),
       workflows: {
         start: () => Promise.resolve(),
         signal: (id: string, _s: MigrationSignal) => {
@@ -98,7 +81,8 @@ describe("the term-end sweep's cost", () => {
       },
       clock: { now: () => NOW },
     });
-    counted.client.dispose();
+    counted.dispose();
+    const requests = counted.requests();
     console.log(`term-end sweep over 20,000 subscriptions (100 due): ${requests} Cosmos requests`, report);
     expect(report).toMatchObject({ days: ["2031-03-10"], entries: 100, signals: 100 });
     expect(signals).toHaveLength(100);

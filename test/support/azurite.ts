@@ -1,32 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { startAzurite, type AzuriteInstance } from "../../src/localhost/services/azurite";
+import { startTestAzurite, type TestAzurite } from "./embedded-azurite";
 
-export interface TestAzurite extends AzuriteInstance {
-  /** The temporary workspace; removed by `stop()`. */
-  location: string;
-}
-
-/** Starts a silent Azurite in a fresh temporary folder; `stop()` stops it and removes the folder. */
-export async function startTestAzurite(options: { inMemory?: boolean } = {}): Promise<TestAzurite> {
-  const location = mkdtempSync(path.join(os.tmpdir(), "azurite-test-"));
-  try {
-    const azurite = await startAzurite({ location, silent: true, inMemory: options.inMemory });
-    return {
-      ...azurite,
-      location,
-      async stop() {
-        await azurite.stop();
-        rmSync(location, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    rmSync(location, { recursive: true, force: true });
-    throw err;
-  }
-}
+export { startTestAzurite, type TestAzurite };
 
 /**
  * One Azurite for the whole test file: started in `beforeAll`, stopped in `afterAll`.

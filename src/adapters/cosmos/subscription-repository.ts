@@ -55,7 +55,8 @@ async function inChunks<T, R>(items: readonly T[], work: (item: T) => Promise<R>
 export const subscriptionDocumentId = (partnerId: string, subscriptionId: string): string =>
   `subscription:${partnerId}:${subscriptionId}`;
 
-function toSubscriptionDocument(subscription: Subscription): Record<string, unknown> {
+/** The stored shape of a subscription (exported for seeding at scale through bulk writes). */
+export function toSubscriptionDocument(subscription: Subscription): Record<string, unknown> {
   return toDocument(subscription, {
     id: subscriptionDocumentId(subscription.partnerId, subscription.id),
     subscriptionId: subscription.id,
@@ -67,7 +68,8 @@ function fromSubscriptionDocument(doc: Record<string, unknown>): Subscription {
   return subscriptionSchema.parse({ ...doc, id: doc.subscriptionId });
 }
 
-const indexDocument = (entry: TermEndIndexEntry): JSONObject =>
+/** The stored shape of a term-end index entry (exported for seeding at scale through bulk writes). */
+export const termEndIndexDocument = (entry: TermEndIndexEntry): JSONObject =>
   toDocument(entry, { docType: "termEndDue", ttl: TERM_END_INDEX_TTL_SECONDS }) as JSONObject;
 
 /**
@@ -90,7 +92,7 @@ export class CosmosSubscriptionRepository implements SubscriptionRepository {
   private async writeEntries(subscription: Subscription): Promise<void> {
     // Ids derive from the subscription and its term end, so an upsert is idempotent.
     for (const entry of termEndIndexEntries(subscription)) {
-      await this.schedule.items.upsert(indexDocument(entry));
+      await this.schedule.items.upsert(termEndIndexDocument(entry));
     }
   }
 

@@ -8,6 +8,7 @@ import { Agent, createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { CosmosJournal } from "./cosmos-journal";
+import { inPartitionScope, installPartitionScopedQueries, queryPartitionKey } from "./cosmos-partitions";
 
 export interface ContainerSpec {
   id: string;
@@ -84,7 +85,8 @@ type Handler = (account: Account, req: IncomingMessage, res: ServerResponse, par
 
 /**
  * The server's request handling (as in `@vercel/cosmosdb-server`'s own `createHttpsServer`), with
- * one difference: when the data is kept on disk, the response waits until every change made so far
+ * two differences: a query with a partition key reads that partition only (`cosmos-partitions.ts`),
+ * and when the data is kept on disk, the response waits until every change made so far
  * is written and fsynced, so whatever a client was told is stored survives a kill.
  */
 function requestHandler(
@@ -98,7 +100,10 @@ function requestHandler(
       if (found) {
         const [params, handler] = found;
         try {
-          body = (await handler(account, req, res, params)) as typeof body;
+          // A query naming one partition key runs over that partition only, as in Cosmos DB.
+          body = (await inPartitionScope(queryPartitionKey(req.headers), () =>
+            handler(account, req, res, params),
+          )) as typeof body;
         } catch (err) {
           console.error(err);
           body = { message: (err as Error).message };
@@ -190,6 +195,7 @@ export async function startEmbeddedCosmos(options: {
   };
   let loaded = 0;
   try {
+    installPartitionScopedQueries();
     account = new Account(host, address.port);
     if (options.dataDir) {
       const opened = await CosmosJournal.open(options.dataDir, account);
