@@ -223,6 +223,21 @@ describe("subscriptions bought elsewhere", () => {
     expect(csvCreated.body).toEqual({ created: 500 });
     expect(await subscriptionDocs(csvTenant)).toHaveLength(500);
 
+    // 500 rows with long offer names are well over the 64 KiB other routes take: the import's own
+    // limit lets them through the host as well as the handler.
+    const longTenant = (await customerOf(api)).tenantId;
+    await resellerRelationship(partner.id, longTenant);
+    const longRows = Array.from({ length: 500 }, (_, i) =>
+      license({ id: `long-${i}`, offer: `Microsoft 365 E3 (${"annual commitment, ".repeat(8)}${i})` }),
+    );
+    expect(Buffer.byteLength(JSON.stringify(longRows))).toBeGreaterThan(128 * 1024);
+    const longCreated = await api.call("POST", path(longTenant, "/import"), {
+      token: partner.token,
+      body: longRows,
+    });
+    expect(longCreated.status).toBe(201);
+    expect(await subscriptionDocs(longTenant)).toHaveLength(500);
+
     // A list pages through them, oldest first.
     const page = await api.call<{ items: unknown[]; continuationToken?: string }>(
       "GET",

@@ -7,6 +7,7 @@ import { ConfigurationError, loadSettings } from "../../src/config/load";
 import { ENTRA_REQUIRED, SETTING_NAMES, settingsSchema } from "../../src/config/schema";
 import { CLI, REPO_ROOT } from "../support/host-process";
 import { bicepParams, bicepVarObjectEntries, type BicepEntry } from "./bicep";
+import { MAX_IMPORT_BODY_BYTES } from "../../functions/subscriptions";
 
 const read = (file: string): string => readFileSync(path.join(REPO_ROOT, file), "utf8");
 
@@ -286,8 +287,9 @@ describe("settings drift: schema, sample settings and Bicep agree", () => {
     expect(local[`${override}type`]).toBe("AzureStorage");
     expect(Object.keys(local)).toContain(local[`${override}connectionStringName`]);
     expect(azure.filter((n) => n.startsWith("AzureFunctionsJobHost__"))).toEqual([]);
-    // The local host reads these two; keep them.
-    expect(host.extensions.http).toEqual({ routePrefix: "", maxRequestBodySize: 65536 });
+    // The local host reads these two; keep them. The host's limit is the largest body any route takes
+    // (the bulk import); every other route refuses over 64 KiB itself, from Content-Length, early.
+    expect(host.extensions.http).toEqual({ routePrefix: "", maxRequestBodySize: MAX_IMPORT_BODY_BYTES });
   });
 
   it("every field of infra/cosmos-containers.json is one the Bicep passes on", () => {
