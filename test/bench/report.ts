@@ -53,7 +53,12 @@ export function markdownTable(results: BenchResults): string {
 /** The README block between the markers. */
 export function readmeBlock(results: BenchResults): string {
   const head = `Last run ${results.date.slice(0, 16).replace("T", " ")} UTC${results.quick ? " (BENCH_QUICK)" : ""}, ${results.machine.cpus} CPUs, load average ${results.machine.loadAverage.map((l) => l.toFixed(1)).join(" / ")}, Node ${results.machine.node}.`;
-  return [README_BEGIN, "", head, "", markdownTable(results), "", README_END].join("\n");
+  const when = results.scenarios.map((s) =>
+    s.measured
+      ? `- ${s.title}: measured ${s.measured.at.slice(0, 16).replace("T", " ")} UTC, ${s.measured.quick ? "quick sizes (BENCH_QUICK)" : "full sizes"}, load average ${s.measured.loadAverage.map((l) => l.toFixed(1)).join(" / ")}.`
+      : `- ${s.title}: measured before per-scenario records were kept.`,
+  );
+  return [README_BEGIN, "", head, "", ...when, "", markdownTable(results), "", README_END].join("\n");
 }
 
 /** Replaces the block between the markers (the markers must be there). */

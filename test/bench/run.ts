@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     try {
       const result = await scenario.run({ quick });
-      fresh.push(result);
+      fresh.push({ ...result, measured: { at: new Date().toISOString(), quick, loadAverage: os.loadavg() } });
       console.log(`   done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } catch (e) {
       failed = true;

@@ -23,6 +23,16 @@ export interface BenchScenarioResult {
   readonly figures: readonly BenchFigure[];
   /** Facts a reader needs to judge the figures (sizes, store, concurrency, where limits move on Azure). */
   readonly notes?: readonly string[];
+  /**
+   * Set by the runner: when and how this scenario was measured. A partial run keeps the others'
+   * earlier results, so each result says for itself whether it was a quick run and how loaded the
+   * machine was.
+   */
+  readonly measured?: {
+    readonly at: string;
+    readonly quick: boolean;
+    readonly loadAverage: readonly number[];
+  };
 }
 
 export interface BenchScenario {
