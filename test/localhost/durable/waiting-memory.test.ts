@@ -11,7 +11,7 @@ import type { DurableStore } from "../../../src/localhost/durable/store";
 import { installFunctionsCore, loadApp } from "../../../src/localhost/worker/functions-core";
 
 const DAY = 86_400_000;
-const WAITING = 200;
+const WAITING = 100;
 const appFile = path.resolve(__dirname, "../../../dist/test/fixtures/durable/patterns-app.js");
 const core = installFunctionsCore();
 loadApp(core, appFile);
