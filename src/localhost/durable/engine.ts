@@ -364,19 +364,33 @@ export class DurableEngine implements DurableClientApi {
   }
 
   async raiseEvent(instanceId: string, eventName: string, inputJson: string): Promise<void> {
-    const inst = await this.liveInstance(instanceId);
+    await this.checkLive(instanceId);
     const at = this.arrivalStamp();
     const message: Message = { rk: eventRowKey(at), at, kind: "event", name: eventName, input: inputJson };
     await this.store.transact(partitionKeyOf(instanceId), [
       { op: "insert", row: messageRow(instanceId, message) },
     ]);
-    // The copy may have been let go while the row was written: the row is stored, so the live
-    // (or reloaded) copy gets it.
-    const target =
-      this.instances.get(instanceId) ?? (await this.recoverPartition(partitionKeyOf(instanceId)));
-    if (!target) return;
-    if (!target.inbox.some((m) => m.rk === message.rk)) target.inbox.push(message);
-    this.kick(target);
+    await this.deliverStored(instanceId, message);
+  }
+
+  /**
+   * Hands a message whose row is stored to the instance's live copy, loading it when it was let go
+   * (the load reads the row). A copy let go meanwhile has either consumed the row or never had it
+   * (it was loaded before the row was written); the row still being there tells which.
+   */
+  private async deliverStored(instanceId: string, message: Message): Promise<void> {
+    const pk = partitionKeyOf(instanceId);
+    for (;;) {
+      const target = this.instances.get(instanceId) ?? (await this.recoverPartition(pk));
+      if (!target) return;
+      if (this.instances.get(instanceId) === target) {
+        if (!target.inbox.some((m) => m.rk === message.rk)) target.inbox.push(message);
+        this.kick(target);
+        return;
+      }
+      if (isTerminal(target.s.status) || this.stopping) return;
+      if (!(await this.store.readRow(pk, message.rk))) return;
+    }
   }
 
   /**
@@ -473,6 +487,13 @@ export class DurableEngine implements DurableClientApi {
   }
 
   // ---------------------------------------------------------------- instances
+
+  /** 404 when the instance is missing, 410 when it already finished; loads nothing. */
+  private async checkLive(instanceId: string): Promise<void> {
+    const s = this.instances.get(instanceId)?.s ?? (await this.readState(partitionKeyOf(instanceId)));
+    if (!s) throw new DurableHttpError(404, `No instance with ID '${instanceId}' found.`);
+    if (isTerminal(s.status)) throw new DurableHttpError(410, `Instance ${instanceId} already finished.`);
+  }
 
   /** The cached instance, or loads it; 404 when missing, 410 when it already finished. */
   private async liveInstance(instanceId: string): Promise<Instance> {
@@ -946,11 +967,7 @@ export class DurableEngine implements DurableClientApi {
       if (e instanceof ConcurrencyError) return; // recorded already (the activity ran twice)
       throw e;
     }
-    const target =
-      this.instances.get(instanceId) ?? (await this.recoverPartition(partitionKeyOf(instanceId)));
-    if (!target) return;
-    if (!target.inbox.some((m) => m.rk === message.rk)) target.inbox.push(message);
-    this.kick(target);
+    await this.deliverStored(instanceId, message);
   }
 
   private armTimer(inst: Instance, task: number, at: number): void {
