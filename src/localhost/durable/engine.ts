@@ -398,15 +398,16 @@ export class DurableEngine implements DurableClientApi {
    * the turn came is stale, so the instance is loaded again. A copy loaded here is kept until its
    * turn (`loadedFor`), so this ends.
    */
-  private async inTurn(instanceId: string, fn: (inst: Instance) => Promise<void>): Promise<Instance> {
+  private async inTurn(instanceId: string, fn: (inst: Instance) => Promise<void>): Promise<void> {
     for (;;) {
       const inst = await this.liveInstance(instanceId);
       const ran = await this.serial(inst, async () => {
         if (this.instances.get(instanceId) !== inst) return false;
+        inst.loadedFor = false;
         await fn(inst);
         return true;
       });
-      if (ran) return inst;
+      if (ran) return;
     }
   }
 
@@ -425,24 +426,27 @@ export class DurableEngine implements DurableClientApi {
   async suspend(instanceId: string, reason: string): Promise<void> {
     await this.inTurn(instanceId, async (inst) => {
       const s = inst.s;
-      if (isTerminal(s.status) || s.status === "Suspended") return;
-      const now = this.clock.now();
-      s.resumeTo = s.status;
-      s.status = "Suspended";
-      await this.commit(
-        inst,
-        [historyEvent(EventType.ExecutionSuspended, now, { Reason: reason })],
-        [],
-        [],
-        now,
-      );
-      inst.loadedFor = false;
+      if (!isTerminal(s.status) && s.status !== "Suspended") {
+        const now = this.clock.now();
+        s.resumeTo = s.status;
+        s.status = "Suspended";
+        await this.commit(
+          inst,
+          [historyEvent(EventType.ExecutionSuspended, now, { Reason: reason })],
+          [],
+          [],
+          now,
+        );
+      }
       this.letGoIfWaiting(inst);
     });
   }
 
   async resume(instanceId: string, reason: string): Promise<void> {
-    const inst = await this.inTurn(instanceId, async (inst) => {
+    await this.inTurn(instanceId, async (inst) => {
+      // Kicked from its turn, while this copy is surely the live one; that kick lets it go again
+      // when it still only waits.
+      this.kick(inst);
       const s = inst.s;
       if (s.status !== "Suspended") return;
       const now = this.clock.now();
@@ -455,10 +459,7 @@ export class DurableEngine implements DurableClientApi {
         [],
         now,
       );
-      inst.loadedFor = false;
     });
-    // Its kick lets it go again when it still only waits.
-    this.kick(inst);
   }
 
   async purge(instanceId: string): Promise<boolean> {
