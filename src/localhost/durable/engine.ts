@@ -93,6 +93,13 @@ class Instance {
   kicked = false;
   /** Not in the store yet: its first episode inserts the state row (creation and first episode in one write). */
   unsaved = false;
+  /** Turns queued or running in `serial`; an instance is let go only from its last one. */
+  pending = 0;
+  /**
+   * Loaded for a client operation (raise, suspend, resume, terminate) that has not had its turn yet:
+   * letting it go before then would make the operation load it again, and again.
+   */
+  loadedFor = false;
   private settleFirst: ((err?: unknown) => void) | undefined;
   constructor(public s: InstanceState) {}
 
@@ -357,49 +364,89 @@ export class DurableEngine implements DurableClientApi {
   }
 
   async raiseEvent(instanceId: string, eventName: string, inputJson: string): Promise<void> {
-    const inst = await this.liveInstance(instanceId);
+    await this.checkLive(instanceId);
     const at = this.arrivalStamp();
     const message: Message = { rk: eventRowKey(at), at, kind: "event", name: eventName, input: inputJson };
     await this.store.transact(partitionKeyOf(instanceId), [
       { op: "insert", row: messageRow(instanceId, message) },
     ]);
-    inst.inbox.push(message);
-    this.kick(inst);
+    await this.deliverStored(instanceId, message);
+  }
+
+  /**
+   * Hands a message whose row is stored to the instance's live copy, loading it when it was let go
+   * (the load reads the row). A copy let go meanwhile has either consumed the row or never had it
+   * (it was loaded before the row was written); the row still being there tells which.
+   */
+  private async deliverStored(instanceId: string, message: Message): Promise<void> {
+    const pk = partitionKeyOf(instanceId);
+    for (;;) {
+      const target = this.instances.get(instanceId) ?? (await this.recoverPartition(pk));
+      if (!target) return;
+      if (this.instances.get(instanceId) === target) {
+        if (!target.inbox.some((m) => m.rk === message.rk)) target.inbox.push(message);
+        this.kick(target);
+        return;
+      }
+      if (isTerminal(target.s.status) || this.stopping) return;
+      if (!(await this.store.readRow(pk, message.rk))) return;
+    }
+  }
+
+  /**
+   * Runs `fn` in the instance's turn on its live copy: a copy let go (see `letGoIfWaiting`) before
+   * the turn came is stale, so the instance is loaded again. A copy loaded here is kept until its
+   * turn (`loadedFor`), so this ends.
+   */
+  private async inTurn(instanceId: string, fn: (inst: Instance) => Promise<void>): Promise<void> {
+    for (;;) {
+      const inst = await this.liveInstance(instanceId);
+      const ran = await this.serial(inst, async () => {
+        if (this.instances.get(instanceId) !== inst) return false;
+        inst.loadedFor = false;
+        await fn(inst);
+        return true;
+      });
+      if (ran) return;
+    }
   }
 
   async terminate(instanceId: string, reason: string): Promise<void> {
-    const inst = await this.liveInstance(instanceId);
-    await this.serial(inst, async () => {
+    await this.inTurn(instanceId, async (inst) => {
       if (isTerminal(inst.s.status)) return;
       const now = this.clock.now();
       const { state, events, outbox } = terminateStep(inst.s, reason, now);
       this.timers.cancelAll(state.instanceId);
       inst.s = state;
       await this.commit(inst, events, [], outbox, now);
+      this.evict(inst);
     });
   }
 
   async suspend(instanceId: string, reason: string): Promise<void> {
-    const inst = await this.liveInstance(instanceId);
-    await this.serial(inst, async () => {
+    await this.inTurn(instanceId, async (inst) => {
       const s = inst.s;
-      if (isTerminal(s.status) || s.status === "Suspended") return;
-      const now = this.clock.now();
-      s.resumeTo = s.status;
-      s.status = "Suspended";
-      await this.commit(
-        inst,
-        [historyEvent(EventType.ExecutionSuspended, now, { Reason: reason })],
-        [],
-        [],
-        now,
-      );
+      if (!isTerminal(s.status) && s.status !== "Suspended") {
+        const now = this.clock.now();
+        s.resumeTo = s.status;
+        s.status = "Suspended";
+        await this.commit(
+          inst,
+          [historyEvent(EventType.ExecutionSuspended, now, { Reason: reason })],
+          [],
+          [],
+          now,
+        );
+      }
+      this.letGoIfWaiting(inst);
     });
   }
 
   async resume(instanceId: string, reason: string): Promise<void> {
-    const inst = await this.liveInstance(instanceId);
-    await this.serial(inst, async () => {
+    await this.inTurn(instanceId, async (inst) => {
+      // Kicked from its turn, while this copy is surely the live one; that kick lets it go again
+      // when it still only waits.
+      this.kick(inst);
       const s = inst.s;
       if (s.status !== "Suspended") return;
       const now = this.clock.now();
@@ -413,7 +460,6 @@ export class DurableEngine implements DurableClientApi {
         now,
       );
     });
-    this.kick(inst);
   }
 
   async purge(instanceId: string): Promise<boolean> {
@@ -443,6 +489,13 @@ export class DurableEngine implements DurableClientApi {
 
   // ---------------------------------------------------------------- instances
 
+  /** 404 when the instance is missing, 410 when it already finished; loads nothing. */
+  private async checkLive(instanceId: string): Promise<void> {
+    const s = this.instances.get(instanceId)?.s ?? (await this.readState(partitionKeyOf(instanceId)));
+    if (!s) throw new DurableHttpError(404, `No instance with ID '${instanceId}' found.`);
+    if (isTerminal(s.status)) throw new DurableHttpError(410, `Instance ${instanceId} already finished.`);
+  }
+
   /** The cached instance, or loads it; 404 when missing, 410 when it already finished. */
   private async liveInstance(instanceId: string): Promise<Instance> {
     const cached = this.instances.get(instanceId);
@@ -454,7 +507,7 @@ export class DurableEngine implements DurableClientApi {
     const s = await this.readState(partitionKeyOf(instanceId));
     if (!s) throw new DurableHttpError(404, `No instance with ID '${instanceId}' found.`);
     if (isTerminal(s.status)) throw new DurableHttpError(410, `Instance ${instanceId} already finished.`);
-    const loaded = await this.recoverPartition(partitionKeyOf(instanceId));
+    const loaded = await this.recoverPartition(partitionKeyOf(instanceId), true);
     if (!loaded) throw new DurableHttpError(404, `No instance with ID '${instanceId}' found.`);
     return loaded;
   }
@@ -526,16 +579,16 @@ export class DurableEngine implements DurableClientApi {
   }
 
   /** Loads one partition into memory and resumes whatever it was doing. */
-  private recoverPartition(pk: string): Promise<Instance | undefined> {
+  private recoverPartition(pk: string, forClient = false): Promise<Instance | undefined> {
     let loading = this.loading.get(pk);
     if (!loading) {
-      loading = this.loadPartition(pk).finally(() => this.loading.delete(pk));
+      loading = this.loadPartition(pk, forClient).finally(() => this.loading.delete(pk));
       this.loading.set(pk, loading);
     }
     return loading;
   }
 
-  private async loadPartition(pk: string): Promise<Instance | undefined> {
+  private async loadPartition(pk: string, forClient: boolean): Promise<Instance | undefined> {
     const rows = await this.store.readPartition(pk);
     const stateRowFound = rows.find((r) => r.rowKey === STATE_ROW);
     if (!stateRowFound) return undefined;
@@ -543,6 +596,7 @@ export class DurableEngine implements DurableClientApi {
     const already = this.instances.get(s.instanceId);
     if (already) return already;
     const inst = new Instance(s);
+    inst.loadedFor = forClient;
     const prefix = historyPrefix(s.gen);
     const outboxRows: StoredRow[] = [];
     for (const row of rows) {
@@ -614,7 +668,8 @@ export class DurableEngine implements DurableClientApi {
   // ---------------------------------------------------------------- per-instance processing
 
   private serial<T>(inst: Instance, fn: () => Promise<T>): Promise<T> {
-    const p = inst.tail.then(fn);
+    inst.pending++;
+    const p = inst.tail.then(fn).finally(() => inst.pending--);
     inst.tail = p.then(
       () => undefined,
       () => undefined,
@@ -638,6 +693,7 @@ export class DurableEngine implements DurableClientApi {
       try {
         while (!this.stopping && this.hasWork(inst)) await this.episode(inst);
         if (inst.unsaved) inst.firstCommitted(stopping503());
+        else this.letGoIfWaiting(inst);
       } catch (e) {
         // Memory may be ahead of the store now: forget the instance and reload it from its rows.
         const id = inst.s.instanceId;
@@ -678,6 +734,7 @@ export class DurableEngine implements DurableClientApi {
 
   /** One orchestrator episode: the runner computes it, one transaction commits it, then its work starts. */
   private async episode(inst: Instance): Promise<void> {
+    inst.loadedFor = false;
     const s = inst.s;
     const now = this.clock.now();
     if (isTerminal(s.status)) {
@@ -715,6 +772,32 @@ export class DurableEngine implements DurableClientApi {
     for (const timer of r.timers) this.armTimer(inst, timer.task, timer.at);
     for (const work of r.dispatch) this.activities.enqueue(work);
     if (isTerminal(inst.s.status)) this.evict(inst);
+  }
+
+  /**
+   * An instance that only waits (on timers, external events, or suspended) with nothing in its inbox,
+   * no activity or sub-orchestration out and no outbox needs no memory: its rows hold everything, and
+   * it is loaded again when a timer is due (timers wake by id), input arrives, or a client names it.
+   * Thousands of invitations and migrations wait like this for weeks. Called from the instance's turn,
+   * so nothing else works on this copy meanwhile; any later work finds it gone from `instances`.
+   */
+  private letGoIfWaiting(inst: Instance): void {
+    const s = inst.s;
+    if (s.status !== "Running" && s.status !== "Suspended") return;
+    if (inst.unsaved || inst.loadedFor || inst.kicked || inst.pending > 1 || this.held) return;
+    if (s.outbox || inst.inbox.length > 0) return;
+    for (const task of Object.values(s.open)) if (task.k !== "t") return;
+    if (this.instances.get(s.instanceId) === inst) this.instances.delete(s.instanceId);
+  }
+
+  /** How many instances the engine holds in memory (waiting ones are not held: see letGoIfWaiting). */
+  heldInstances(): number {
+    return this.instances.size;
+  }
+
+  /** How many timer wake-ups are armed (each holds an instance id, a task and a due time). */
+  armedTimers(): number {
+    return this.timers.size();
   }
 
   private evict(inst: Instance): void {
@@ -885,15 +968,23 @@ export class DurableEngine implements DurableClientApi {
       if (e instanceof ConcurrencyError) return; // recorded already (the activity ran twice)
       throw e;
     }
-    const target =
-      this.instances.get(instanceId) ?? (await this.recoverPartition(partitionKeyOf(instanceId)));
-    if (!target) return;
-    if (!target.inbox.some((m) => m.rk === message.rk)) target.inbox.push(message);
-    this.kick(target);
+    await this.deliverStored(instanceId, message);
   }
 
   private armTimer(inst: Instance, task: number, at: number): void {
-    this.timers.arm(inst.s.instanceId, task, at, () => this.kick(inst));
+    // By id, not by object: an armed timer must not keep a let-go instance (and its history) alive.
+    this.timers.arm(inst.s.instanceId, task, at, (id) => this.wake(id));
+  }
+
+  /** A timer of `instanceId` is due: kick its live copy, or load it (loading kicks it). */
+  private wake(instanceId: string): void {
+    const live = this.instances.get(instanceId);
+    if (live) return this.kick(live);
+    if (this.stopping) return;
+    // Tracked, so a stepped clock advance waits for the load and the episode it starts.
+    void this.track(this.recoverPartition(partitionKeyOf(instanceId))).catch((e: unknown) =>
+      this.logLine("error", `could not load the instance: ${errorMessage(e)}`, instanceId),
+    );
   }
 
   private notify(inst: Instance): void {

@@ -1,7 +1,8 @@
 /**
- * Durable timers of the instances in memory, on the host clock's due-time index (waits of months work,
+ * Durable timers of unfinished instances, on the host clock's due-time index (waits of months work,
  * and a virtual clock advance stops at each of them in order). The due times themselves live in the
- * state rows; this only holds the wake-ups.
+ * state rows; this only holds the wake-ups, each keyed by instance id and task (never the instance
+ * itself, so a waiting instance can be let go from memory while its timers stay armed).
  */
 import { Scheduler, type HostClock } from "../clock";
 
@@ -14,7 +15,7 @@ export class TimerScheduler {
   }
 
   /** Wakes `instanceId` (calls `wake`) once the clock reaches `at`; re-arming a task replaces it. */
-  arm(instanceId: string, task: number, at: number, wake: () => void): void {
+  arm(instanceId: string, task: number, at: number, wake: (instanceId: string) => void): void {
     let timers = this.armed.get(instanceId);
     if (!timers) {
       timers = new Map();
@@ -27,9 +28,16 @@ export class TimerScheduler {
       this.scheduler.at(at, () => {
         own.delete(task);
         if (own.size === 0 && this.armed.get(instanceId) === own) this.armed.delete(instanceId);
-        wake();
+        wake(instanceId);
       }),
     );
+  }
+
+  /** How many wake-ups are armed. */
+  size(): number {
+    let n = 0;
+    for (const timers of this.armed.values()) n += timers.size;
+    return n;
   }
 
   cancel(instanceId: string, tasks: Iterable<number>): void {
