@@ -36,7 +36,7 @@ export interface StartHostOptions {
   port?: number;
   /** Listen address (loopback by default). */
   listenHost?: string;
-  /** Default: "virtual" when `CLOCK=virtual`, else "real". */
+  /** Default: "virtual" when `CLOCK=virtual`, else "real". Virtual needs AUTH_MODE `dev` (or unset). */
   clock?: "real" | "virtual";
   /** Durable store. Default "table" (Azure Table storage / Azurite). */
   store?: "memory" | "table";
@@ -49,7 +49,10 @@ export interface StartHostOptions {
   /** Start empty: delete what the data folder holds for the embedded services first. */
   fresh?: boolean;
   activityConcurrency?: number;
-  /** Set a service to false to never start it even when its setting is empty. */
+  /**
+   * Set a service to false to never start it even when its setting is empty. None starts when the
+   * app's AUTH_MODE setting is set to anything but `dev`: an empty setting is then a start-up error.
+   */
   embedded?: { azurite?: boolean; cosmos?: boolean; email?: boolean };
   /** Banner and host messages. Default console.log. */
   print?: (line: string) => void;
