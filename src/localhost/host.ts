@@ -36,7 +36,7 @@ export interface StartHostOptions {
   port?: number;
   /** Listen address (loopback by default). */
   listenHost?: string;
-  /** Default: "virtual" when `CLOCK=virtual`, else "real". */
+  /** Default: "virtual" when `CLOCK=virtual`, else "real". Virtual needs AUTH_MODE `dev` (or unset). */
   clock?: "real" | "virtual";
   /** Durable store. Default "table" (Azure Table storage / Azurite). */
   store?: "memory" | "table";
@@ -49,7 +49,10 @@ export interface StartHostOptions {
   /** Start empty: delete what the data folder holds for the embedded services first. */
   fresh?: boolean;
   activityConcurrency?: number;
-  /** Set a service to false to never start it even when its setting is empty. */
+  /**
+   * Set a service to false to never start it even when its setting is empty. None starts when the
+   * app's AUTH_MODE setting is set to anything but `dev`: an empty setting is then a start-up error.
+   */
   embedded?: { azurite?: boolean; cosmos?: boolean; email?: boolean };
   /** Banner and host messages. Default console.log. */
   print?: (line: string) => void;
@@ -200,18 +203,36 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     // Which functions need what, from the registrations' shapes. Read after loading the app below;
     // services must exist first because apps read their settings while loading.
     const embedded = options.embedded ?? {};
+    // The app's own switch between development and production: outside development the host starts
+    // no stand-in service and serves no /dev route, so a production-like run can only reach the real
+    // dependencies it was given. An app without the setting (the host's fixture apps) is development.
+    const development = isUnset(env.AUTH_MODE) || env.AUTH_MODE?.trim() === "dev";
+    const cosmosWanted = !isUnset(env.COSMOS_DATABASE) || !isUnset(env.LOCALHOST_COSMOS_CONTAINERS);
+    if (!development) {
+      const missing: [string, string][] = [];
+      if (embedded.email !== false && isUnset(env.EMAIL_ENDPOINT))
+        missing.push(["EMAIL_ENDPOINT", "email endpoint"]);
+      if (embedded.cosmos !== false && cosmosWanted && isUnset(env.COSMOS_ENDPOINT))
+        missing.push(["COSMOS_ENDPOINT", "Cosmos server"]);
+      if (missing.length > 0) throw new Error(notInDevelopment(missing));
+      if (clock.virtual) {
+        throw new Error(
+          "CLOCK=virtual needs AUTH_MODE=dev: the virtual clock is moved only through /dev/clock, which runs only in development.",
+        );
+      }
+    }
 
-    if (embedded.email !== false && isUnset(env.EMAIL_ENDPOINT)) {
+    if (development && embedded.email !== false && isUnset(env.EMAIL_ENDPOINT)) {
       const email = await startEmailEndpoint({ now: () => clock.now() });
       cleanups.push(() => email.stop());
       services.email = email;
       env.EMAIL_ENDPOINT = email.endpoint;
       env.EMAIL_ACCESS_KEY = email.accessKey;
     }
-    systemHandlers.push(services.email ? services.email.devRoutes() : mailRoutes(() => []));
+    if (development) systemHandlers.push(services.email ? services.email.devRoutes() : mailRoutes(() => []));
 
-    const wantsCosmos = !isUnset(env.COSMOS_DATABASE) || !isUnset(env.LOCALHOST_COSMOS_CONTAINERS);
-    const cosmosEmbedded = embedded.cosmos !== false && wantsCosmos && isUnset(env.COSMOS_ENDPOINT);
+    const cosmosEmbedded =
+      development && embedded.cosmos !== false && cosmosWanted && isUnset(env.COSMOS_ENDPOINT);
     const storageEmbedded = embedded.azurite !== false && wantsDevelopmentStorage(env.AzureWebJobsStorage);
     // Both embedded services keep their data in one folder, so a restart finds both or (with
     // --fresh, or a new folder) neither. The memory store keeps nothing, so Cosmos keeps nothing then.
@@ -266,6 +287,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       }
       // Azurite only runs for durable state, so it starts once the app showed it has durable
       // functions (the durable SDK reads AzureWebJobsStorage lazily, never at load).
+      if (dataDir && storageEmbedded && !development)
+        throw new Error(notInDevelopment([["AzureWebJobsStorage", "Azurite"]]));
       if (dataDir && storageEmbedded) {
         const azurite = await startAzurite({ location: path.join(dataDir, "azurite"), silent: true });
         cleanups.push(() => azurite.stop());
@@ -315,7 +338,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
         sendProblem(res, 404, `Unknown durable API path ${u.pathname}.`);
       return true;
     });
-    systemHandlers.push(clockRoutes(clock));
+    if (development) systemHandlers.push(clockRoutes(clock));
     systemHandlers.push(
       statusRoute(() => ({
         id: "localhost",
@@ -357,7 +380,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       print(`Cosmos:     ${services.cosmos.endpoint} (embedded, ${kept})`);
     }
     if (services.email) print(`Email:      ${services.email.endpoint} (local ACS endpoint)`);
-    print(`Mail:       ${url}/dev/mail`);
+    if (development) print(`Mail:       ${url}/dev/mail`);
+    else print("Dev:        off (AUTH_MODE is not dev): no embedded service, no /dev route");
     if (dataDir && (services.azurite || services.cosmos)) {
       print(`Data:       ${dataDir} (kept between runs; --fresh starts empty)`);
     } else if (!dataDir && cosmosEmbedded) {
@@ -369,6 +393,16 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     await stop();
     throw e;
   }
+}
+
+/** The start-up error for settings the host fills only in development, one line per setting. */
+function notInDevelopment(missing: [setting: string, service: string][]): string {
+  return missing
+    .map(
+      ([setting, service]) =>
+        `${setting} is required when AUTH_MODE is not dev: the embedded ${service} runs only in development.`,
+    )
+    .join("\n");
 }
 
 /** `FUNCTIONS_LOCAL_REQUEST_TIMEOUT_MS`: a positive number of milliseconds, else the default. */

@@ -2,12 +2,15 @@ import { randomUUID } from "node:crypto";
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHostProcess, type HostProcess } from "../support/host-process";
+import { startLoopbackServices, type LoopbackServices } from "../support/loopback-services";
 import { startLoopbackIssuer, type LoopbackIssuer } from "./jwks-server";
 
 /**
  * Production mode (AUTH_MODE=entra) through the local host: the app must not register any `/dev/*`
  * function, and must accept exactly the tokens of the configured issuer — here a loopback stand-in for
  * Entra ID serving its JWKS over http (loopback is the one place the settings allow http for keys).
+ * Outside dev mode the host itself starts no embedded service and serves no /dev route either: the
+ * test starts the app's dependencies on loopback and hands the host their endpoints.
  */
 
 const ISSUER = "https://login.microsoftonline.test/00000000-0000-0000-0000-0000000000aa/v2.0";
@@ -48,6 +51,25 @@ const partner = {
   contactEmail: "ops@contoso.example",
 };
 
+/** Cosmos and email on loopback, shared by the entra-mode hosts of this file. */
+let services: LoopbackServices;
+
+beforeAll(async () => {
+  services = await startLoopbackServices();
+});
+
+afterAll(async () => {
+  await services?.stop();
+});
+
+/** Every /dev route of the local host itself (mail and the virtual clock), with its method. */
+const HOST_DEV_ROUTES: [method: string, path: string][] = [
+  ["GET", "/dev/mail"],
+  ["GET", "/dev/mail.json"],
+  ["GET", "/dev/clock"],
+  ["POST", "/dev/clock/advance"],
+];
+
 describe("production mode (AUTH_MODE=entra)", () => {
   let issuer: LoopbackIssuer;
   let host: HostProcess;
@@ -55,8 +77,9 @@ describe("production mode (AUTH_MODE=entra)", () => {
   beforeAll(async () => {
     issuer = await startLoopbackIssuer();
     host = await startHostProcess({
-      args: ["--store", "memory", "--no-azurite"],
+      args: ["--store", "memory"],
       env: {
+        ...services.env,
         AUTH_MODE: "entra",
         AUTH_ISSUER: ISSUER,
         AUTH_AUDIENCE: AUDIENCE,
@@ -83,6 +106,20 @@ describe("production mode (AUTH_MODE=entra)", () => {
       body: JSON.stringify({ tenantId: randomUUID(), roles: ["Operator"] }),
     });
     expect(response.status).toBe(404);
+  });
+
+  it("answers 404 on every /dev route of the host (mail, clock) and of the app (dev token)", async () => {
+    const routes: [string, string][] = [...HOST_DEV_ROUTES, ["POST", "/dev/token"], ["GET", "/dev/token"]];
+    for (const [method, path] of routes) {
+      const response = await fetch(`${host.url}${path}`, {
+        method,
+        ...(method === "POST"
+          ? { headers: { "content-type": "application/json" }, body: JSON.stringify({ days: 1 }) }
+          : {}),
+      });
+      expect({ method, path, status: response.status }).toEqual({ method, path, status: 404 });
+    }
+    expect(host.output()).not.toMatch(/\/dev\/mail/);
   });
 
   it("still serves the health endpoint, with every dependency reachable", async () => {
@@ -159,8 +196,9 @@ describe("attacks: the JWT table (AUTH_MODE=entra)", () => {
   beforeAll(async () => {
     issuer = await startLoopbackIssuer();
     host = await startHostProcess({
-      args: ["--store", "memory", "--no-azurite"],
+      args: ["--store", "memory"],
       env: {
+        ...services.env,
         AUTH_MODE: "entra",
         AUTH_ISSUER: ISSUER,
         AUTH_AUDIENCE: AUDIENCE,
@@ -270,6 +308,47 @@ describe("attacks: the JWT table (AUTH_MODE=entra)", () => {
   });
 });
 
+describe("production mode needs real endpoints: the host starts no embedded service outside dev", () => {
+  const entra = {
+    AUTH_MODE: "entra",
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+    AUTH_JWKS_URI: "http://127.0.0.1:9/keys",
+    AUTH_CLIENT_ID: CLIENT_ID,
+  };
+
+  it("without COSMOS_ENDPOINT and EMAIL_ENDPOINT it refuses to start, naming both settings", async () => {
+    const start = startHostProcess({
+      args: ["--store", "memory"],
+      env: { ...entra, COSMOS_ENDPOINT: undefined, EMAIL_ENDPOINT: undefined },
+    });
+    await expect(start).rejects.toThrow(
+      "COSMOS_ENDPOINT is required when AUTH_MODE is not dev: the embedded Cosmos server runs only in development.",
+    );
+    await expect(start).rejects.toThrow(
+      "EMAIL_ENDPOINT is required when AUTH_MODE is not dev: the embedded email endpoint runs only in development.",
+    );
+  });
+
+  it("with Cosmos and email given but no AzureWebJobsStorage (table store) it refuses to start, naming it", async () => {
+    const start = startHostProcess({
+      args: ["--store", "table"],
+      env: { ...entra, ...services.env, AzureWebJobsStorage: undefined },
+    });
+    await expect(start).rejects.toThrow(
+      "AzureWebJobsStorage is required when AUTH_MODE is not dev: the embedded Azurite runs only in development.",
+    );
+  });
+
+  it("refuses a virtual clock, which only /dev/clock could move", async () => {
+    const start = startHostProcess({
+      args: ["--store", "memory", "--clock", "virtual"],
+      env: { ...entra, ...services.env },
+    });
+    await expect(start).rejects.toThrow("CLOCK=virtual needs AUTH_MODE=dev");
+  });
+});
+
 describe("development mode, for contrast", () => {
   let host: HostProcess;
 
@@ -299,6 +378,21 @@ describe("development mode, for contrast", () => {
     };
     // Signed by the host's own key under its own issuer: the entra-mode checks above refuse both.
     expect(devClaims.iss).not.toBe(ISSUER);
+  });
+
+  it("serves the host's own /dev routes (mail, clock), which entra mode answers 404", async () => {
+    for (const [method, path] of HOST_DEV_ROUTES) {
+      if (method !== "GET") continue;
+      const response = await fetch(`${host.url}${path}`);
+      expect({ path, status: response.status }).toEqual({ path, status: 200 });
+    }
+    // The clock route exists (409: the clock is real), where entra mode has no such route.
+    const advance = await fetch(`${host.url}/dev/clock/advance`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ days: 1 }),
+    });
+    expect(advance.status).toBe(409);
   });
 
   it("every /dev/* function dev mode registers is absent in entra mode, and nothing else differs", () => {

@@ -69,7 +69,14 @@ export async function eventually<T>(
 export class Journey {
   readonly url: string;
 
-  constructor(readonly host: HostProcess) {
+  /**
+   * `mailbox`: where the mail is read when the host serves no `/dev/mail.json` (outside AUTH_MODE=dev,
+   * the test's own email endpoint, see test/support/loopback-services.ts).
+   */
+  constructor(
+    readonly host: HostProcess,
+    private readonly mailbox?: () => MailItem[],
+  ) {
     this.url = host.url.replace(/\/+$/, "");
   }
 
@@ -190,6 +197,7 @@ export class Journey {
   }
 
   async mail(): Promise<MailItem[]> {
+    if (this.mailbox) return this.mailbox();
     const answer = await this.call<{ items: MailItem[] }>("GET", "/dev/mail.json");
     return answer.body.items;
   }

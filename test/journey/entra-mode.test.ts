@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GLOBAL_ADMINISTRATOR_ROLE_ID } from "../../src/domain/model";
 import { startLoopbackIssuer, type LoopbackIssuer } from "../config/jwks-server";
 import { startHostProcess } from "../support/host-process";
+import { startLoopbackServices, type LoopbackServices } from "../support/loopback-services";
 import { customerFor, Journey, linkPath } from "./support";
 
 /**
@@ -19,13 +20,17 @@ const AUDIENCE = "api://csp-relationships-test";
 const CLIENT_ID = "00000000-0000-0000-0000-0000000000bb";
 
 let issuer: LoopbackIssuer;
+let services: LoopbackServices;
 let journey: Journey;
 
 beforeAll(async () => {
   issuer = await startLoopbackIssuer();
+  // Outside dev mode the host starts no embedded service: the test gives it loopback ones.
+  services = await startLoopbackServices();
   const host = await startHostProcess({
     args: ["--store", "memory"],
     env: {
+      ...services.env,
       AUTH_MODE: "entra",
       AUTH_ISSUER: ISSUER,
       AUTH_AUDIENCE: AUDIENCE,
@@ -33,11 +38,12 @@ beforeAll(async () => {
       AUTH_CLIENT_ID: CLIENT_ID,
     },
   });
-  journey = new Journey(host);
+  journey = new Journey(host, () => services.mail());
 });
 
 afterAll(async () => {
   await journey?.host.stop();
+  await services?.stop();
   await issuer?.close();
 });
 
