@@ -79,5 +79,5 @@ describe("local runs keep their data", () => {
     expect(gone.status).toBe(403);
     const instance = await journey.call("GET", `/runtime/webhooks/durabletask/instances/${id}`);
     expect(instance.status).toBe(404);
-  });
+  }, 180_000); // two host starts and a restart after SIGKILL
 });
