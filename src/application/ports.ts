@@ -147,8 +147,11 @@ export interface RelationshipRepository {
   /** All of one customer's new relationships in one transactional batch; re-running with the same ids is a no-op. */
   createMany(customerTenantId: string, relationships: Relationship[]): Promise<void>;
   listForCustomer(customerTenantId: string): Promise<Relationship[]>;
-  /** By id alone (the terminate route has no customer id), via a lookup. */
-  get(id: string): Promise<Versioned<Relationship> | undefined>;
+  /**
+   * By id alone (the terminate route has no customer id), via a lookup; with the customer known
+   * (the relationship's partition), one point read without the lookup.
+   */
+  get(id: string, customerTenantId?: string): Promise<Versioned<Relationship> | undefined>;
   replace(relationship: Relationship, etag: string): Promise<Versioned<Relationship>>;
   /**
    * One partner's relationships across all its customers (it is the partner or the indirect

@@ -229,6 +229,9 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
       startAdminLifecyclesResultSchema.parse(
         yield callActivity(context, startAdminLifecyclesActivity, {
           relationshipIds,
+          // Spares the lifecycles the relationship lookup; a result recorded without it (an older
+          // history) starts them the old way.
+          ...(created.customerTenantId ? { customerTenantId: created.customerTenantId } : {}),
         }),
       );
     } catch {

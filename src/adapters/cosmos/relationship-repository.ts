@@ -192,7 +192,8 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
     return resources.map((doc) => relationshipDocumentSchema.parse(doc));
   }
 
-  async get(id: string): Promise<Versioned<Relationship> | undefined> {
+  async get(id: string, customerTenantId?: string): Promise<Versioned<Relationship> | undefined> {
+    if (customerTenantId) return this.read(customerTenantId, id);
     const lookupId = relationshipLookupId(id);
     try {
       const { resource } = await this.lookups.item(lookupId, lookupId).read<Record<string, unknown>>();

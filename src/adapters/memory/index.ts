@@ -258,9 +258,11 @@ export class MemoryRelationshipRepository implements RelationshipRepository {
     );
   }
 
-  get(id: string): Promise<Versioned<Relationship> | undefined> {
+  get(id: string, customerTenantId?: string): Promise<Versioned<Relationship> | undefined> {
     const stored = this.relationships.get(id);
-    return Promise.resolve(stored ? versioned(stored) : undefined);
+    // As in Cosmos: a relationship is only found in its own customer's partition.
+    const inPartition = !customerTenantId || stored?.value.customerTenantId === customerTenantId;
+    return Promise.resolve(stored && inPartition ? versioned(stored) : undefined);
   }
 
   replace(relationship: Relationship, etag: string): Promise<Versioned<Relationship>> {

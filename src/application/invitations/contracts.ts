@@ -57,7 +57,11 @@ export const expireInvitationResultSchema = z.object({ status: invitationStatusS
 export type ExpireInvitationResult = z.infer<typeof expireInvitationResultSchema>;
 
 export const createRelationshipsInputSchema = invitationOrchestrationInputSchema;
-export const createRelationshipsResultSchema = z.object({ relationshipIds: z.array(z.string()) });
+/** `customerTenantId` is absent from results recorded before it was returned (older histories). */
+export const createRelationshipsResultSchema = z.object({
+  relationshipIds: z.array(z.string()),
+  customerTenantId: z.string().optional(),
+});
 export type CreateRelationshipsResult = z.infer<typeof createRelationshipsResultSchema>;
 
 export const notifyPartnerInputSchema = invitationOrchestrationInputSchema

@@ -272,7 +272,7 @@ export async function createRelationships(
       detail: `${relationship.type} relationship from invitation ${invitation.id}`,
     });
   }
-  return { relationshipIds };
+  return { relationshipIds, customerTenantId: invitation.customer.tenantId! };
 }
 
 function sameIds(a: string[] | undefined, b: string[]): boolean {
