@@ -119,8 +119,16 @@ export interface InvitationRepository {
   /** Scoped to the owning partner: another partner's id reads as undefined. */
   get(partnerId: string, id: string): Promise<Versioned<Invitation> | undefined>;
   findByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | undefined>;
-  /** Conditional on the ETag; throws ConcurrencyConflict when someone else wrote first. */
-  replace(invitation: Invitation, etag: string): Promise<Versioned<Invitation>>;
+  /**
+   * Conditional on the ETag; throws ConcurrencyConflict when someone else wrote first. `audit`:
+   * the records of this change (in the invitation's partner's trail), stored in the same atomic
+   * write, so a change and its record exist together or not at all, at the cost of one request.
+   */
+  replace(
+    invitation: Invitation,
+    etag: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<Versioned<Invitation>>;
   list(
     partnerId: string,
     query: { status?: InvitationStatus; limit: number; continuationToken?: string },

@@ -48,7 +48,7 @@ async function world() {
   let now = T0;
   const clock = { now: () => new Date(now) };
   const ports = memoryPorts();
-  const invitations = new DeadAfterCrash();
+  const invitations = new DeadAfterCrash(ports.audit);
   const workflow = new DyingWorkflow();
   const partner: Partner = {
     id: randomUUID(),
