@@ -202,7 +202,13 @@ export async function createInvitation(
 
   try {
     await deps.workflow.start(
-      { invitationId: invitation.id, partnerId: caller.id },
+      // The dates spare the orchestration a read of the document before its first email.
+      {
+        invitationId: invitation.id,
+        partnerId: caller.id,
+        createdAt: invitation.createdAt,
+        expiresAt: invitation.expiresAt,
+      },
       { fresh: record === undefined },
     );
   } catch (error) {
