@@ -140,8 +140,11 @@ export interface InvitationRepository {
    * settled: invitations whose orchestration may not have started. At most `limit`, oldest first.
    */
   pendingStarts(before: string, limit: number): Promise<StartIntent[]>;
-  /** The orchestration of this invitation is known to exist: forgets its start intent (idempotent). */
-  settleStart(partnerId: string, invitationId: string): Promise<void>;
+  /**
+   * The orchestration of this invitation is known to exist: forgets its start intent (idempotent).
+   * `audit`: records (in the partner's trail) written in the same request; also when no intent is left.
+   */
+  settleStart(partnerId: string, invitationId: string, also?: { audit?: AuditRecord[] }): Promise<void>;
 }
 
 /** "This invitation's orchestration must be started": written atomically with the invitation. */

@@ -390,7 +390,47 @@ export class CosmosInvitationRepository implements InvitationRepository {
       .slice(0, limit);
   }
 
-  async settleStart(partnerId: string, invitationId: string): Promise<void> {
+  /**
+   * With audit records: the intent's delete and the records' upserts in one batch (the partner's
+   * partition). An intent already gone fails that batch with 404; the records are then written alone.
+   */
+  async settleStart(
+    partnerId: string,
+    invitationId: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<void> {
+    const records = also?.audit ?? [];
+    if (records.some((r) => r.partnerId !== partnerId)) {
+      throw new Error("An invitation's audit records belong to its partner's partition.");
+    }
+    if (records.length > 0) {
+      const documents = records.map((record) => toDocument(record, { docType: "audit" }) as JSONObject);
+      const upserts = documents.map((resourceBody): OperationInput => ({
+        operationType: BulkOperationType.Upsert,
+        // Named per operation too: the embedded emulator reads it there.
+        partitionKey: partnerId,
+        resourceBody,
+      }));
+      const results = await this.batch(
+        [
+          {
+            operationType: BulkOperationType.Delete,
+            id: startIntentId(invitationId),
+            partitionKey: partnerId,
+          },
+          ...upserts,
+        ],
+        partnerId,
+      );
+      if (results.every((r) => r.statusCode < 400)) return;
+      if (results[0]?.statusCode !== 404) {
+        throw new Error(
+          `Settling a start failed (status ${results.find((r) => r.statusCode >= 400)?.statusCode}).`,
+        );
+      }
+      for (const document of documents) await this.invitations.items.upsert(document);
+      return;
+    }
     await this.invitations
       .item(startIntentId(invitationId), partnerId)
       .delete()

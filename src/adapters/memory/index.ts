@@ -166,9 +166,17 @@ export class MemoryInvitationRepository implements InvitationRepository {
     );
   }
 
-  settleStart(partnerId: string, invitationId: string): Promise<void> {
+  async settleStart(
+    partnerId: string,
+    invitationId: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<void> {
+    const records = also?.audit ?? [];
+    if (records.length > 0 && !this.audit) {
+      throw new Error("This invitation repository was built without the audit log its records go to.");
+    }
     if (this.startIntents.get(invitationId)?.partnerId === partnerId) this.startIntents.delete(invitationId);
-    return Promise.resolve();
+    for (const record of records) await this.audit!.record(record);
   }
 
   countInWindow(partnerId: string, windowStart: string): Promise<number> {
