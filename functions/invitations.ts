@@ -27,7 +27,7 @@ import { httpFunction } from "../src/http/descriptor";
 import { errorResponses } from "../src/http/openapi";
 import {
   INVITATION_ORCHESTRATION,
-  invitationOrchestrationInputSchema,
+  invitationStartInputSchema,
   PARTNER_CANCELLED_EVENT,
 } from "../src/workflows/invitation";
 
@@ -48,7 +48,7 @@ export function durableInvitationWorkflow(context: InvocationContext): Invitatio
   const client = df.getClient(context);
   return {
     async start(input, options) {
-      const parsed = invitationOrchestrationInputSchema.parse(input);
+      const parsed = invitationStartInputSchema.parse(input);
       await startIfAbsent(client, INVITATION_ORCHESTRATION, parsed.invitationId, parsed, options);
     },
     async raisePartnerCancelled(invitationId, event) {

@@ -11,7 +11,16 @@ export function adminRelationshipInstanceId(relationshipId: string): string {
   return `admin-relationship:${relationshipId}`;
 }
 
-export const adminRelationshipInputSchema = z.object({ relationshipId: z.string().min(1).max(200) }).strict();
+/**
+ * `customerTenantId` (the relationship's partition) lets every read be a point read without the
+ * `relationship:<id>` lookup; instances started before it was passed lack it and read via the lookup.
+ */
+export const adminRelationshipInputSchema = z
+  .object({
+    relationshipId: z.string().min(1).max(200),
+    customerTenantId: z.string().min(1).max(200).optional(),
+  })
+  .strict();
 export type AdminRelationshipInput = z.infer<typeof adminRelationshipInputSchema>;
 
 export const readAdminRelationshipInputSchema = adminRelationshipInputSchema;
@@ -53,7 +62,11 @@ export const notifyAdminExpiredResultSchema = z.object({ sent: z.boolean() });
 export type NotifyAdminExpiredResult = z.infer<typeof notifyAdminExpiredResultSchema>;
 
 export const startAdminLifecyclesInputSchema = z
-  .object({ relationshipIds: z.array(z.string().min(1).max(200)).max(10) })
+  .object({
+    relationshipIds: z.array(z.string().min(1).max(200)).max(10),
+    /** The customer of all of them (one invitation's relationships); absent in older histories. */
+    customerTenantId: z.string().min(1).max(200).optional(),
+  })
   .strict();
 export type StartAdminLifecyclesInput = z.infer<typeof startAdminLifecyclesInputSchema>;
 export const startAdminLifecyclesResultSchema = z.object({ instanceIds: z.array(z.string()) });

@@ -88,9 +88,10 @@ type Loaded = Versioned<Relationship> & { endsAt: string };
 
 async function load(
   deps: Pick<AdminLifecycleDependencies, "relationships">,
-  relationshipId: string,
+  input: AdminRelationshipInput,
 ): Promise<Loaded> {
-  const found = await deps.relationships.get(relationshipId);
+  const { relationshipId } = input;
+  const found = await deps.relationships.get(relationshipId, input.customerTenantId);
   // Not usefully retryable: the lifecycle was started for a document that is not there.
   if (!found) throw new Error(`Relationship ${relationshipId} does not exist.`);
   if (found.value.type !== "admin" || !found.value.endsAt) {
@@ -103,7 +104,7 @@ export async function readAdminRelationship(
   deps: Pick<AdminLifecycleDependencies, "relationships">,
   input: AdminRelationshipInput,
 ): Promise<ReadAdminRelationshipResult> {
-  const { value, endsAt } = await load(deps, input.relationshipId);
+  const { value, endsAt } = await load(deps, input);
   return { status: value.status, endsAt, autoExtend: effectiveAutoExtend(value) };
 }
 
@@ -131,7 +132,7 @@ export async function remindAdminPartner(
   deps: AdminLifecycleDependencies,
   input: RemindAdminPartnerInput,
 ): Promise<RemindAdminPartnerResult> {
-  const { value, endsAt } = await load(deps, input.relationshipId);
+  const { value, endsAt } = await load(deps, input);
   if (!inForce(value.status) || endsAt !== input.endsAt) return { sent: false, status: value.status };
   await send(
     deps,
@@ -158,7 +159,7 @@ export async function endAdminRelationship(
   input: EndAdminRelationshipInput,
 ): Promise<EndAdminRelationshipResult> {
   return updateWithRetry<Relationship, EndAdminRelationshipResult, Loaded>({
-    read: () => load(deps, input.relationshipId),
+    read: () => load(deps, input),
     decide: async ({ value, endsAt }) => {
       if (!inForce(value.status)) {
         if (value.status === "expired") await auditEnd(deps, value, "expire", input.endsAt);
@@ -229,7 +230,7 @@ export async function notifyAdminExpired(
   deps: AdminLifecycleDependencies,
   input: AdminRelationshipInput,
 ): Promise<NotifyAdminExpiredResult> {
-  const { value, endsAt } = await load(deps, input.relationshipId);
+  const { value, endsAt } = await load(deps, input);
   if (value.status !== "expired")
     throw new Error(`Relationship ${value.id} is ${value.status}, not expired.`);
   await deps.accessAssignments?.removeAllFor(value.customerTenantId, value.id);
@@ -265,10 +266,11 @@ export async function startAdminLifecycles(
 ): Promise<StartAdminLifecyclesResult> {
   const instanceIds: string[] = [];
   for (const relationshipId of input.relationshipIds) {
-    const found = await deps.relationships.get(relationshipId);
+    const found = await deps.relationships.get(relationshipId, input.customerTenantId);
     if (!found || found.value.type !== "admin" || !inForce(found.value.status)) continue;
     const instanceId = adminRelationshipInstanceId(relationshipId);
-    await deps.start(instanceId, { relationshipId });
+    // The customer rides along so that each of the instance's reads is one point read, no lookup.
+    await deps.start(instanceId, { relationshipId, customerTenantId: found.value.customerTenantId });
     await deps.webhooks?.publish(found.value.partnerId, adminRelationshipEvent(found.value, "activated"));
     await deps.confirm?.(found.value);
     instanceIds.push(instanceId);

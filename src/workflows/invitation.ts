@@ -4,7 +4,7 @@ import {
   createRelationshipsResultSchema,
   expireInvitationInputSchema,
   expireInvitationResultSchema,
-  invitationOrchestrationInputSchema,
+  invitationStartInputSchema,
   notifyPartnerInputSchema,
   notifyPartnerResultSchema,
   readInvitationStatusInputSchema,
@@ -55,6 +55,7 @@ export {
   expireInvitationInputSchema,
   expireInvitationResultSchema,
   invitationOrchestrationInputSchema,
+  invitationStartInputSchema,
   notifyPartnerInputSchema,
   notifyPartnerResultSchema,
   partnerCancelledEventSchema,
@@ -67,6 +68,7 @@ export {
   type CustomerEmailStep,
   type ExpireInvitationResult,
   type InvitationOrchestrationInput,
+  type InvitationStartInput,
   type NotifyPartnerInput,
   type NotifyPartnerResult,
   type PartnerCancelledEvent,
@@ -136,7 +138,7 @@ export function wakeSchedule(createdAt: Date, expiresAt: Date, now: Date): Wake[
 }
 
 export const invitationOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = invitationOrchestrationInputSchema.parse(context.df.getInput());
+  const input = invitationStartInputSchema.parse(context.df.getInput());
   const ref = { invitationId: input.invitationId, partnerId: input.partnerId };
   const emailFailures: CustomerEmailStep[] = [];
 
@@ -165,8 +167,18 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
     }
   }
 
-  const start = yield* read();
-  let outcome = invitationOutcome(start.status);
+  // Started with the invitation's dates: no read first, the email activity reads the document and
+  // reports what it says. Started without them (older instances, the recovery sweep): read first.
+  // Which path an instance takes depends on its input alone, so its replays take the same one.
+  let start: { createdAt: string; expiresAt: string };
+  let outcome: InvitationOutcome | undefined;
+  if (input.createdAt && input.expiresAt) {
+    start = { createdAt: input.createdAt, expiresAt: input.expiresAt };
+  } else {
+    const current = yield* read();
+    start = current;
+    outcome = invitationOutcome(current.status);
+  }
   let remindersSent = 0;
   if (outcome === undefined) {
     context.df.setCustomStatus({ phase: "sending" });
@@ -229,6 +241,9 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
       startAdminLifecyclesResultSchema.parse(
         yield callActivity(context, startAdminLifecyclesActivity, {
           relationshipIds,
+          // Spares the lifecycles the relationship lookup; a result recorded without it (an older
+          // history) starts them the old way.
+          ...(created.customerTenantId ? { customerTenantId: created.customerTenantId } : {}),
         }),
       );
     } catch {

@@ -109,6 +109,35 @@ describe("CosmosInvitationRepository", () => {
     expect(stored?.etag).toBe(won[0]?.value.etag);
   });
 
+  it("replaces an invitation and writes its audit records atomically: a lost race writes neither", async () => {
+    const repo = new CosmosInvitationRepository(cosmos().db);
+    const log = new CosmosAuditLog(cosmos().db);
+    const inv = invitation();
+    await repo.create(inv);
+    const read = await repo.get(inv.partnerId, inv.id);
+    const record = (action: string) => ({
+      id: randomUUID(),
+      partnerId: inv.partnerId,
+      resourceType: "invitation" as const,
+      resourceId: inv.id,
+      action,
+      outcome: "applied" as const,
+      actor: { kind: "system" as const },
+      at: "2026-01-01T00:00:00.000Z",
+    });
+    const saved = await repo.replace({ ...inv, status: "cancelled" }, read!.etag, {
+      audit: [record("cancel")],
+    });
+    expect(saved.value.status).toBe("cancelled");
+    expect(saved.etag).toBe((await repo.get(inv.partnerId, inv.id))?.etag);
+    // The old ETag lost: neither the change nor its record is stored.
+    await expect(
+      repo.replace({ ...inv, status: "expired" }, read!.etag, { audit: [record("expire")] }),
+    ).rejects.toBeInstanceOf(ConcurrencyConflict);
+    expect((await log.listFor(inv.partnerId, inv.id)).map((r) => r.action)).toEqual(["cancel"]);
+    expect((await repo.get(inv.partnerId, inv.id))?.value.status).toBe("cancelled");
+  });
+
   it("lists one partner's invitations newest first, by status, in pages", async () => {
     const repo = new CosmosInvitationRepository(cosmos().db);
     const partnerId = randomUUID();

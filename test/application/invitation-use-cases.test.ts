@@ -16,6 +16,7 @@ import { DomainError } from "../../src/domain/errors";
 import { invitationToken } from "../../src/domain/invitation-token";
 import {
   GLOBAL_ADMINISTRATOR_ROLE_ID,
+  type AuditRecord,
   type Invitation,
   type Partner,
   type Principal,
@@ -40,14 +41,18 @@ class RacingInvitations extends MemoryInvitationRepository {
     this.race = change;
   }
 
-  override async replace(invitation: Invitation, etag: string): Promise<Versioned<Invitation>> {
+  override async replace(
+    invitation: Invitation,
+    etag: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<Versioned<Invitation>> {
     const race = this.race;
     if (race) {
       this.race = undefined;
       const current = await this.get(invitation.partnerId, invitation.id);
       if (current) await super.replace(race(current.value), current.etag);
     }
-    return super.replace(invitation, etag);
+    return super.replace(invitation, etag, also);
   }
 }
 
@@ -73,7 +78,7 @@ async function world(options: { roles?: string[] } = {}): Promise<World> {
   await ports.partners.put(partner);
   return {
     ...ports,
-    invitations: new RacingInvitations(),
+    invitations: new RacingInvitations(ports.audit),
     workflow: new MemoryInvitationWorkflow(),
     partner,
     principal: {

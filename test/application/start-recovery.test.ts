@@ -6,7 +6,7 @@ import {
   recoverInvitationStarts,
   START_RECOVERY_GRACE_MS,
 } from "../../src/application/invitations/start-recovery";
-import type { Partner, Principal } from "../../src/domain/model";
+import type { AuditRecord, Partner, Principal } from "../../src/domain/model";
 
 /**
  * A host that dies between storing an invitation and starting its orchestration: modelled on the
@@ -38,9 +38,13 @@ class DeadAfterCrash extends MemoryInvitationRepository {
     if (this.dead) return Promise.reject(new HostDied("SIGKILL"));
     return super.remove(partnerId, id);
   }
-  override settleStart(partnerId: string, invitationId: string): Promise<void> {
+  override settleStart(
+    partnerId: string,
+    invitationId: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<void> {
     if (this.dead) return Promise.reject(new HostDied("SIGKILL"));
-    return super.settleStart(partnerId, invitationId);
+    return super.settleStart(partnerId, invitationId, also);
   }
 }
 
@@ -48,7 +52,7 @@ async function world() {
   let now = T0;
   const clock = { now: () => new Date(now) };
   const ports = memoryPorts();
-  const invitations = new DeadAfterCrash();
+  const invitations = new DeadAfterCrash(ports.audit);
   const workflow = new DyingWorkflow();
   const partner: Partner = {
     id: randomUUID(),

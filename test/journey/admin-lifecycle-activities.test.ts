@@ -166,6 +166,19 @@ describe("admin relationship activities (each run twice)", () => {
     expect(mailTo(partner.contactEmail)).toHaveLength(0);
   });
 
+  it("reads in the customer's partition when the input names it, and only there", async () => {
+    const d = deps();
+    const { relationship } = await seed();
+    const expected = { status: "active", endsAt: relationship.endsAt, autoExtend: false };
+    const input = { relationshipId: relationship.id, customerTenantId: relationship.customerTenantId };
+    expect(await readAdminRelationship(d, input)).toEqual(expected);
+    // Without the customer (an instance started before it was passed): through the lookup.
+    expect(await readAdminRelationship(d, { relationshipId: relationship.id })).toEqual(expected);
+    await expect(
+      readAdminRelationship(d, { relationshipId: relationship.id, customerTenantId: randomUUID() }),
+    ).rejects.toThrow(/does not exist/);
+  });
+
   it("R6: a stored auto-extend never applies with Global Administrator: it expires", async () => {
     const d = deps();
     const { relationship } = await seed({ autoExtend: true, roles: [GLOBAL_ADMINISTRATOR_ROLE_ID] });
@@ -220,7 +233,11 @@ describe("admin relationship activities (each run twice)", () => {
       {
         relationships: d.relationships,
         start: (instanceId, startInput) => {
-          expect(startInput).toEqual({ relationshipId: admin.relationship.id });
+          // The customer rides along, so the lifecycle's reads skip the relationship lookup.
+          expect(startInput).toEqual({
+            relationshipId: admin.relationship.id,
+            customerTenantId: admin.relationship.customerTenantId,
+          });
           started.push(instanceId);
           return Promise.resolve();
         },

@@ -60,8 +60,8 @@ export function world() {
   const subscriptions = new Store<Subscription>();
   const partners = new MemoryPartnerRepository();
   const relationships = new MemoryRelationshipRepository();
-  const invitations = new MemoryInvitationRepository();
   const audit = new MemoryAuditLog();
+  const invitations = new MemoryInvitationRepository(audit);
   const signals: { migrationId: string; signal: MigrationSignal }[] = [];
   const sent = new Map<string, OutgoingEmail>();
   const transfers: string[] = [];

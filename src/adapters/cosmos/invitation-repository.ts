@@ -15,7 +15,7 @@ import {
   type StartIntent,
   type Versioned,
 } from "../../application/ports";
-import type { Invitation, InvitationStatus } from "../../domain/model";
+import type { AuditRecord, Invitation, InvitationStatus } from "../../domain/model";
 import { z } from "zod";
 import {
   CONTAINERS,
@@ -241,7 +241,13 @@ export class CosmosInvitationRepository implements InvitationRepository {
     return found && found.value.tokenHash === tokenHash ? found : undefined;
   }
 
-  async replace(invitation: Invitation, etag: string): Promise<Versioned<Invitation>> {
+  async replace(
+    invitation: Invitation,
+    etag: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<Versioned<Invitation>> {
+    const records = also?.audit ?? [];
+    if (records.length > 0) return this.replaceAudited(invitation, etag, records);
     try {
       const response = await this.invitations
         .item(invitation.id, invitation.partnerId)
@@ -257,6 +263,53 @@ export class CosmosInvitationRepository implements InvitationRepository {
       if (status === 412 || status === 404) throw new ConcurrencyConflict(`Invitation ${invitation.id}`);
       throw error;
     }
+  }
+
+  /**
+   * The replace and its audit records in one transactional batch: they share the partner's
+   * partition. The replace goes first, so a lost race (412) fails the batch before any record is
+   * written (the embedded emulator stops at the first failure rather than rolling back). Records are
+   * upserted: their ids derive from the change, so a re-run writes the same record again.
+   */
+  private async replaceAudited(
+    invitation: Invitation,
+    etag: string,
+    records: AuditRecord[],
+  ): Promise<Versioned<Invitation>> {
+    if (records.some((r) => r.partnerId !== invitation.partnerId)) {
+      throw new Error("An invitation's audit records belong to its partner's partition.");
+    }
+    const results = await this.batch(
+      [
+        {
+          operationType: BulkOperationType.Replace,
+          id: invitation.id,
+          partitionKey: invitation.partnerId,
+          resourceBody: toDocument(invitation, { docType: "invitation" }) as JSONObject,
+          ifMatch: etag,
+        },
+        ...records.map((record): OperationInput => ({
+          operationType: BulkOperationType.Upsert,
+          // Named per operation too: the embedded emulator reads it there.
+          partitionKey: invitation.partnerId,
+          resourceBody: toDocument(record, { docType: "audit" }) as JSONObject,
+        })),
+      ],
+      invitation.partnerId,
+    );
+    const replaced = results[0];
+    const status = replaced?.statusCode ?? 0;
+    if (status === 412 || status === 404) throw new ConcurrencyConflict(`Invitation ${invitation.id}`);
+    const failed = results.find((r) => r.statusCode >= 400);
+    if (!replaced || failed) {
+      throw new Error(
+        `Replacing an invitation with its audit failed (status ${failed?.statusCode ?? status}).`,
+      );
+    }
+    return {
+      value: invitationDocumentSchema.parse(replaced.resourceBody),
+      etag: requireEtag(replaced.eTag, "an invitation"),
+    };
   }
 
   async list(
@@ -337,7 +390,47 @@ export class CosmosInvitationRepository implements InvitationRepository {
       .slice(0, limit);
   }
 
-  async settleStart(partnerId: string, invitationId: string): Promise<void> {
+  /**
+   * With audit records: the intent's delete and the records' upserts in one batch (the partner's
+   * partition). An intent already gone fails that batch with 404; the records are then written alone.
+   */
+  async settleStart(
+    partnerId: string,
+    invitationId: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<void> {
+    const records = also?.audit ?? [];
+    if (records.some((r) => r.partnerId !== partnerId)) {
+      throw new Error("An invitation's audit records belong to its partner's partition.");
+    }
+    if (records.length > 0) {
+      const documents = records.map((record) => toDocument(record, { docType: "audit" }) as JSONObject);
+      const upserts = documents.map((resourceBody): OperationInput => ({
+        operationType: BulkOperationType.Upsert,
+        // Named per operation too: the embedded emulator reads it there.
+        partitionKey: partnerId,
+        resourceBody,
+      }));
+      const results = await this.batch(
+        [
+          {
+            operationType: BulkOperationType.Delete,
+            id: startIntentId(invitationId),
+            partitionKey: partnerId,
+          },
+          ...upserts,
+        ],
+        partnerId,
+      );
+      if (results.every((r) => r.statusCode < 400)) return;
+      if (results[0]?.statusCode !== 404) {
+        throw new Error(
+          `Settling a start failed (status ${results.find((r) => r.statusCode >= 400)?.statusCode}).`,
+        );
+      }
+      for (const document of documents) await this.invitations.items.upsert(document);
+      return;
+    }
     await this.invitations
       .item(startIntentId(invitationId), partnerId)
       .delete()

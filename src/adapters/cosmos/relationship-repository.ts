@@ -70,7 +70,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
       customerTenantId,
     );
     if (first.result && first.result.every((r) => r.statusCode < 400)) {
-      for (const relationship of relationships) await this.indexOne(relationship);
+      await this.indexAll(relationships);
       return;
     }
     // Re-running must not overwrite a relationship that has moved on (e.g. been terminated).
@@ -114,26 +114,60 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
 
   /** Copies what is stored (not what was asked) into the index of each partner party to it. */
   private async index(ids: string[], customerTenantId: string): Promise<void> {
+    const stored: Relationship[] = [];
     for (const id of ids) {
-      const stored = await this.read(customerTenantId, id);
-      if (stored) await this.indexOne(stored.value);
+      const found = await this.read(customerTenantId, id);
+      if (found) stored.push(found.value);
     }
+    await this.indexAll(stored);
   }
 
   private async indexOne(relationship: Relationship): Promise<void> {
-    const parties = [relationship.partnerId, relationship.indirectResellerId].filter(
-      (p): p is string => typeof p === "string",
-    );
-    for (const partnerId of parties) {
-      await this.invitations.items.upsert(
-        toDocument(relationship, {
-          id: indexId(relationship.id),
-          relationshipId: relationship.id,
-          partnerId,
-          ownerPartnerId: relationship.partnerId,
-          docType: "relationshipIndex",
-        }),
+    await this.indexAll([relationship]);
+  }
+
+  /**
+   * One request per partner partition, however many relationships: one acceptance's relationships
+   * share their partner, so their copies go in one batch of upserts (idempotent, like each alone).
+   */
+  private async indexAll(relationships: Relationship[]): Promise<void> {
+    const byPartner = new Map<string, JSONObject[]>();
+    for (const relationship of relationships) {
+      const parties = [relationship.partnerId, relationship.indirectResellerId].filter(
+        (p): p is string => typeof p === "string",
       );
+      for (const partnerId of parties) {
+        const copies = byPartner.get(partnerId) ?? [];
+        copies.push(
+          toDocument(relationship, {
+            id: indexId(relationship.id),
+            relationshipId: relationship.id,
+            partnerId,
+            ownerPartnerId: relationship.partnerId,
+            docType: "relationshipIndex",
+          }) as JSONObject,
+        );
+        byPartner.set(partnerId, copies);
+      }
+    }
+    for (const [partnerId, copies] of byPartner) {
+      if (copies.length === 1) {
+        await this.invitations.items.upsert(copies[0]!);
+        continue;
+      }
+      const response = await this.invitations.items.batch(
+        copies.map((resourceBody) => ({
+          operationType: BulkOperationType.Upsert,
+          // Named per operation too: the embedded emulator reads it there.
+          partitionKey: partnerId,
+          resourceBody,
+        })),
+        partnerId,
+      );
+      const failed = (response.result ?? []).find((r) => r.statusCode >= 400);
+      if (!response.result || failed) {
+        throw new Error(`Indexing relationships failed (status ${failed?.statusCode ?? response.code}).`);
+      }
     }
   }
 
@@ -192,7 +226,8 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
     return resources.map((doc) => relationshipDocumentSchema.parse(doc));
   }
 
-  async get(id: string): Promise<Versioned<Relationship> | undefined> {
+  async get(id: string, customerTenantId?: string): Promise<Versioned<Relationship> | undefined> {
+    if (customerTenantId) return this.read(customerTenantId, id);
     const lookupId = relationshipLookupId(id);
     try {
       const { resource } = await this.lookups.item(lookupId, lookupId).read<Record<string, unknown>>();

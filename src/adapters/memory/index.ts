@@ -114,6 +114,9 @@ function newestFirst(a: PageCursor, b: PageCursor): number {
 }
 
 export class MemoryInvitationRepository implements InvitationRepository {
+  /** `audit`: where records written with a replace go (as one Cosmos batch writes both). */
+  constructor(private readonly audit?: AuditLog) {}
+
   /** By partner, then id: another partner's id is simply absent, as in its own Cosmos partition. */
   private readonly invitations = new Map<string, Map<string, Stored<Invitation>>>();
   private readonly tokenLookups = new Map<string, { partnerId: string; invitationId: string }>();
@@ -163,9 +166,17 @@ export class MemoryInvitationRepository implements InvitationRepository {
     );
   }
 
-  settleStart(partnerId: string, invitationId: string): Promise<void> {
+  async settleStart(
+    partnerId: string,
+    invitationId: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<void> {
+    const records = also?.audit ?? [];
+    if (records.length > 0 && !this.audit) {
+      throw new Error("This invitation repository was built without the audit log its records go to.");
+    }
     if (this.startIntents.get(invitationId)?.partnerId === partnerId) this.startIntents.delete(invitationId);
-    return Promise.resolve();
+    for (const record of records) await this.audit!.record(record);
   }
 
   countInWindow(partnerId: string, windowStart: string): Promise<number> {
@@ -185,15 +196,24 @@ export class MemoryInvitationRepository implements InvitationRepository {
     return found && found.value.tokenHash === tokenHash ? found : undefined;
   }
 
-  replace(invitation: Invitation, etag: string): Promise<Versioned<Invitation>> {
+  async replace(
+    invitation: Invitation,
+    etag: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<Versioned<Invitation>> {
+    const records = also?.audit ?? [];
+    if (records.length > 0 && !this.audit) {
+      throw new Error("This invitation repository was built without the audit log its records go to.");
+    }
     const partition = this.invitations.get(invitation.partnerId);
     const stored = partition?.get(invitation.id);
     if (!partition || !stored || stored.etag !== etag) {
-      return Promise.reject(new ConcurrencyConflict(`Invitation ${invitation.id}`));
+      throw new ConcurrencyConflict(`Invitation ${invitation.id}`);
     }
     const next = { value: copy(invitation), etag: nextEtag() };
     partition.set(invitation.id, next);
-    return Promise.resolve(versioned(next));
+    for (const record of records) await this.audit!.record(record);
+    return versioned(next);
   }
 
   list(
@@ -258,9 +278,11 @@ export class MemoryRelationshipRepository implements RelationshipRepository {
     );
   }
 
-  get(id: string): Promise<Versioned<Relationship> | undefined> {
+  get(id: string, customerTenantId?: string): Promise<Versioned<Relationship> | undefined> {
     const stored = this.relationships.get(id);
-    return Promise.resolve(stored ? versioned(stored) : undefined);
+    // As in Cosmos: a relationship is only found in its own customer's partition.
+    const inPartition = !customerTenantId || stored?.value.customerTenantId === customerTenantId;
+    return Promise.resolve(stored && inPartition ? versioned(stored) : undefined);
   }
 
   replace(relationship: Relationship, etag: string): Promise<Versioned<Relationship>> {
@@ -678,11 +700,12 @@ export interface MemoryPorts {
 /** A fresh, empty set of persistence ports. */
 export function memoryPorts(): MemoryPorts {
   const schedule = new MemoryTermEndSchedule();
+  const audit = new MemoryAuditLog();
   return {
     partners: new MemoryPartnerRepository(),
-    invitations: new MemoryInvitationRepository(),
+    invitations: new MemoryInvitationRepository(audit),
     relationships: new MemoryRelationshipRepository(),
-    audit: new MemoryAuditLog(),
+    audit,
     idempotency: new MemoryIdempotencyStore(),
     subscriptions: new MemorySubscriptionRepository(schedule),
     schedule,

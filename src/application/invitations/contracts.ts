@@ -17,6 +17,17 @@ export const invitationOrchestrationInputSchema = z
   .strict();
 export type InvitationOrchestrationInput = z.infer<typeof invitationOrchestrationInputSchema>;
 
+/**
+ * What the orchestration is started with: the invitation and, from the creating request, its dates
+ * (never changed after creation), so the orchestration schedules its wakes without reading the
+ * document first. Absent for instances started before they were passed and by the recovery sweep:
+ * those read the document first, as before.
+ */
+export const invitationStartInputSchema = invitationOrchestrationInputSchema
+  .extend({ createdAt: z.iso.datetime().optional(), expiresAt: z.iso.datetime().optional() })
+  .strict();
+export type InvitationStartInput = z.infer<typeof invitationStartInputSchema>;
+
 /** Raised after the document records the customer's decision. */
 export const customerDecisionEventSchema = z.object({
   decision: customerDecisionSchema,
@@ -57,7 +68,11 @@ export const expireInvitationResultSchema = z.object({ status: invitationStatusS
 export type ExpireInvitationResult = z.infer<typeof expireInvitationResultSchema>;
 
 export const createRelationshipsInputSchema = invitationOrchestrationInputSchema;
-export const createRelationshipsResultSchema = z.object({ relationshipIds: z.array(z.string()) });
+/** `customerTenantId` is absent from results recorded before it was returned (older histories). */
+export const createRelationshipsResultSchema = z.object({
+  relationshipIds: z.array(z.string()),
+  customerTenantId: z.string().optional(),
+});
 export type CreateRelationshipsResult = z.infer<typeof createRelationshipsResultSchema>;
 
 export const notifyPartnerInputSchema = invitationOrchestrationInputSchema

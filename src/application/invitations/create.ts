@@ -5,6 +5,7 @@ import { hashInvitationToken, invitationToken, newLinkNonce } from "../../domain
 import {
   INVITATION_KINDS,
   LOCALES,
+  type AuditRecord,
   type Invitation,
   type Locale,
   type Partner,
@@ -12,7 +13,7 @@ import {
 } from "../../domain/model";
 import { addDays } from "../../domain/time";
 import { checkInvitation, cloudOfDomain, requireWriteRole, type KnownCloud } from "../../domain/rules";
-import { audit, auditedCheck, partnerActor } from "../audit";
+import { auditedCheck, partnerActor } from "../audit";
 import { callerPartner } from "../partners";
 import {
   CreationWindowFull,
@@ -202,7 +203,13 @@ export async function createInvitation(
 
   try {
     await deps.workflow.start(
-      { invitationId: invitation.id, partnerId: caller.id },
+      // The dates spare the orchestration a read of the document before its first email.
+      {
+        invitationId: invitation.id,
+        partnerId: caller.id,
+        createdAt: invitation.createdAt,
+        expiresAt: invitation.expiresAt,
+      },
       { fresh: record === undefined },
     );
   } catch (error) {
@@ -212,10 +219,9 @@ export async function createInvitation(
   }
   // The start intent stored with the invitation is done with. Should this fail (or the host die
   // first), the recovery sweep finds the orchestration there and settles it then.
-  await deps.invitations.settleStart(caller.id, invitation.id).catch(() => undefined);
-
   // Recorded once the invitation is live: a compensated (removed) attempt leaves no "created" record.
-  await audit(deps.audit, deps.clock, {
+  // It goes in the same request as the settling; should that fail, it is written alone.
+  const created: AuditRecord = {
     id: `${invitation.id}:created`,
     partnerId: caller.id,
     resourceType: "invitation",
@@ -224,7 +230,10 @@ export async function createInvitation(
     outcome: "applied",
     actor,
     at: invitation.createdAt,
-  });
+  };
+  await deps.invitations
+    .settleStart(caller.id, invitation.id, { audit: [created] })
+    .catch(() => deps.audit.record(created));
   const body = toInvitationView(invitation);
   const location = invitationLocation(invitation.id);
   if (record && idempotencyKey !== undefined) {

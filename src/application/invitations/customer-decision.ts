@@ -9,6 +9,7 @@ import {
 import {
   GLOBAL_ADMINISTRATOR_ROLE_ID,
   type Actor,
+  type AuditRecord,
   type CustomerDecision,
   type Cloud,
   type Invitation,
@@ -155,6 +156,8 @@ export async function decideInvitation(
 ): Promise<Invitation> {
   const { identity, decision } = request;
   const actor: Actor = { kind: "customer", tenantId: identity.tenantId, userId: identity.userId };
+  // The record of the decision being written; a fresh one (new id) on every attempt.
+  let applied: AuditRecord | undefined;
   // Someone else wrote first: decide again on what is there now (usually: no longer pending -> 410).
   return updateWithRetry<Invitation, Invitation>({
     read: async () => {
@@ -169,6 +172,7 @@ export async function decideInvitation(
         throw verdict.refusal;
       }
       const now = deps.clock.now().toISOString();
+      applied = auditRecord(deps, invitation, decision, actor, "applied");
       return {
         write: {
           ...invitation,
@@ -178,13 +182,13 @@ export async function decideInvitation(
           decidedBy: actor,
         },
         after: async ({ value }) => {
-          await audit(deps, value, decision, actor, "applied");
           await raise(deps, value.id, { decision, by: actor });
           return value;
         },
       };
     },
-    replace: (next, etag) => deps.invitations.replace(next, etag),
+    // The decision and its audit record: one atomic write.
+    replace: (next, etag) => deps.invitations.replace(next, etag, applied ? { audit: [applied] } : undefined),
     attempts: MAX_CONFLICT_RETRIES + 1,
   });
 }
@@ -213,7 +217,18 @@ async function audit(
   outcome: "applied" | "refused",
   rule?: RuleId,
 ): Promise<void> {
-  await deps.audit.record({
+  await deps.audit.record(auditRecord(deps, invitation, decision, actor, outcome, rule));
+}
+
+function auditRecord(
+  deps: Pick<CustomerDecisionDependencies, "clock">,
+  invitation: Invitation,
+  decision: Decision,
+  actor: Actor,
+  outcome: "applied" | "refused",
+  rule?: RuleId,
+): AuditRecord {
+  return {
     id: randomUUID(),
     partnerId: invitation.partnerId,
     resourceType: "invitation",
@@ -223,5 +238,5 @@ async function audit(
     ...(rule ? { rule } : {}),
     actor,
     at: deps.clock.now().toISOString(),
-  });
+  };
 }

@@ -1,7 +1,14 @@
 import { deterministicGuid } from "../ids";
 import { invitationToken } from "../../domain/invitation-token";
 import { adminRelationshipEnd } from "../../domain/lifecycle";
-import type { Actor, Invitation, InvitationOutcome, Partner, Relationship } from "../../domain/model";
+import type {
+  Actor,
+  AuditRecord,
+  Invitation,
+  InvitationOutcome,
+  Partner,
+  Relationship,
+} from "../../domain/model";
 import { updateWithRetry } from "../concurrency";
 import {
   type AuditLog,
@@ -167,20 +174,22 @@ export async function expireInvitation(
       const now = deps.clock.now().toISOString();
       return {
         write: { ...invitation, status: "expired", decidedAt: now, decidedBy: SYSTEM },
-        after: async ({ value: expired }) => {
-          await auditExpiry(deps, expired);
-          return { status: "expired" };
-        },
+        after: () => ({ status: "expired" }),
       };
     },
-    replace: (next, etag) => deps.invitations.replace(next, etag),
+    // The expiry and its audit record: one atomic write.
+    replace: (next, etag) => deps.invitations.replace(next, etag, { audit: [expiryRecord(deps, next)] }),
     attempts: CONFLICT_ATTEMPTS,
   });
 }
 
 async function auditExpiry(deps: LifecycleDependencies, invitation: Invitation): Promise<void> {
+  await deps.audit.record(expiryRecord(deps, invitation));
+}
+
+function expiryRecord(deps: Pick<LifecycleDependencies, "clock">, invitation: Invitation): AuditRecord {
   // A fixed id: a re-run writes the same record again instead of a second one.
-  await deps.audit.record({
+  return {
     id: deterministicGuid("audit", invitation.id, "expire"),
     partnerId: invitation.partnerId,
     resourceType: "invitation",
@@ -189,7 +198,7 @@ async function auditExpiry(deps: LifecycleDependencies, invitation: Invitation):
     outcome: "applied",
     actor: SYSTEM,
     at: invitation.decidedAt ?? deps.clock.now().toISOString(),
-  });
+  };
 }
 
 /** The relationships an accepted invitation grants; ids and dates derive from the document alone. */
@@ -245,8 +254,20 @@ export async function createRelationships(
   const relationshipIds = relationships.map((r) => r.id);
   // The first attempt links them on the version read above (its ETag still decides the write);
   // only a conflict reads again.
+  // Fixed ids: a re-run writes the same records again instead of second ones.
+  const records: AuditRecord[] = relationships.map((relationship) => ({
+    id: deterministicGuid("audit", relationship.id, "create"),
+    partnerId: invitation.partnerId,
+    resourceType: "relationship",
+    resourceId: relationship.id,
+    action: "create",
+    outcome: "applied",
+    actor: invitation.decidedBy ?? SYSTEM,
+    at: relationship.createdAt,
+    detail: `${relationship.type} relationship from invitation ${invitation.id}`,
+  }));
   let first: typeof loaded | undefined = loaded;
-  await updateWithRetry<Invitation, void>({
+  const linked = await updateWithRetry<Invitation, boolean>({
     read: () => {
       const known = first;
       first = undefined;
@@ -254,25 +275,16 @@ export async function createRelationships(
     },
     decide: ({ value: current }) =>
       sameIds(current.relationshipIds, relationshipIds)
-        ? { done: undefined }
-        : { write: { ...current, relationshipIds }, after: () => undefined },
-    replace: (next, etag) => deps.invitations.replace(next, etag),
+        ? { done: false }
+        : { write: { ...current, relationshipIds }, after: () => true },
+    // The link and the creations' audit records: one atomic write in the partner's partition.
+    replace: (next, etag) => deps.invitations.replace(next, etag, { audit: records }),
     attempts: CONFLICT_ATTEMPTS,
   });
-  for (const relationship of relationships) {
-    await deps.audit.record({
-      id: deterministicGuid("audit", relationship.id, "create"),
-      partnerId: invitation.partnerId,
-      resourceType: "relationship",
-      resourceId: relationship.id,
-      action: "create",
-      outcome: "applied",
-      actor: invitation.decidedBy ?? SYSTEM,
-      at: relationship.createdAt,
-      detail: `${relationship.type} relationship from invitation ${invitation.id}`,
-    });
-  }
-  return { relationshipIds };
+  // Already linked (a re-run, or a run of an older version that linked before recording): the
+  // records may be missing, and writing them again is a no-op when they are not.
+  if (!linked) for (const record of records) await deps.audit.record(record);
+  return { relationshipIds, customerTenantId: invitation.customer.tenantId! };
 }
 
 function sameIds(a: string[] | undefined, b: string[]): boolean {
