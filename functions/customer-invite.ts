@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { HttpHandler, HttpRequest, HttpResponseInit } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
 import { raiseEventIfListening } from "../src/adapters/durable/client";
@@ -6,31 +6,36 @@ import {
   decideInvitation,
   lookUpLink,
   type CustomerDecisionDependencies,
-  type CustomerIdentity,
   type Decision,
   type LinkLookup,
 } from "../src/application/invitations/customer-decision";
-import { DomainError, refuse } from "../src/domain/errors";
+import { DomainError } from "../src/domain/errors";
 import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Locale, type Principal } from "../src/domain/model";
-import { bearerTokenOf } from "../src/http/auth";
 import { isFormPost, readForm } from "../src/http/body";
-import { checkSameOrigin, csrfTokenFor, isCsrfTokenValid } from "../src/http/csrf";
+import { csrfTokenFor } from "../src/http/csrf";
 import {
-  completeCustomerSignIn,
-  customerSession,
+  apiProblem,
+  htmlPage,
+  linkPageError,
+  linkPagePath,
+  linkPoster,
+  linkSession,
+  linkToken,
+  makeLinkSignInCallbackHandler,
+  startLinkSignIn,
+  unavailableLink,
+  type CustomerLinks,
+} from "../src/http/customer-link";
+import {
   devSignInFormSchema,
   principalToIdentity,
-  startCustomerSignIn,
   type CustomerSignIn,
   type DevSignIn,
   type SignInFamily,
 } from "../src/http/customer-sign-in";
 import { httpFunction, type OperationDoc } from "../src/http/descriptor";
 import { errorResponses } from "../src/http/openapi";
-import { toProblemResponse } from "../src/http/problem";
 import {
-  PAGE_HEADERS,
-  renderContinuePage,
   renderDecidedPage,
   renderDecisionPage,
   renderErrorPage,
@@ -96,34 +101,33 @@ export interface CustomerInviteDependencies {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-function page(status: number, body: string): HttpResponseInit {
-  return { status, headers: { ...PAGE_HEADERS }, body };
+const REASON_BY_RULE: Record<string, ErrorReason> = { R11: "partnerTenant", R12: "otherCloud" };
+
+function reasonFor(error: DomainError | undefined): ErrorReason {
+  if (error?.rule === "R2") return error.reason === "notGlobalAdmin" ? "notGlobalAdmin" : "wrongTenant";
+  const byRule = error?.rule ? REASON_BY_RULE[error.rule] : undefined;
+  // Unauthenticated, or a form that did not come from our page (CSRF): sign in again from the link.
+  return byRule ?? "signInRequired";
 }
 
-/** The signed-in customer from the session cookie, if any and still valid; never throws. */
-function sessionIdentity(
-  deps: CustomerInviteDependencies,
-  request: HttpRequest,
-): Promise<{ identity: CustomerIdentity; session: string } | undefined> {
-  return customerSession(
-    INVITE_FAMILY,
-    deps.signIn,
-    (token) => deps.verifyBearer(token),
-    request,
-    deps.decision.clock.now(),
-  );
-}
-
-function tokenParam(request: HttpRequest): string {
-  return request.params.token ?? "";
-}
-
-function actionBase(token: string): string {
-  return `/invite/${token}`;
-}
-
-function unavailable(request: HttpRequest, status: 404 | 410, locale?: Locale): HttpResponseInit {
-  return page(status, renderLinkUnavailablePage(locale ?? request.headers.get("accept-language")));
+/** The edge this family shares with the other link pages (src/http/customer-link.ts). */
+function inviteLinks(deps: CustomerInviteDependencies): CustomerLinks {
+  return {
+    family: INVITE_FAMILY,
+    signIn: deps.signIn,
+    verifyBearer: (token) => deps.verifyBearer(token),
+    now: () => deps.decision.clock.now(),
+    secret: deps.secret,
+    publicBaseUrl: deps.publicBaseUrl,
+    pages: {
+      unavailable: renderLinkUnavailablePage,
+      // The page says why (R2's wrong tenant or missing role, R11, R12) so the customer can act on it.
+      refused: (locale, status, backHref, error) =>
+        renderErrorPage(locale, status, reasonFor(error), { backHref }),
+      // A conflict has nothing the customer could do from the page: it stays a problem answer.
+      refusals: ["unauthorized", "forbidden"],
+    },
+  };
 }
 
 /**
@@ -135,25 +139,26 @@ function unavailable(request: HttpRequest, status: 404 | 410, locale?: Locale): 
  */
 async function lookupPage(
   deps: CustomerInviteDependencies,
+  links: CustomerLinks,
   request: HttpRequest,
   link: Exclude<LinkLookup, { state: "open" }>,
 ): Promise<HttpResponseInit> {
-  if (link.state === "unknown") return unavailable(request, 404);
+  if (link.state === "unknown") return unavailableLink(links, request, 404);
   const { invitation } = link;
   const outcome = invitation.status;
   if ((outcome !== "accepted" && outcome !== "declined") || !invitation.decidedAt) {
-    return unavailable(request, 410, invitation.locale);
+    return unavailableLink(links, request, 410, invitation.locale);
   }
-  const signed = await sessionIdentity(deps, request);
+  const signed = await linkSession(links, request);
   const decider = invitation.decidedBy?.tenantId;
   if (!signed || !decider || signed.identity.tenantId.toLowerCase() !== decider.toLowerCase()) {
-    return unavailable(request, 410, invitation.locale);
+    return unavailableLink(links, request, 410, invitation.locale);
   }
   const partner = await deps.decision.partners.get(invitation.partnerId);
   const reseller = invitation.resellerPartnerId
     ? await deps.decision.partners.get(invitation.resellerPartnerId)
     : undefined;
-  return page(
+  return htmlPage(
     410,
     renderDecidedPage(invitation.locale, outcome, {
       partnerName: partner?.name ?? invitation.partnerId,
@@ -171,16 +176,17 @@ async function lookupPage(
 // GET|HEAD /invite/{token}
 
 export function makeInvitePageHandler(deps: CustomerInviteDependencies): HttpHandler {
+  const links = inviteLinks(deps);
   return async (request, context) => {
     try {
-      const token = tokenParam(request);
+      const token = linkToken(request);
       const link = await lookUpLink({ ...deps.decision, raiseDecision: noRaise }, token);
-      if (link.state !== "open") return lookupPage(deps, request, link);
-      const signedIn = await sessionIdentity(deps, request);
+      if (link.state !== "open") return lookupPage(deps, links, request, link);
+      const signedIn = await linkSession(links, request);
       const { invitation, partner, reseller } = link;
       const view: InvitationPageView = {
         locale: invitation.locale,
-        actionBase: actionBase(token),
+        actionBase: linkPagePath(INVITE_FAMILY, token),
         partnerName: partner.name,
         partnerTenantId: partner.id,
         partnerContactEmail: partner.contactEmail,
@@ -200,9 +206,9 @@ export function makeInvitePageHandler(deps: CustomerInviteDependencies): HttpHan
         };
         view.csrfToken = csrfTokenFor(deps.secret, signedIn.session);
       }
-      return page(200, renderInvitationPage(view));
+      return htmlPage(200, renderInvitationPage(view));
     } catch (error) {
-      return pageError(request, error, context);
+      return linkPageError(links, request, error, context);
     }
   };
 }
@@ -215,7 +221,7 @@ async function invitationLocale(
   request: HttpRequest,
 ): Promise<Locale | undefined> {
   try {
-    const link = await lookUpLink({ ...deps.decision, raiseDecision: noRaise }, tokenParam(request));
+    const link = await lookUpLink({ ...deps.decision, raiseDecision: noRaise }, linkToken(request));
     return link.state === "unknown" ? undefined : link.invitation.locale;
   } catch {
     return undefined;
@@ -225,66 +231,20 @@ async function invitationLocale(
 // ---------------------------------------------------------------------------------------------
 // POST /invite/{token}/accept|decline
 
-const REASON_BY_RULE: Record<string, ErrorReason> = { R11: "partnerTenant", R12: "otherCloud" };
-
-function reasonFor(error: DomainError): ErrorReason {
-  if (error.rule === "R2") return error.reason === "notGlobalAdmin" ? "notGlobalAdmin" : "wrongTenant";
-  const byRule = error.rule ? REASON_BY_RULE[error.rule] : undefined;
-  // Unauthenticated, or a form that did not come from our page (CSRF): sign in again from the link.
-  return byRule ?? "signInRequired";
-}
-
-function pageError(
-  request: HttpRequest,
-  error: unknown,
-  context: InvocationContext,
-  locale?: Locale,
-): HttpResponseInit {
-  if (error instanceof DomainError) {
-    if (error.kind === "gone") return unavailable(request, 410, locale);
-    if (error.kind === "notFound") return unavailable(request, 404, locale);
-    if (error.kind === "forbidden" || error.kind === "unauthorized") {
-      const status = error.kind === "forbidden" ? 403 : 401;
-      return page(
-        status,
-        renderErrorPage(locale ?? request.headers.get("accept-language"), status, reasonFor(error), {
-          backHref: actionBase(tokenParam(request)),
-        }),
-      );
-    }
-  }
-  // Anything else: the shared mapper logs it and answers without details.
-  return toProblemResponse(error, context);
-}
-
 export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: Decision): HttpHandler {
+  const links = inviteLinks(deps);
   return async (request, context) => {
     const form = isFormPost(request);
     let locale: Locale | undefined;
     try {
-      const token = tokenParam(request);
-      const body = form ? await readForm(request) : undefined;
-      let identity: CustomerIdentity;
-      const bearer = bearerTokenOf(request);
-      if (bearer) {
-        try {
-          identity = principalToIdentity(await deps.verifyBearer(bearer));
-        } catch {
-          throw refuse.unauthorized("The bearer token is missing, invalid or expired.");
-        }
-      } else {
-        // The session cookie only counts for our own page's forms.
-        if (!form) throw refuse.unauthorized();
-        checkSameOrigin(request, deps.publicBaseUrl);
-        const signed = await sessionIdentity(deps, request);
-        if (!signed) throw refuse.unauthorized("Sign in first.");
-        const fields = decisionFormSchema.safeParse(Object.fromEntries(body ?? []));
-        const csrf = fields.success ? fields.data.csrf : undefined;
-        if (!isCsrfTokenValid(deps.secret, signed.session, csrf)) {
-          throw refuse.forbidden("The form has expired. Open the invitation link again.");
-        }
-        identity = signed.identity;
-      }
+      const token = linkToken(request);
+      const poster = await linkPoster(
+        links,
+        request,
+        form ? await readForm(request) : undefined,
+        decisionFormSchema,
+      );
+      const identity = "principal" in poster ? principalToIdentity(poster.principal) : poster.session;
       const client = df.getClient(context);
       const decided = await decideInvitation(
         {
@@ -307,7 +267,7 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
       const reseller = decided.resellerPartnerId
         ? await deps.decision.partners.get(decided.resellerPartnerId)
         : undefined;
-      return page(
+      return htmlPage(
         200,
         renderDecisionPage(decided.locale, decision, {
           partnerName: partner?.name ?? decided.partnerId,
@@ -321,18 +281,22 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
     } catch (error) {
       if (form && error instanceof DomainError && error.kind === "gone") {
         // A reload (re-post) of the result page, or a late second click: show what was decided.
-        const link = await lookUpLink(
-          { ...deps.decision, raiseDecision: noRaise },
-          tokenParam(request),
-        ).catch(() => undefined);
-        if (link && link.state !== "open") return lookupPage(deps, request, link);
+        const link = await lookUpLink({ ...deps.decision, raiseDecision: noRaise }, linkToken(request)).catch(
+          () => undefined,
+        );
+        if (link && link.state !== "open") return lookupPage(deps, links, request, link);
       }
-      if (form) return pageError(request, error, context, locale ?? (await invitationLocale(deps, request)));
-      const response = toProblemResponse(error, context);
-      if (error instanceof DomainError && error.kind === "unauthorized") {
-        response.headers = { ...(response.headers as Record<string, string>), "www-authenticate": "Bearer" };
+      if (form) {
+        return linkPageError(
+          links,
+          request,
+          error,
+          context,
+          locale ?? (await invitationLocale(deps, request)),
+        );
       }
-      return response;
+      // The invitation API has always named the bare scheme; the newer link families name the realm.
+      return apiProblem(error, context, "Bearer");
     }
   };
 }
@@ -341,49 +305,23 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
 // /invite/{token}/signin and /auth/invite/callback
 
 export function makeSignInHandler(deps: CustomerInviteDependencies): HttpHandler {
+  const links = inviteLinks(deps);
   return async (request, context) => {
     try {
-      const token = tokenParam(request);
+      const token = linkToken(request);
       // Signing in changes nothing, but only a live link may start it.
       const link = await lookUpLink({ ...deps.decision, raiseDecision: noRaise }, token);
-      if (link.state !== "open") return lookupPage(deps, request, link);
-      return await startCustomerSignIn({
-        family: INVITE_FAMILY,
-        signIn: deps.signIn,
-        request,
-        token,
-        now: deps.decision.clock.now(),
-        publicBaseUrl: deps.publicBaseUrl,
-        invalidForm: () =>
-          page(
-            422,
-            renderErrorPage(link.invitation.locale, 422, "signInRequired", { backHref: actionBase(token) }),
-          ),
-      });
+      if (link.state !== "open") return lookupPage(deps, links, request, link);
+      return await startLinkSignIn(links, request, token, link.invitation.locale);
     } catch (error) {
-      return pageError(request, error, context);
+      return linkPageError(links, request, error, context);
     }
   };
 }
 
 /** Entra returns here (GET, query) with code and state; the session cookie then goes to /invite/. */
 export function makeSignInCallbackHandler(deps: CustomerInviteDependencies): HttpHandler {
-  return async (request, context) => {
-    try {
-      // A same-site hop (meta refresh) so the Strict session cookie travels with the next page load;
-      // the page escapes the address like every other page.
-      return await completeCustomerSignIn({
-        family: INVITE_FAMILY,
-        signIn: deps.signIn,
-        request,
-        now: deps.decision.clock.now(),
-        continuePage: (href) => renderContinuePage(request.headers.get("accept-language") ?? undefined, href),
-        pageHeaders: PAGE_HEADERS,
-      });
-    } catch (error) {
-      return pageError(request, error, context);
-    }
-  };
+  return makeLinkSignInCallbackHandler(inviteLinks(deps));
 }
 
 // ---------------------------------------------------------------------------------------------

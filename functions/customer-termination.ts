@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { HttpHandler, HttpRequest } from "@azure/functions";
 import { z } from "zod";
 import {
   notifyPartnerOfTermination,
@@ -9,26 +9,26 @@ import {
   terminateByCustomerLink,
   type CustomerTerminationDependencies,
 } from "../src/application/customer-termination";
-import type { CustomerIdentity } from "../src/application/invitations/customer-decision";
-import { DomainError, refuse } from "../src/domain/errors";
 import type { Locale, Principal } from "../src/domain/model";
-import { bearerTokenOf, WWW_AUTHENTICATE } from "../src/http/auth";
 import { isFormPost, readForm } from "../src/http/body";
-import { checkSameOrigin, csrfTokenFor, isCsrfTokenValid } from "../src/http/csrf";
+import { csrfTokenFor } from "../src/http/csrf";
 import {
-  completeCustomerSignIn,
-  customerSession,
-  principalToIdentity,
-  startCustomerSignIn,
-  type CustomerSignIn,
-  type SignInFamily,
-} from "../src/http/customer-sign-in";
+  apiProblem,
+  htmlPage,
+  linkPageError,
+  linkPagePath,
+  linkPoster,
+  linkSession,
+  linkToken,
+  makeLinkSignInCallbackHandler,
+  startLinkSignIn,
+  unavailableLink,
+  type CustomerLinks,
+} from "../src/http/customer-link";
+import { principalToIdentity, type CustomerSignIn, type SignInFamily } from "../src/http/customer-sign-in";
 import { httpFunction } from "../src/http/descriptor";
 import { errorResponses } from "../src/http/openapi";
-import { toProblemResponse } from "../src/http/problem";
 import {
-  PAGE_HEADERS,
-  renderContinuePage,
   renderTerminatedPage,
   renderTerminationErrorPage,
   renderTerminationPage,
@@ -77,48 +77,21 @@ export interface CustomerTerminationHttpDependencies {
   publicBaseUrl?: string;
 }
 
-function page(status: number, body: string): HttpResponseInit {
-  return { status, headers: { ...PAGE_HEADERS }, body };
-}
-
-function tokenParam(request: HttpRequest): string {
-  return request.params.token ?? "";
-}
-
-function actionBase(token: string): string {
-  return `${TERMINATION_FAMILY.pagePrefix}${token}`;
-}
-
-function unavailable(request: HttpRequest, status: 404 | 410, locale?: Locale): HttpResponseInit {
-  return page(status, renderTerminationUnavailablePage(locale ?? request.headers.get("accept-language")));
-}
-
-function session(deps: CustomerTerminationHttpDependencies, request: HttpRequest) {
-  return customerSession(
-    TERMINATION_FAMILY,
-    deps.signIn,
-    (token) => deps.verifyBearer(token),
-    request,
-    deps.termination.clock.now(),
-  );
-}
-
-function pageError(
-  request: HttpRequest,
-  error: unknown,
-  context: InvocationContext,
-  locale?: Locale,
-): HttpResponseInit {
-  if (error instanceof DomainError) {
-    if (error.kind === "gone") return unavailable(request, 410, locale);
-    if (error.kind === "notFound") return unavailable(request, 404, locale);
-    if (error.kind === "forbidden" || error.kind === "unauthorized" || error.kind === "conflict") {
-      const status = error.kind === "forbidden" ? 403 : error.kind === "conflict" ? 409 : 401;
-      const lang = locale ?? request.headers.get("accept-language");
-      return page(status, renderTerminationErrorPage(lang, status, actionBase(tokenParam(request))));
-    }
-  }
-  return toProblemResponse(error, context);
+/** The edge this family shares with the other link pages (src/http/customer-link.ts). */
+function terminationLinks(deps: CustomerTerminationHttpDependencies): CustomerLinks {
+  return {
+    family: TERMINATION_FAMILY,
+    signIn: deps.signIn,
+    verifyBearer: (token) => deps.verifyBearer(token),
+    now: () => deps.termination.clock.now(),
+    secret: deps.secret,
+    publicBaseUrl: deps.publicBaseUrl,
+    pages: {
+      unavailable: renderTerminationUnavailablePage,
+      refused: (locale, status, backHref) => renderTerminationErrorPage(locale, status, backHref),
+      refusals: ["unauthorized", "forbidden", "conflict"],
+    },
+  };
 }
 
 /** The invitation's language, when the token names a genuine link (read only). */
@@ -127,7 +100,7 @@ async function linkLocale(
   request: HttpRequest,
 ): Promise<Locale | undefined> {
   try {
-    const link = await lookUpTerminationLink(deps.termination, tokenParam(request));
+    const link = await lookUpTerminationLink(deps.termination, linkToken(request));
     return link.state === "unknown" ? undefined : link.invitation.locale;
   } catch {
     return undefined;
@@ -136,16 +109,17 @@ async function linkLocale(
 
 // GET|HEAD /terminate/{token}
 export function makeTerminationPageHandler(deps: CustomerTerminationHttpDependencies): HttpHandler {
+  const links = terminationLinks(deps);
   return async (request, context) => {
     try {
-      const token = tokenParam(request);
+      const token = linkToken(request);
       const link = await lookUpTerminationLink(deps.termination, token);
-      if (link.state === "unknown") return unavailable(request, 404);
-      if (link.state === "closed") return unavailable(request, 410, link.invitation.locale);
+      if (link.state === "unknown") return unavailableLink(links, request, 404);
+      if (link.state === "closed") return unavailableLink(links, request, 410, link.invitation.locale);
       const { relationship, invitation, partner } = link;
       const view: TerminationPageView = {
         locale: invitation.locale,
-        actionBase: actionBase(token),
+        actionBase: linkPagePath(TERMINATION_FAMILY, token),
         partnerName: partner.name,
         customerName: invitation.customer.displayName,
         roles: relationship.roles ?? [],
@@ -153,7 +127,7 @@ export function makeTerminationPageHandler(deps: CustomerTerminationHttpDependen
         autoExtend: relationship.autoExtend ?? false,
         signIn: { mode: deps.signIn.mode },
       };
-      const signed = await session(deps, request);
+      const signed = await linkSession(links, request);
       if (signed) {
         view.signedInAs = {
           tenantId: signed.identity.tenantId,
@@ -161,40 +135,27 @@ export function makeTerminationPageHandler(deps: CustomerTerminationHttpDependen
         };
         view.csrfToken = csrfTokenFor(deps.secret, signed.session);
       }
-      return page(200, renderTerminationPage(view));
+      return htmlPage(200, renderTerminationPage(view));
     } catch (error) {
-      return pageError(request, error, context);
+      return linkPageError(links, request, error, context);
     }
   };
 }
 
 // POST /terminate/{token}/confirm
 export function makeTerminationConfirmHandler(deps: CustomerTerminationHttpDependencies): HttpHandler {
+  const links = terminationLinks(deps);
   return async (request, context) => {
     const form = isFormPost(request);
     try {
-      const token = tokenParam(request);
-      const body = form ? await readForm(request) : undefined;
-      let identity: CustomerIdentity;
-      const bearer = bearerTokenOf(request);
-      if (bearer) {
-        try {
-          identity = principalToIdentity(await deps.verifyBearer(bearer));
-        } catch {
-          throw refuse.unauthorized("The bearer token is missing, invalid or expired.");
-        }
-      } else {
-        // The session cookie only counts for our own page's form.
-        if (!form) throw refuse.unauthorized();
-        checkSameOrigin(request, deps.publicBaseUrl);
-        const signed = await session(deps, request);
-        if (!signed) throw refuse.unauthorized("Sign in first.");
-        const fields = terminationFormSchema.safeParse(Object.fromEntries(body ?? []));
-        if (!isCsrfTokenValid(deps.secret, signed.session, fields.success ? fields.data.csrf : undefined)) {
-          throw refuse.forbidden("The form has expired. Open the link again.");
-        }
-        identity = signed.identity;
-      }
+      const token = linkToken(request);
+      const poster = await linkPoster(
+        links,
+        request,
+        form ? await readForm(request) : undefined,
+        terminationFormSchema,
+      );
+      const identity = "principal" in poster ? principalToIdentity(poster.principal) : poster.session;
       const done = await terminateByCustomerLink(deps.termination, { token, identity });
       await announceTermination(deps.effects, context, done.relationship, { terminatedBy: "customer" });
       try {
@@ -213,62 +174,33 @@ export function makeTerminationConfirmHandler(deps: CustomerTerminationHttpDepen
           headers: { "cache-control": "no-store" },
         };
       }
-      return page(200, renderTerminatedPage(done.invitation.locale, done.partner.name));
+      return htmlPage(200, renderTerminatedPage(done.invitation.locale, done.partner.name));
     } catch (error) {
-      if (form) return pageError(request, error, context, await linkLocale(deps, request));
-      const response = toProblemResponse(error, context);
-      if (error instanceof DomainError && error.kind === "unauthorized") {
-        response.headers = {
-          ...(response.headers as Record<string, string>),
-          "www-authenticate": WWW_AUTHENTICATE,
-        };
-      }
-      return response;
+      if (form) return linkPageError(links, request, error, context, await linkLocale(deps, request));
+      return apiProblem(error, context);
     }
   };
 }
 
 // /terminate/{token}/signin
 export function makeTerminationSignInHandler(deps: CustomerTerminationHttpDependencies): HttpHandler {
+  const links = terminationLinks(deps);
   return async (request, context) => {
     try {
-      const token = tokenParam(request);
-      // Signing in changes nothing, but only a live link may start it.
+      const token = linkToken(request);
       const link = await lookUpTerminationLink(deps.termination, token);
-      if (link.state === "unknown") return unavailable(request, 404);
-      if (link.state === "closed") return unavailable(request, 410, link.invitation.locale);
-      return await startCustomerSignIn({
-        family: TERMINATION_FAMILY,
-        signIn: deps.signIn,
-        request,
-        token,
-        now: deps.termination.clock.now(),
-        publicBaseUrl: deps.publicBaseUrl,
-        invalidForm: () =>
-          page(422, renderTerminationErrorPage(link.invitation.locale, 422, actionBase(token))),
-      });
+      if (link.state === "unknown") return unavailableLink(links, request, 404);
+      if (link.state === "closed") return unavailableLink(links, request, 410, link.invitation.locale);
+      return await startLinkSignIn(links, request, token, link.invitation.locale);
     } catch (error) {
-      return pageError(request, error, context);
+      return linkPageError(links, request, error, context);
     }
   };
 }
 
 // GET /auth/terminate/callback (entra mode)
 export function makeTerminationCallbackHandler(deps: CustomerTerminationHttpDependencies): HttpHandler {
-  return async (request, context) => {
-    try {
-      return await completeCustomerSignIn({
-        family: TERMINATION_FAMILY,
-        signIn: deps.signIn,
-        request,
-        now: deps.termination.clock.now(),
-        continuePage: (href) => renderContinuePage(request.headers.get("accept-language"), href),
-        pageHeaders: PAGE_HEADERS,
-      });
-    } catch (error) {
-      return pageError(request, error, context);
-    }
-  };
+  return makeLinkSignInCallbackHandler(terminationLinks(deps));
 }
 
 // Descriptors

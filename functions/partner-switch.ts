@@ -1,7 +1,8 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { HttpHandler, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth/verifier";
+import type { CustomerIdentity } from "../src/application/invitations/customer-decision";
 import {
   answerSwitchAsCurrentPartner,
   answerSwitchByLink,
@@ -14,23 +15,28 @@ import {
 } from "../src/application/migrations/partner-switch";
 import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
 import type { MigrationWorkflows } from "../src/application/subscriptions/ports";
-import { DomainError, refuse } from "../src/domain/errors";
-import type { Locale, Principal } from "../src/domain/model";
-import { authenticated, bearerTokenOf, json, WWW_AUTHENTICATE } from "../src/http/auth";
+import { refuse } from "../src/domain/errors";
+import type { Principal } from "../src/domain/model";
+import { authenticated, json } from "../src/http/auth";
 import { isFormPost, readForm, zodIssuesToFieldErrors } from "../src/http/body";
-import { checkSameOrigin, csrfTokenFor, isCsrfTokenValid } from "../src/http/csrf";
+import { csrfTokenFor } from "../src/http/csrf";
 import {
-  completeCustomerSignIn,
-  customerSession,
-  devSignInFormSchema,
-  startCustomerSignIn,
-  type CustomerSignIn,
-  type SignInFamily,
-} from "../src/http/customer-sign-in";
+  apiProblem,
+  htmlPage,
+  linkPageError,
+  linkPagePath,
+  linkPoster,
+  linkSession,
+  linkToken,
+  makeLinkSignInCallbackHandler,
+  startLinkSignIn,
+  unavailableLink,
+  type CustomerLinks,
+} from "../src/http/customer-link";
+import { devSignInFormSchema, type CustomerSignIn, type SignInFamily } from "../src/http/customer-sign-in";
 import { httpFunction, type OperationDoc } from "../src/http/descriptor";
 import { errorResponses } from "../src/http/openapi";
-import { toProblemResponse } from "../src/http/problem";
-import { PAGE_HEADERS, renderContinuePage, resolveLocale } from "../src/web";
+import { resolveLocale } from "../src/web";
 import {
   renderSwitchAnsweredPage,
   renderSwitchErrorPage,
@@ -111,10 +117,6 @@ function answersFor(
   };
 }
 
-function page(status: number, body: string): HttpResponseInit {
-  return { status, headers: { ...PAGE_HEADERS }, body };
-}
-
 function toIdentity(principal: Principal): SwitchIdentity {
   return {
     tenantId: principal.tenantId,
@@ -125,68 +127,47 @@ function toIdentity(principal: Principal): SwitchIdentity {
   };
 }
 
-function tokenParam(request: HttpRequest): string {
-  return request.params.token ?? "";
-}
-
-function actionBase(token: string): string {
-  return `/switch/${token}`;
-}
-
 /**
  * The page's session: a dev token or an Entra ID token. Either names the tenant and directory roles
  * (`wids`), which is what the page's answers need (a Global Administrator of the customer's or of the
  * current partner's tenant); partner app roles come with bearer answers only.
  */
-async function sessionIdentity(
-  deps: PartnerSwitchHttpDependencies,
-  request: HttpRequest,
-): Promise<{ identity: SwitchIdentity; session: string } | undefined> {
-  const signed = await customerSession(
-    SWITCH_FAMILY,
-    deps.signIn,
-    (token) => deps.verifier.verify(token),
-    request,
-    deps.answers.clock.now(),
-  );
-  if (!signed) return undefined;
-  const { tenantId, userId, wids, email } = signed.identity;
+function sessionToIdentity(identity: CustomerIdentity): SwitchIdentity {
+  const { tenantId, userId, wids, email } = identity;
+  return { tenantId, userId, roles: [], wids, ...(email ? { email } : {}) };
+}
+
+/** The edge this family shares with the other link pages (src/http/customer-link.ts). */
+function switchLinks(deps: PartnerSwitchHttpDependencies): CustomerLinks {
   return {
-    identity: { tenantId, userId, roles: [], wids, ...(email ? { email } : {}) },
-    session: signed.session,
+    family: SWITCH_FAMILY,
+    signIn: deps.signIn,
+    verifyBearer: (token) => deps.verifier.verify(token),
+    now: () => deps.answers.clock.now(),
+    secret: deps.secret,
+    publicBaseUrl: deps.publicBaseUrl,
+    pages: {
+      unavailable: renderSwitchUnavailablePage,
+      refused: (locale, status, backHref) => renderSwitchErrorPage(locale, status, backHref),
+      refusals: ["unauthorized", "forbidden", "conflict"],
+    },
   };
-}
-
-function unavailable(request: HttpRequest, status: 404 | 410): HttpResponseInit {
-  return page(status, renderSwitchUnavailablePage(request.headers.get("accept-language")));
-}
-
-function pageError(request: HttpRequest, error: unknown, context: InvocationContext, locale?: Locale) {
-  if (error instanceof DomainError) {
-    if (error.kind === "gone") return unavailable(request, 410);
-    if (error.kind === "notFound") return unavailable(request, 404);
-    if (error.kind === "forbidden" || error.kind === "unauthorized" || error.kind === "conflict") {
-      const status = error.kind === "forbidden" ? 403 : error.kind === "conflict" ? 409 : 401;
-      const lang = locale ?? request.headers.get("accept-language");
-      return page(status, renderSwitchErrorPage(lang, status, actionBase(tokenParam(request))));
-    }
-  }
-  return toProblemResponse(error, context);
 }
 
 // GET|HEAD /switch/{token}
 export function makeSwitchPageHandler(deps: PartnerSwitchHttpDependencies): HttpHandler {
+  const links = switchLinks(deps);
   return async (request, context) => {
     try {
-      const token = tokenParam(request);
+      const token = linkToken(request);
       const link = await lookUpSwitchLink(deps.answers, token);
-      if (link.state === "unknown") return unavailable(request, 404);
-      if (link.state === "closed") return unavailable(request, 410);
-      const signedIn = await sessionIdentity(deps, request);
+      if (link.state === "unknown") return unavailableLink(links, request, 404);
+      if (link.state === "closed") return unavailableLink(links, request, 410);
+      const signedIn = await linkSession(links, request);
       const view: SwitchPageView = {
         // The reader's browser language: the link alone does not say who opens it.
         locale: resolveLocale(request.headers.get("accept-language")),
-        actionBase: actionBase(token),
+        actionBase: linkPagePath(SWITCH_FAMILY, token),
         party: link.party,
         newPartnerName: link.newPartnerName,
         customerName: link.subscription.customerTenantId,
@@ -201,9 +182,9 @@ export function makeSwitchPageHandler(deps: PartnerSwitchHttpDependencies): Http
         };
         view.csrfToken = csrfTokenFor(deps.secret, signedIn.session);
       }
-      return page(200, renderSwitchPage(view));
+      return htmlPage(200, renderSwitchPage(view));
     } catch (error) {
-      return pageError(request, error, context);
+      return linkPageError(links, request, error, context);
     }
   };
 }
@@ -213,30 +194,19 @@ export function makeSwitchAnswerHandler(
   deps: PartnerSwitchHttpDependencies,
   decision: SwitchDecision,
 ): HttpHandler {
+  const links = switchLinks(deps);
   return async (request, context) => {
     const form = isFormPost(request);
     try {
-      const token = tokenParam(request);
-      const body = form ? await readForm(request) : undefined;
-      let identity: SwitchIdentity;
-      const bearer = bearerTokenOf(request);
-      if (bearer) {
-        try {
-          identity = toIdentity(await deps.verifier.verify(bearer));
-        } catch {
-          throw refuse.unauthorized("The bearer token is missing, invalid or expired.");
-        }
-      } else {
-        if (!form) throw refuse.unauthorized();
-        checkSameOrigin(request, deps.publicBaseUrl);
-        const signed = await sessionIdentity(deps, request);
-        if (!signed) throw refuse.unauthorized("Sign in first.");
-        const fields = switchAnswerFormSchema.safeParse(Object.fromEntries(body ?? []));
-        if (!isCsrfTokenValid(deps.secret, signed.session, fields.success ? fields.data.csrf : undefined)) {
-          throw refuse.forbidden("The form has expired. Open the link again.");
-        }
-        identity = signed.identity;
-      }
+      const token = linkToken(request);
+      const poster = await linkPoster(
+        links,
+        request,
+        form ? await readForm(request) : undefined,
+        switchAnswerFormSchema,
+      );
+      const identity =
+        "principal" in poster ? toIdentity(poster.principal) : sessionToIdentity(poster.session);
       const answered = await answerSwitchByLink(answersFor(deps, context), { token, decision, identity });
       if (!form) {
         return json(200, {
@@ -246,64 +216,36 @@ export function makeSwitchAnswerHandler(
           status: answered.migration.status,
         });
       }
-      return page(
+      return htmlPage(
         200,
         renderSwitchAnsweredPage(request.headers.get("accept-language"), decision, answered.newPartnerName),
       );
     } catch (error) {
-      if (form) return pageError(request, error, context);
-      const response = toProblemResponse(error, context);
-      if (error instanceof DomainError && error.kind === "unauthorized") {
-        response.headers = {
-          ...(response.headers as Record<string, string>),
-          "www-authenticate": WWW_AUTHENTICATE,
-        };
-      }
-      return response;
+      if (form) return linkPageError(links, request, error, context);
+      return apiProblem(error, context);
     }
   };
 }
 
 // GET|POST /switch/{token}/signin: entra redirects to Entra; dev takes the page's form post.
 export function makeSwitchSignInHandler(deps: PartnerSwitchHttpDependencies): HttpHandler {
+  const links = switchLinks(deps);
   return async (request, context): Promise<HttpResponseInit> => {
     try {
-      const token = tokenParam(request);
+      const token = linkToken(request);
       const link = await lookUpSwitchLink(deps.answers, token);
-      if (link.state === "unknown") return unavailable(request, 404);
-      if (link.state === "closed") return unavailable(request, 410);
-      return await startCustomerSignIn({
-        family: SWITCH_FAMILY,
-        signIn: deps.signIn,
-        request,
-        token,
-        now: deps.answers.clock.now(),
-        publicBaseUrl: deps.publicBaseUrl,
-        invalidForm: () =>
-          page(422, renderSwitchErrorPage(request.headers.get("accept-language"), 422, actionBase(token))),
-      });
+      if (link.state === "unknown") return unavailableLink(links, request, 404);
+      if (link.state === "closed") return unavailableLink(links, request, 410);
+      return await startLinkSignIn(links, request, token, request.headers.get("accept-language"));
     } catch (error) {
-      return pageError(request, error, context);
+      return linkPageError(links, request, error, context);
     }
   };
 }
 
 // GET /auth/switch/callback (entra mode)
 export function makeSwitchSignInCallbackHandler(deps: PartnerSwitchHttpDependencies): HttpHandler {
-  return async (request, context) => {
-    try {
-      return await completeCustomerSignIn({
-        family: SWITCH_FAMILY,
-        signIn: deps.signIn,
-        request,
-        now: deps.answers.clock.now(),
-        continuePage: (href) => renderContinuePage(request.headers.get("accept-language"), href),
-        pageHeaders: PAGE_HEADERS,
-      });
-    } catch (error) {
-      return pageError(request, error, context);
-    }
-  };
+  return makeLinkSignInCallbackHandler(switchLinks(deps));
 }
 
 // The current partner's API

@@ -5,6 +5,7 @@
  */
 import type { Actor, InvitationKind, Locale } from "../domain/model";
 import { cleanText, html, safeUrl, truncate, type HtmlValue, type SafeHtml } from "./escape";
+import { EMAIL_STYLE, SUBJECT_NAME_LIMIT, subjectLine } from "./email-layout";
 import { format, formatDate, formatHtml, resolveLocale, type LocaleInput } from "./i18n";
 import { describeRole, type RoleRef } from "./roles";
 
@@ -44,23 +45,10 @@ export interface PartnerNotificationEmailInput {
   at?: string;
 }
 
-// Subjects are one line in every client; long partner names would push the meaning out of view.
-const SUBJECT_NAME_LIMIT = 80;
+// The styles every customer email shares (email-layout.ts), under the name this module always used.
+const STYLE = EMAIL_STYLE;
 
-const STYLE = {
-  body: "margin:0;padding:24px;background:#ffffff;color:#1b1b1b;font-family:'Segoe UI',Roboto,'Helvetica Neue',Arial,'PingFang SC','Microsoft YaHei',sans-serif;font-size:16px;line-height:1.55;",
-  container: "max-width:600px;margin:0 auto;",
-  button:
-    "display:inline-block;background:#0b5cad;color:#ffffff;padding:12px 22px;border-radius:4px;text-decoration:none;font-weight:600;",
-  link: "color:#0b5cad;word-break:break-all;",
-  muted: "color:#4a4a4a;font-size:14px;",
-};
-
-function subjectLine(value: string): string {
-  return cleanText(value).replace(/\s+/g, " ").trim();
-}
-
-function emailDocument(locale: Locale, subject: string, body: HtmlValue): string {
+function invitationEmailDocument(locale: Locale, subject: string, body: HtmlValue): string {
   return html`<!doctype html>
     <html lang="${locale}">
       <head>
@@ -138,7 +126,7 @@ function customerEmail(
     format(locale, "email.ignore"),
     "",
   ].join("\n");
-  return { subject, html: emailDocument(locale, subject, body), text };
+  return { subject, html: invitationEmailDocument(locale, subject, body), text };
 }
 
 function names(input: InvitationEmailInput) {
@@ -274,7 +262,7 @@ export function partnerNotificationEmail(input: PartnerNotificationEmailInput): 
     "This notification went to your organization's registered contact address. If it reached you by mistake, you can safely ignore it.",
     "",
   ].join("\n");
-  return { subject, html: emailDocument("en", subject, body), text };
+  return { subject, html: invitationEmailDocument("en", subject, body), text };
 }
 
 /** `terminated`: the customer's Global Administrator ended it from the confirmation email's link (R9). */
@@ -338,5 +326,5 @@ export function adminRelationshipNoticeEmail(input: AdminRelationshipNoticeEmail
     "This notification went to your organization's registered contact address. If it reached you by mistake, you can safely ignore it.",
     "",
   ].join("\n");
-  return { subject, html: emailDocument("en", subject, body), text };
+  return { subject, html: invitationEmailDocument("en", subject, body), text };
 }

@@ -168,3 +168,18 @@ export function fillHtml(
   });
   return SafeHtml.trusted(rendered.join(""));
 }
+
+/** A feature's own catalog (e.g. locales/switch), read with the placeholder rules above. */
+export interface FeatureMessages<K extends string> {
+  readonly text: (locale: Locale, key: K, values?: Record<string, string | number>) => string;
+  readonly markup: (locale: Locale, key: K, values?: Record<string, HtmlValue>) => SafeHtml;
+}
+
+export function featureMessages<K extends string>(
+  catalogs: Readonly<Record<Locale, Readonly<Record<K, string>>>>,
+): FeatureMessages<K> {
+  return {
+    text: (locale, key, values = {}) => fillText(locale, catalogs[locale][key], values, key),
+    markup: (locale, key, values = {}) => fillHtml(locale, catalogs[locale][key], values, key),
+  };
+}

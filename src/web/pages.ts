@@ -7,6 +7,7 @@ import type { InvitationKind, Locale } from "../domain/model";
 import { html, safeUrl, type HtmlValue, type SafeHtml } from "./escape";
 import { format, formatDate, formatHtml, resolveLocale, type LocaleInput } from "./i18n";
 import { renderDocument } from "./layout";
+import { csrfField, strong } from "./link-pages";
 import { describeRole, type RoleRef } from "./roles";
 
 export { PAGE_HEADERS } from "./layout";
@@ -59,12 +60,6 @@ export interface DecisionPageView {
 
 export type ErrorReason =
   "notGlobalAdmin" | "wrongTenant" | "partnerTenant" | "otherCloud" | "signInRequired";
-
-const strong = (value: string): SafeHtml => html`<strong>${value}</strong>`;
-
-function csrfField(token: string | undefined): HtmlValue {
-  return token === undefined ? null : html`<input type="hidden" name="csrf" value="${token}" />`;
-}
 
 function summaryList(locale: Locale, view: DecisionPageView & { expiresAt?: string }): SafeHtml {
   const customer = view.customer;

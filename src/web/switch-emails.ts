@@ -2,7 +2,7 @@
  * The partner switch's emails (R19): the request and its reminders to each party, with its link, and
  * the outcome to the new partner, the previous partner and the customer. Pure, like emails.ts.
  */
-import type { Locale } from "../domain/model";
+import { emailDocument, EMAIL_STYLE, subjectLine } from "./email-layout";
 import { cleanText, html, safeUrl } from "./escape";
 import { formatDate, resolveLocale, type LocaleInput } from "./i18n";
 import { st, stHtml } from "./switch-i18n";
@@ -27,17 +27,6 @@ export interface SwitchRequestEmailInput extends SwitchEmailInput {
 
 export type SwitchOutcomeKind = "completed" | "declined" | "expired" | "cancelled";
 
-const STYLE = {
-  body: "margin:0;padding:24px;background:#ffffff;color:#1b1b1b;font-family:'Segoe UI',Roboto,'Helvetica Neue',Arial,'PingFang SC','Microsoft YaHei',sans-serif;font-size:16px;line-height:1.55;",
-  button:
-    "display:inline-block;background:#0b5cad;color:#ffffff;padding:12px 22px;border-radius:4px;text-decoration:none;font-weight:600;",
-  muted: "color:#4a4a4a;font-size:14px;",
-};
-
-function subjectLine(value: string): string {
-  return cleanText(value).replace(/\s+/g, " ").trim();
-}
-
 function names(input: SwitchEmailInput) {
   return {
     partner: input.newPartnerName,
@@ -45,19 +34,6 @@ function names(input: SwitchEmailInput) {
     offer: input.subscription.offer,
     subscription: input.subscription.id,
   };
-}
-
-function document(locale: Locale, subject: string, body: ReturnType<typeof html>): string {
-  return html`<!doctype html>
-    <html lang="${locale}">
-      <head>
-        <meta charset="utf-8" />
-        <title>${subject}</title>
-      </head>
-      <body style="${STYLE.body}">
-        <div style="max-width:600px;margin:0 auto;">${body}</div>
-      </body>
-    </html> `.toString();
 }
 
 /** The request, or a reminder of it, to the customer's Global Administrator or the current partner. */
@@ -77,8 +53,8 @@ export function switchRequestEmail(input: SwitchRequestEmailInput): EmailContent
     <p>${stHtml(locale, intro, values)}</p>
     <p>${st(locale, "page.what", values)}</p>
     <p>${expires}</p>
-    <p><a href="${link}" style="${STYLE.button}">${st(locale, "email.open")}</a></p>
-    <p style="${STYLE.muted}">${st(locale, "email.ignore")}</p>`;
+    <p><a href="${link}" style="${EMAIL_STYLE.button}">${st(locale, "email.open")}</a></p>
+    <p style="${EMAIL_STYLE.muted}">${st(locale, "email.ignore")}</p>`;
   const text = [
     st(locale, "email.greeting"),
     "",
@@ -93,7 +69,7 @@ export function switchRequestEmail(input: SwitchRequestEmailInput): EmailContent
     "",
     st(locale, "email.ignore"),
   ].join("\n");
-  return { subject, html: document(locale, subject, body), text };
+  return { subject, html: emailDocument(locale, subject, body), text };
 }
 
 /** How the switch ended, to one of the three parties. */
@@ -105,5 +81,5 @@ export function switchOutcomeEmail(input: SwitchEmailInput & { outcome: SwitchOu
   const body = html`<p>${st(locale, "email.greeting")}</p>
     <p>${line}</p>`;
   const text = [st(locale, "email.greeting"), "", cleanText(line)].join("\n");
-  return { subject, html: document(locale, subject, body), text };
+  return { subject, html: emailDocument(locale, subject, body), text };
 }

@@ -2,7 +2,7 @@
  * The acceptance confirmation to the customer's admin once an admin relationship is active, with the
  * link to the page where its Global Administrator ends it (R9). Pure, like emails.ts.
  */
-import type { Locale } from "../domain/model";
+import { emailDocument, EMAIL_STYLE, SUBJECT_NAME_LIMIT, subjectLine } from "./email-layout";
 import { cleanText, html, safeUrl, truncate } from "./escape";
 import type { EmailContent } from "./emails";
 import { formatDate, resolveLocale, type LocaleInput } from "./i18n";
@@ -21,34 +21,10 @@ export interface AdminConfirmationEmailInput {
   link: string;
 }
 
-const SUBJECT_NAME_LIMIT = 80;
-const STYLE = {
-  body: "margin:0;padding:24px;background:#ffffff;color:#1b1b1b;font-family:'Segoe UI',Roboto,'Helvetica Neue',Arial,'PingFang SC','Microsoft YaHei',sans-serif;font-size:16px;line-height:1.55;",
-  button:
-    "display:inline-block;background:#0b5cad;color:#ffffff;padding:12px 22px;border-radius:4px;text-decoration:none;font-weight:600;",
-  link: "color:#0b5cad;word-break:break-all;",
-  muted: "color:#4a4a4a;font-size:14px;",
-};
-
-function document(locale: Locale, subject: string, body: ReturnType<typeof html>): string {
-  return html`<!doctype html>
-    <html lang="${locale}">
-      <head>
-        <meta charset="utf-8" />
-        <title>${subject}</title>
-      </head>
-      <body style="${STYLE.body}">
-        <div style="max-width:600px;margin:0 auto;">${body}</div>
-      </body>
-    </html> `.toString();
-}
-
 export function adminConfirmationEmail(input: AdminConfirmationEmailInput): EmailContent {
   const locale = resolveLocale(input.locale);
-  const partner = truncate(cleanText(input.partnerName).replace(/\s+/g, " ").trim(), SUBJECT_NAME_LIMIT);
-  const subject = cleanText(tt(locale, "email.subject", { partner }))
-    .replace(/\s+/g, " ")
-    .trim();
+  const partner = truncate(subjectLine(input.partnerName), SUBJECT_NAME_LIMIT);
+  const subject = subjectLine(tt(locale, "email.subject", { partner }));
   const values = { partner: input.partnerName, customer: input.customerName };
   const date = formatDate(locale, input.endsAt);
   const roles = input.roles.map((role) => describeRole(locale, role).name);
@@ -61,9 +37,9 @@ export function adminConfirmationEmail(input: AdminConfirmationEmailInput): Emai
     </ul>
     <p>${autoExtend}</p>
     <p>${tt(locale, "email.terminate")}</p>
-    <p><a href="${link}" style="${STYLE.button}">${tt(locale, "email.cta")}</a></p>
-    <p><a href="${link}" style="${STYLE.link}">${input.link}</a></p>
-    <p style="${STYLE.muted}">${tt(locale, "email.keep")}</p>`;
+    <p><a href="${link}" style="${EMAIL_STYLE.button}">${tt(locale, "email.cta")}</a></p>
+    <p><a href="${link}" style="${EMAIL_STYLE.link}">${input.link}</a></p>
+    <p style="${EMAIL_STYLE.muted}">${tt(locale, "email.keep")}</p>`;
   const text = [
     tt(locale, "email.greeting"),
     "",
@@ -77,5 +53,5 @@ export function adminConfirmationEmail(input: AdminConfirmationEmailInput): Emai
     tt(locale, "email.keep"),
     "",
   ].join("\n");
-  return { subject, html: document(locale, subject, body), text };
+  return { subject, html: emailDocument(locale, subject, body), text };
 }

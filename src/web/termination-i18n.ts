@@ -1,7 +1,6 @@
 /** The customer termination strings (locales/termination) through the shared placeholder rules of i18n.ts. */
 import type { Locale } from "../domain/model";
-import type { HtmlValue, SafeHtml } from "./escape";
-import { fillHtml, fillText } from "./i18n";
+import { featureMessages } from "./i18n";
 import { terminationEn, type TerminationCatalog, type TerminationMessageKey } from "./locales/termination/en";
 import { terminationHu } from "./locales/termination/hu";
 import { terminationPtBR } from "./locales/termination/pt-BR";
@@ -16,18 +15,7 @@ export const TERMINATION_CATALOGS: Readonly<Record<Locale, TerminationCatalog>> 
 
 export type { TerminationMessageKey };
 
-export function tt(
-  locale: Locale,
-  key: TerminationMessageKey,
-  values: Record<string, string | number> = {},
-): string {
-  return fillText(locale, TERMINATION_CATALOGS[locale][key], values, key);
-}
+export const terminationMessages = featureMessages(TERMINATION_CATALOGS);
 
-export function ttHtml(
-  locale: Locale,
-  key: TerminationMessageKey,
-  values: Record<string, HtmlValue> = {},
-): SafeHtml {
-  return fillHtml(locale, TERMINATION_CATALOGS[locale][key], values, key);
-}
+export const tt = terminationMessages.text;
+export const ttHtml = terminationMessages.markup;

@@ -4,11 +4,12 @@
  * ever renders (R15).
  */
 import type { Locale } from "../domain/model";
-import { html, safeUrl, type HtmlValue, type SafeHtml } from "./escape";
+import { html, safeUrl, type SafeHtml } from "./escape";
 import { formatDate, resolveLocale, type LocaleInput } from "./i18n";
 import { renderDocument } from "./layout";
+import { csrfField, renderRefusalPage, renderUnavailableLinkPage, signInSection, strong } from "./link-pages";
 import { describeRole, type RoleRef } from "./roles";
-import { tt, ttHtml } from "./termination-i18n";
+import { terminationMessages, tt, ttHtml } from "./termination-i18n";
 
 export interface TerminationPageView {
   locale: Locale;
@@ -23,63 +24,6 @@ export interface TerminationPageView {
   signIn: { mode: "dev" | "entra" };
   signedInAs?: { tenantId: string; email?: string };
   csrfToken?: string;
-}
-
-const strong = (value: string): SafeHtml => html`<strong>${value}</strong>`;
-
-function csrfField(token: string | undefined): HtmlValue {
-  return token === undefined ? null : html`<input type="hidden" name="csrf" value="${token}" />`;
-}
-
-function signInSection(locale: Locale, view: TerminationPageView): SafeHtml {
-  const signInUrl = safeUrl(`${view.actionBase}/signin`);
-  const who = view.signedInAs;
-  const whoLine = who
-    ? html`<p class="notice" id="signed-in">
-        ${ttHtml(locale, "signin.signedInAs", { who: strong(who.email ? `${who.email} (${who.tenantId})` : who.tenantId) })}
-      </p>`
-    : null;
-  const form =
-    view.signIn.mode === "entra"
-      ? html`<p class="actions">
-          <a class="button primary" href="${signInUrl}">${tt(locale, "signin.microsoft")}</a>
-        </p>`
-      : html`<form method="post" action="${signInUrl}" class="signin">
-          ${csrfField(view.csrfToken)}
-          <p class="muted">${tt(locale, "signin.devNote")}</p>
-          <label for="signin-tenant">${tt(locale, "signin.tenantId")}</label>
-          <input
-            type="text"
-            id="signin-tenant"
-            name="tenantId"
-            required
-            autocomplete="off"
-            value="${who?.tenantId ?? ""}"
-          />
-          <label for="signin-email">${tt(locale, "signin.email")}</label>
-          <input
-            type="email"
-            id="signin-email"
-            name="email"
-            autocomplete="email"
-            value="${who?.email ?? ""}"
-          />
-          <label class="check" for="signin-ga"
-            ><input type="checkbox" id="signin-ga" name="globalAdmin" value="true" checked /><span
-              >${tt(locale, "signin.globalAdmin")}</span
-            ></label
-          >
-          <div class="actions">
-            <button type="submit" class="${who ? "secondary" : "primary"}" id="signin-submit">
-              ${tt(locale, "signin.submit")}
-            </button>
-          </div>
-        </form>`;
-  return html`<section aria-labelledby="signin-heading">
-    <h2 id="signin-heading">${tt(locale, "signin.heading")}</h2>
-    <p>${tt(locale, "signin.intro")}</p>
-    ${whoLine} ${form}
-  </section>`;
 }
 
 function terminateSection(locale: Locale, view: TerminationPageView): SafeHtml {
@@ -102,6 +46,7 @@ export function renderTerminationPage(view: TerminationPageView): string {
   const locale = resolveLocale(view.locale);
   const date = formatDate(locale, view.endsAt);
   const roles = view.roles.map((role) => describeRole(locale, role).name);
+  const signIn = signInSection(terminationMessages, locale, view, tt(locale, "signin.intro"));
   const body = html`<h1>${tt(locale, "page.heading", { partner: view.partnerName })}</h1>
     <p>
       ${ttHtml(locale, "page.intro", {
@@ -127,20 +72,13 @@ export function renderTerminationPage(view: TerminationPageView): string {
         <dd>${tt(locale, view.autoExtend ? "details.autoExtendOn" : "details.autoExtendOff")}</dd>
       </dl>
     </section>
-    ${signInSection(locale, view)} ${terminateSection(locale, view)}`;
+    ${signIn} ${terminateSection(locale, view)}`;
   return renderDocument(locale, tt(locale, "page.title", { partner: view.partnerName }), body);
 }
 
 /** One page for every unusable link (unknown, tampered, ended): it never says which. */
 export function renderTerminationUnavailablePage(locale: LocaleInput): string {
-  const lang = resolveLocale(locale);
-  const title = tt(lang, "unavailable.title");
-  return renderDocument(
-    lang,
-    title,
-    html`<h1>${title}</h1>
-      <p>${tt(lang, "unavailable.body")}</p>`,
-  );
+  return renderUnavailableLinkPage(terminationMessages, locale);
 }
 
 /** After the customer ended the admin relationship. */
@@ -154,11 +92,5 @@ export function renderTerminatedPage(locale: LocaleInput, partnerName: string): 
 
 /** A refused sign-in or termination (wrong account, expired form); `backHref` goes back to the page. */
 export function renderTerminationErrorPage(locale: LocaleInput, status: number, backHref?: string): string {
-  const lang = resolveLocale(locale);
-  const title = tt(lang, "error.title");
-  const body = html`<h1>${title}</h1>
-    <p>${tt(lang, "error.body")}</p>
-    ${backHref ? html`<p><a href="${safeUrl(backHref)}">${tt(lang, "error.back")}</a></p>` : null}
-    <footer><p class="muted">${tt(lang, "error.code", { status })}</p></footer>`;
-  return renderDocument(lang, title, body);
+  return renderRefusalPage(terminationMessages, locale, status, backHref);
 }
