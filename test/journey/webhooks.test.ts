@@ -1,7 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Receiver } from "../support/webhook-receiver";
 import { customerFor, EXCHANGE_ADMIN, eventually, linkPath, useJourneyHost } from "./support";
 
 /**
@@ -11,48 +10,6 @@ import { customerFor, EXCHANGE_ADMIN, eventually, linkPath, useJourneyHost } fro
  * clock is moved to fire them).
  */
 const host = useJourneyHost();
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** Answers 500 to the first `failures` requests on each path, then 200; keeps every request. */
-class Receiver {
-  readonly received: Received[] = [];
-  private server?: Server;
-  private failuresLeft = new Map<string, number>();
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const path = req.url ?? "/";
-        this.received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-        const left = this.failuresLeft.get(path) ?? 0;
-        this.failuresLeft.set(path, left - 1);
-        res.statusCode = left > 0 ? 500 : 200;
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  failFirst(path: string, failures: number): void {
-    this.failuresLeft.set(path, failures);
-  }
-
-  on(path: string): Received[] {
-    return this.received.filter((r) => r.path === path);
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 const receiver = new Receiver();
 let receiverUrl = "";

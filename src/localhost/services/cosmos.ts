@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Agent, createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { COSMOS_WRITE, faultPoints } from "../faults";
 import { CosmosJournal } from "./cosmos-journal";
 
 export interface ContainerSpec {
@@ -121,7 +122,10 @@ function requestHandler(
         res.setHeader("etag", "1");
       }
       if (journal && !journal.idle) await journal.flush();
-      res.end(JSON.stringify(body));
+      const wrote = isWrite(req) && res.statusCode < 400;
+      res.end(JSON.stringify(body), () => {
+        if (wrote) faultPoints().hit(COSMOS_WRITE);
+      });
     };
     run().catch((err: unknown) => {
       console.error(err);
@@ -131,6 +135,17 @@ function requestHandler(
       }
     });
   };
+}
+
+/** Creates, replaces, upserts, patches, deletes and batches; a query is a POST that changes nothing. */
+function isWrite(req: IncomingMessage): boolean {
+  const method = req.method ?? "GET";
+  if (method === "GET" || method === "HEAD") return false;
+  const flag = (name: string): boolean => /^true$/i.test(String(req.headers[name] ?? ""));
+  return !(
+    method === "POST" &&
+    (flag("x-ms-documentdb-isquery") || flag("x-ms-cosmos-is-query-plan-request"))
+  );
 }
 
 function serverPackageFile(name: string): string {
