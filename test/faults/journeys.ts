@@ -1,6 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import { customerFor, DAY_MS, EXCHANGE_ADMIN, eventually, linkPath, type Journey } from "../journey/support";
+import { activityFaultPoint } from "../../src/localhost/faults";
+import { CREATE_RELATIONSHIPS_ACTIVITY } from "../../src/workflows/invitation";
+import { completeAtTermEndActivity, orderAzureSubscriptionActivity } from "../../src/workflows/migration-activities";
+import { COMPLETE_SWITCH_ACTIVITY } from "../../src/workflows/migration-partner-switch";
 import type { FaultWorld } from "./world";
 
 /**
@@ -33,6 +37,8 @@ export interface Made {
 
 export interface JourneyKind {
   name: string;
+  /** The point the short variant (`npm test`) kills at: the step whose effect matters most, done but not recorded. */
+  sample: string;
   run(world: FaultWorld): Promise<Made>;
   check(world: FaultWorld, made: Made): Promise<void>;
 }
@@ -240,6 +246,7 @@ async function checkMigrated(world: FaultWorld, made: Made, subscriptionId: stri
 /** Invitation (reseller+admin), acceptance, admin grant and auto-extension, webhooks. */
 export const invitationJourney: JourneyKind = {
   name: "invitation, acceptance, admin grant and extension, webhooks",
+  sample: activityFaultPoint(CREATE_RELATIONSHIPS_ACTIVITY, "after"),
   async run(world) {
     const partner = await enrol(world, "Partner");
     const webhookPath = `/hooks/${partner.id}`;
@@ -302,6 +309,7 @@ export const invitationJourney: JourneyKind = {
 /** R17: a license moved at its term end, with its reminders. */
 export const termEndJourney: JourneyKind = {
   name: "migration atTermEnd",
+  sample: activityFaultPoint(completeAtTermEndActivity.name, "after"),
   async run(world) {
     const made = await reseller(world);
     const termEnd = (await world.step("now", clockNow)) + 35 * DAY_MS;
@@ -341,6 +349,7 @@ export const termEndJourney: JourneyKind = {
 /** R18: a usage subscription moved to a new Azure subscription. */
 export const newAzureJourney: JourneyKind = {
   name: "migration newAzureSubscription",
+  sample: activityFaultPoint(orderAzureSubscriptionActivity.name, "after"),
   async run(world) {
     const made = await reseller(world);
     await register(world, made, {
@@ -378,6 +387,7 @@ export const newAzureJourney: JourneyKind = {
 /** R19: a CSP subscription switched from another partner, approved by the customer and that partner. */
 export const partnerSwitchJourney: JourneyKind = {
   name: "migration partnerSwitch with approvals",
+  sample: activityFaultPoint(COMPLETE_SWITCH_ACTIVITY, "after"),
   async run(world) {
     const made = await reseller(world);
     made.other = await enrol(world, "Current");

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { customerFor, DAY_MS, eventually, linkPath } from "../journey/support";
+import { FaultWorld } from "./world";
+
+/**
+ * Issue 13, dependencies failing: the email service answers 429 with Retry-After, then 500, then is
+ * down (connections dropped) for an hour of virtual time; the webhook receiver is down for a day.
+ * Each send backs off on durable timers and happens once when the service is back; the invitation's
+ * expiry counts from its creation, not from when the email finally went out.
+ */
+let world: FaultWorld | undefined;
+
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+async function advanceMinutes(w: FaultWorld, minutes: number): Promise<void> {
+  const answer = await w.journey.call("POST", "/dev/clock/advance", { json: { minutes } });
+  expect(answer.status, answer.text).toBe(200);
+}
+
+describe("dependencies failing", () => {
+  it("R5: email 429 (Retry-After), then 500, then down for an hour: one invitation email once it is back, expiry from creation", async () => {
+    world = await FaultWorld.open();
+    const j = await world.start();
+    const partner = await j.enrolPartner();
+    const customer = customerFor();
+    world.email.failSends([{ status: 429, retryAfterSeconds: 1 }, { status: 500 }]);
+    world.email.setDown(true);
+    const created = await j.invite(partner, { kind: "reseller", customer, locale: "en" });
+    const createdAt = Date.parse(
+      (await j.invitation(partner, created.id)).createdAt as string,
+    );
+    await eventually(
+      () => Promise.resolve(world!.email.refused()),
+      (n) => n >= 3,
+      "the first sends to be refused",
+      60_000,
+    );
+    // An hour of virtual time, minute by minute: every retry timer fires on its own time.
+    for (let minute = 0; minute < 60; minute += 5) await advanceMinutes(world, 5);
+    expect(world.mailTo(customer.adminEmail)).toHaveLength(0);
+    world.email.setDown(false);
+    // The next retry (at most the policy's longest interval away) sends it.
+    for (let minute = 0; minute < 6 * 60 && world.mailTo(customer.adminEmail).length === 0; minute += 5) {
+      await advanceMinutes(world, 5);
+    }
+    const [mail] = await eventually(
+      () => Promise.resolve(world!.mailTo(customer.adminEmail)),
+      (items) => items.length > 0,
+      "the invitation email",
+      60_000,
+    );
+    const invitation = await j.invitation(await j.refresh(partner), created.id);
+    expect(invitation.status).toBe("pending");
+    expect(Date.parse(invitation.expiresAt as string)).toBe(createdAt + 90 * DAY_MS);
+    const accepted = await j.call("POST", `${linkPath(mail!)}/accept`, {
+      token: await j.customerToken(customer.tenantId),
+    });
+    expect(accepted.status, accepted.text).toBe(200);
+    await j.waitForStatus(await j.refresh(partner), created.id, "accepted");
+    expect(world.mailTo(customer.adminEmail)).toHaveLength(1);
+  }, 300_000);
+});
