@@ -62,4 +62,49 @@ describe("dependencies failing", () => {
     await j.waitForStatus(await j.refresh(partner), created.id, "accepted");
     expect(world.mailTo(customer.adminEmail)).toHaveLength(1);
   }, 300_000);
+
+  it("a webhook receiver down for a day gets the event once it is back, under the one webhook-id of every attempt", async () => {
+    world = await FaultWorld.open();
+    const j = await world.start();
+    const partner = await j.enrolPartner();
+    const path = `/down/${partner.id}`;
+    const registered = await j.call("PUT", "/api/webhooks", {
+      token: partner.token,
+      json: { url: `${world.receiverUrl}${path}` },
+    });
+    expect(registered.status, registered.text).toBe(201);
+    world.receiver.down = true;
+    const test = await j.call<{ eventId: string }>("POST", "/api/webhooks/test", { token: partner.token });
+    expect(test.status).toBe(202);
+    await eventually(
+      () => Promise.resolve(world!.receiver.on(path)),
+      (items) => items.length > 0,
+      "the first attempt",
+      60_000,
+    );
+    // A day, an hour at a time: each retry fires on its own time and finds the receiver down.
+    for (let hour = 0; hour < 24; hour++) {
+      const answer = await j.call("POST", "/dev/clock/advance", { json: { hours: 1 } });
+      expect(answer.status, answer.text).toBe(200);
+    }
+    const whileDown = world.receiver.on(path).length;
+    world.receiver.down = false;
+    for (let hour = 0; hour < 12 && world.receiver.on(path).length === whileDown; hour++) {
+      await j.call("POST", "/dev/clock/advance", { json: { hours: 1 } });
+    }
+    const received = await eventually(
+      () => Promise.resolve(world!.receiver.on(path)),
+      (items) => items.length > whileDown,
+      "an attempt after the receiver came back",
+      60_000,
+    );
+    expect(new Set(received.map((r) => r.headers["webhook-id"]))).toEqual(new Set([test.body.eventId]));
+    const delivery = await eventually(
+      () => j.orchestration(`webhook-delivery:${test.body.eventId}`),
+      (o) => o.runtimeStatus === "Completed",
+      "the delivery to finish",
+      60_000,
+    );
+    expect(delivery.output).toMatchObject({ outcome: "delivered" });
+  }, 300_000);
 });
