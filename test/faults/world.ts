@@ -33,6 +33,14 @@ export class FaultWorld {
   private current: Journey | undefined;
   private cosmosClient: CosmosClient | undefined;
   private dead = false;
+  private restarting: Promise<void> | undefined;
+  /** Called at the start of every step (the soak kills the host from here at random steps). */
+  onStep: (() => void) | undefined;
+  /**
+   * How "advance the clock to" is done; the soak replaces it with a barrier so that concurrent
+   * journeys move the one shared clock together.
+   */
+  advanceTo: (at: number) => Promise<void> = (at) => this.advanceClockTo(at);
 
   private constructor(private readonly extraEnv: Record<string, string>) {}
 
@@ -74,6 +82,7 @@ export class FaultWorld {
 
   /** Kills the host and what it started (Azurite), as a power cut would. */
   async killNow(): Promise<void> {
+    if (this.restarting) await this.restarting;
     const host = this.host;
     if (!host) return;
     try {
@@ -112,14 +121,36 @@ export class FaultWorld {
     return Promise.race([host.exited.then(() => true), grace]);
   }
 
+  /** Concurrent steps that all saw the host die share one restart. */
+  private async ensureHost(): Promise<void> {
+    if (this.current && !this.dead) return;
+    this.restarting ??= this.restartAfterDeath().finally(() => (this.restarting = undefined));
+    await this.restarting;
+  }
+
+  /**
+   * Moves the virtual clock to `at` through every timer on the way. After a restart the clock
+   * starts at the real time again, so the step is "advance to", never "advance by".
+   */
+  async advanceClockTo(at: number): Promise<void> {
+    await this.step("advance the clock", async (j) => {
+      const now = await j.call<{ now: string }>("GET", "/dev/clock");
+      const seconds = Math.ceil((at - Date.parse(now.body.now)) / 1000);
+      if (seconds <= 0) return;
+      const answer = await j.call("POST", "/dev/clock/advance", { json: { seconds } });
+      if (answer.status !== 200) throw new Error(`advance: ${answer.status} ${answer.text}`);
+    });
+  }
+
   /** Runs `fn`; if the host dies under it, restarts the host on the same data and runs it again. */
   async step<T>(what: string, fn: (j: Journey) => Promise<T>): Promise<T> {
+    this.onStep?.();
     for (let attempt = 0; ; attempt++) {
-      if (!this.current || this.dead) await this.restartAfterDeath();
+      await this.ensureHost();
       try {
         return await fn(this.journey);
       } catch (error) {
-        if (attempt < 3 && (await this.died())) continue;
+        if (attempt < 5 && (await this.died())) continue;
         throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
       }
     }
