@@ -45,6 +45,7 @@ async function runWith(kind: JourneyKind, point: string | undefined): Promise<{ 
     const made = await kind.run(world);
     counts.journeys++;
     const passed = point ? undefined : (await world.status()).faults.passed;
+    if (passed) console.log(`faults: ${kind.name}: clean run passes ${JSON.stringify(passed)}`);
     if (point === undefined) registered = (await world.status()).faults.activities;
     await kind.check(world, made);
     return { killed: world.kills > 0, passed };
@@ -82,8 +83,10 @@ async function killAt(kind: JourneyKind, points: string[]): Promise<void> {
       const { killed } = await runWith(kind, point);
       if (!killed) throw new Error("the host never reached the point");
       counts.killedAt++;
+      console.log(`faults: ${kind.name}: killed at ${point}: ok`);
     } catch (error) {
       failures.push(`${point}: ${(error as Error).message.slice(0, 1500)}`);
+      console.log(`faults: ${kind.name}: ${point}: BROKE: ${(error as Error).message.slice(0, 300)}`);
     }
   }
   counts.failures.push(...failures);
