@@ -80,3 +80,29 @@ export function faultPoints(): FaultPoints {
   current ??= createFaultPoints(process.env.LOCALHOST_FAULTS);
   return current;
 }
+
+/**
+ * `LOCALHOST_COSMOS_FAULTS`: dependency faults of the embedded Cosmos server, comma-separated
+ * `status:n`, each answering every n-th write with that status instead of applying it: `429`
+ * (request rate too large, with `x-ms-retry-after-ms`), `503` (service unavailable), `412` (an
+ * ETag conflict, only for writes that carry `If-Match`). Off unless set.
+ */
+export interface CosmosFault {
+  status: 429 | 503 | 412;
+  every: number;
+}
+
+export function parseCosmosFaults(spec: string | undefined): CosmosFault[] {
+  if (!spec || spec.trim() === "") return [];
+  return spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map((entry) => {
+      const m = /^(429|503|412):(\d+)$/.exec(entry);
+      if (!m || Number(m[2]) < 1) {
+        throw new Error(`LOCALHOST_COSMOS_FAULTS: "${entry}" is not status:n (status 429, 503 or 412, n >= 1).`);
+      }
+      return { status: Number(m[1]) as CosmosFault["status"], every: Number(m[2]) };
+    });
+}

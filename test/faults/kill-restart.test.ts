@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { COSMOS_WRITE } from "../../src/localhost/faults";
 import { JOURNEYS, type JourneyKind } from "./journeys";
-import { FaultWorld } from "./world";
+import { FaultWorld, FULL_FAULTS as FULL } from "./world";
 
 /**
  * Issue 13, faults: for each journey, a clean run tells which fault points it passes (every
@@ -14,7 +14,6 @@ import { FaultWorld } from "./world";
  * `FAULTS=full` (`npm run test:faults`) kills at every point; otherwise (`npm test`) at one point
  * per journey, chosen deterministically.
  */
-const FULL = process.env.FAULTS === "full";
 
 /** Activities no journey here drives, and why; a new activity fails the coverage test until it is driven or listed. */
 const NOT_DRIVEN: Record<string, string> = {};

@@ -18,6 +18,8 @@ import { Receiver } from "../support/webhook-receiver";
  * on the same data with nothing armed, and runs the step again. Steps are written to be run again
  * (PUTs, an `Idempotency-Key`, "advance the clock to", "wait until").
  */
+export const FULL_FAULTS = process.env.FAULTS === "full";
+
 export interface HostStatus {
   faults: { activities: string[]; armed: { point: string; at: number }[]; passed: Record<string, number> };
 }
@@ -150,7 +152,9 @@ export class FaultWorld {
       try {
         return await fn(this.journey);
       } catch (error) {
-        if (attempt < 5 && (await this.died())) continue;
+        // A 503 (a dependency busy or down, with Retry-After) asks the client to send it again.
+        if (attempt < 10 && /\b503\b/.test((error as Error).message)) continue;
+        if (attempt < 10 && (await this.died())) continue;
         throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
       }
     }
