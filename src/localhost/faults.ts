@@ -101,7 +101,9 @@ export function parseCosmosFaults(spec: string | undefined): CosmosFault[] {
     .map((entry) => {
       const m = /^(429|503|412):(\d+)$/.exec(entry);
       if (!m || Number(m[2]) < 1) {
-        throw new Error(`LOCALHOST_COSMOS_FAULTS: "${entry}" is not status:n (status 429, 503 or 412, n >= 1).`);
+        throw new Error(
+          `LOCALHOST_COSMOS_FAULTS: "${entry}" is not status:n (status 429, 503 or 412, n >= 1).`,
+        );
       }
       return { status: Number(m[1]) as CosmosFault["status"], every: Number(m[2]) };
     });

@@ -29,9 +29,7 @@ describe.runIf(FULL_FAULTS)("dependencies failing", () => {
     world.email.failSends([{ status: 429, retryAfterSeconds: 1 }, { status: 500 }]);
     world.email.setDown(true);
     const created = await j.invite(partner, { kind: "reseller", customer, locale: "en" });
-    const createdAt = Date.parse(
-      (await j.invitation(partner, created.id)).createdAt as string,
-    );
+    const createdAt = Date.parse((await j.invitation(partner, created.id)).createdAt as string);
     await eventually(
       () => Promise.resolve(world!.email.refused()),
       (n) => n >= 3,

@@ -3,7 +3,10 @@ import { expect } from "vitest";
 import { customerFor, DAY_MS, EXCHANGE_ADMIN, eventually, linkPath, type Journey } from "../journey/support";
 import { activityFaultPoint } from "../../src/localhost/faults";
 import { CREATE_RELATIONSHIPS_ACTIVITY } from "../../src/workflows/invitation";
-import { completeAtTermEndActivity, orderAzureSubscriptionActivity } from "../../src/workflows/migration-activities";
+import {
+  completeAtTermEndActivity,
+  orderAzureSubscriptionActivity,
+} from "../../src/workflows/migration-activities";
 import { COMPLETE_SWITCH_ACTIVITY } from "../../src/workflows/migration-partner-switch";
 import type { FaultWorld } from "./world";
 
@@ -121,12 +124,15 @@ async function invitedAndAccepted(
       token: await j.customerToken(customer.tenantId),
     });
     // 410: an earlier run of this step was accepted before the host died.
-    if (answer.status !== 200 && answer.status !== 410) throw new Error(`accept: ${answer.status} ${answer.text}`);
+    if (answer.status !== 200 && answer.status !== 410)
+      throw new Error(`accept: ${answer.status} ${answer.text}`);
   });
   await waitFor(
     world,
     "the invitation to be accepted",
-    async (j) => (await j.invitation({ ...partner, token: await partnerToken(j, partner), name: "" }, invitationId)).status,
+    async (j) =>
+      (await j.invitation({ ...partner, token: await partnerToken(j, partner), name: "" }, invitationId))
+        .status,
     (s) => s === "accepted",
   );
   return invitationId;
@@ -274,7 +280,10 @@ export const invitationJourney: JourneyKind = {
       world,
       "the webhook events",
       () => Promise.resolve(webhookIds(world, webhookPath)),
-      (ids) => ["invitation.accepted", "adminRelationship.activated", "adminRelationship.extended"].every((t) => t in ids),
+      (ids) =>
+        ["invitation.accepted", "adminRelationship.activated", "adminRelationship.extended"].every(
+          (t) => t in ids,
+        ),
     );
     return { partner, customer, invitationId, webhookPath, admin: { id: String(admin!.id), endsAt } };
   },
@@ -320,7 +329,12 @@ export const termEndJourney: JourneyKind = {
       (o) => ["waiting"].includes((o.customStatus as { phase?: string } | undefined)?.phase ?? ""),
     );
     await advanceTo(world, termEnd + DAY_MS);
-    await waitFor(world, "the move", (j) => migration(j, made, made.migrationId!), (m) => m.status === "completed");
+    await waitFor(
+      world,
+      "the move",
+      (j) => migration(j, made, made.migrationId!),
+      (m) => m.status === "completed",
+    );
     return made;
   },
   async check(world, made) {
@@ -329,8 +343,14 @@ export const termEndJourney: JourneyKind = {
     expect(orders.filter((o) => o.kind === "createCspSubscription")).toHaveLength(1);
     for (const address of [made.partner.contactEmail, made.customer.adminEmail]) {
       const subjects = world.mailTo(address).map((m) => m.subject);
-      expect(subjects.filter((s) => s.includes("in 30 days")), address).toHaveLength(1);
-      expect(subjects.filter((s) => s.includes("in 7 days")), address).toHaveLength(1);
+      expect(
+        subjects.filter((s) => s.includes("in 30 days")),
+        address,
+      ).toHaveLength(1);
+      expect(
+        subjects.filter((s) => s.includes("in 7 days")),
+        address,
+      ).toHaveLength(1);
     }
     expectNoDuplicateMail(world, made.customer.adminEmail, made.partner.contactEmail);
     await noFailedOrchestration(world);
@@ -363,7 +383,12 @@ export const newAzureJourney: JourneyKind = {
       });
       if (answer.status !== 200 && answer.status !== 409) throw new Error(`${answer.status} ${answer.text}`);
     });
-    await waitFor(world, "the move", (j) => migration(j, made, made.migrationId!), (m) => m.status === "completed");
+    await waitFor(
+      world,
+      "the move",
+      (j) => migration(j, made, made.migrationId!),
+      (m) => m.status === "completed",
+    );
     return made;
   },
   async check(world, made) {
@@ -392,7 +417,9 @@ export const partnerSwitchJourney: JourneyKind = {
     });
     made.migrationId = await startMigration(world, made, "CSP-1");
     const toCustomer = await mailArrives(world, made.customer.adminEmail, /asks to take over/);
-    const link = /\/switch\/([A-Za-z0-9_-]{20,})/.exec(toCustomer.text) ?? /\/switch\/([A-Za-z0-9_-]{20,})/.exec(toCustomer.html);
+    const link =
+      /\/switch\/([A-Za-z0-9_-]{20,})/.exec(toCustomer.text) ??
+      /\/switch\/([A-Za-z0-9_-]{20,})/.exec(toCustomer.html);
     if (!link) throw new Error(`no switch link in "${toCustomer.subject}"`);
     await world.step("the customer approves", async (j) => {
       const answer = await j.call("POST", `/switch/${link[1]!}/approve`, {
@@ -407,16 +434,31 @@ export const partnerSwitchJourney: JourneyKind = {
       if (answer.status !== 200 && answer.status !== 409 && answer.status !== 410)
         throw new Error(`${answer.status} ${answer.text}`);
     });
-    await waitFor(world, "the switch", (j) => migration(j, made, made.migrationId!), (m) => m.status === "completed");
+    await waitFor(
+      world,
+      "the switch",
+      (j) => migration(j, made, made.migrationId!),
+      (m) => m.status === "completed",
+    );
     return made;
   },
   async check(world, made) {
     await checkMigrated(world, made, "CSP-1");
     const orders = await commerceOrders(world, made);
     expect(orders.filter((o) => o.kind === "transferPartnerOfRecord")).toHaveLength(1);
-    expectNoDuplicateMail(world, made.customer.adminEmail, made.partner.contactEmail, made.other!.contactEmail);
+    expectNoDuplicateMail(
+      world,
+      made.customer.adminEmail,
+      made.partner.contactEmail,
+      made.other!.contactEmail,
+    );
     await noFailedOrchestration(world);
   },
 };
 
-export const JOURNEYS: JourneyKind[] = [invitationJourney, termEndJourney, newAzureJourney, partnerSwitchJourney];
+export const JOURNEYS: JourneyKind[] = [
+  invitationJourney,
+  termEndJourney,
+  newAzureJourney,
+  partnerSwitchJourney,
+];

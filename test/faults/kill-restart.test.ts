@@ -37,7 +37,10 @@ function pointsOf(passed: Record<string, number>): string[] {
   return [...activities, ...writes];
 }
 
-async function runWith(kind: JourneyKind, point: string | undefined): Promise<{ killed: boolean; passed?: Record<string, number> }> {
+async function runWith(
+  kind: JourneyKind,
+  point: string | undefined,
+): Promise<{ killed: boolean; passed?: Record<string, number> }> {
   const world = await FaultWorld.open();
   try {
     await world.start(point);
@@ -61,11 +64,15 @@ JOURNEYS.forEach((kind) => {
       expect(Object.keys(passed!).some((p) => p.startsWith("activity:"))).toBe(true);
     }, 300_000);
 
-    it("R4: killed with SIGKILL at every fault point it passes and restarted on the same data, nothing is lost or done twice", async () => {
-      const passed = passedByJourney.get(kind.name);
-      expect(passed, "the clean run ran first").toBeDefined();
-      await killAt(kind, pointsOf(passed!));
-    }, 6 * 3_600_000);
+    it(
+      "R4: killed with SIGKILL at every fault point it passes and restarted on the same data, nothing is lost or done twice",
+      async () => {
+        const passed = passedByJourney.get(kind.name);
+        expect(passed, "the clean run ran first").toBeDefined();
+        await killAt(kind, pointsOf(passed!));
+      },
+      6 * 3_600_000,
+    );
   });
 
   describe.runIf(!FULL)(`faults (short): ${kind.name}`, () => {

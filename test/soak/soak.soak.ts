@@ -127,7 +127,9 @@ it(`R4: ${TOTAL} mixed journeys with random host kills and email faults all end 
         counts.failures.push(`${round[i]!.name} check: ${(error as Error).message.slice(0, 500)}`);
       }
     }
-    console.log(`soak: ${counts.journeys}/${TOTAL} journeys, ${w.kills} kills, ${counts.failures.length} failures`);
+    console.log(
+      `soak: ${counts.journeys}/${TOTAL} journeys, ${w.kills} kills, ${counts.failures.length} failures`,
+    );
   }
   counts.kills = w.kills;
   counts.emails = w.email.messages().length;

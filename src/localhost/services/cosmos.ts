@@ -109,7 +109,12 @@ function requestHandler(
         res.setHeader("content-type", "application/json");
         res.setHeader("x-ms-activity-id", randomUUID());
         if (fault.status === 429) res.setHeader("x-ms-retry-after-ms", "20");
-        res.end(JSON.stringify({ code: String(fault.status), message: "Injected fault (LOCALHOST_COSMOS_FAULTS)." }));
+        res.end(
+          JSON.stringify({
+            code: String(fault.status),
+            message: "Injected fault (LOCALHOST_COSMOS_FAULTS).",
+          }),
+        );
         return;
       }
     }

@@ -203,8 +203,14 @@ export async function startEmailEndpoint(options: EmailEndpointOptions = {}): Pr
           req.socket.destroy();
           return;
         }
-        if (fault.retryAfterSeconds !== undefined) res.setHeader("retry-after", String(fault.retryAfterSeconds));
-        acsError(res, fault.status, fault.status === 429 ? "TooManyRequests" : "ServiceUnavailable", "Injected fault.");
+        if (fault.retryAfterSeconds !== undefined)
+          res.setHeader("retry-after", String(fault.retryAfterSeconds));
+        acsError(
+          res,
+          fault.status,
+          fault.status === 429 ? "TooManyRequests" : "ServiceUnavailable",
+          "Injected fault.",
+        );
         return;
       }
       let message: {
