@@ -59,17 +59,16 @@ export class FaultWorld {
 
   /** Starts a host on the world's data, with `faults` armed (LOCALHOST_FAULTS) when given. */
   async start(faults?: string): Promise<Journey> {
-    const host = await startHostProcess({
-      args: ["--clock", "virtual", "--data-dir", this.dataDir, "--no-email"],
-      env: {
-        AUTH_MODE: "dev",
-        CLOCK: "virtual",
-        EMAIL_ENDPOINT: this.email.endpoint,
-        EMAIL_ACCESS_KEY: this.email.accessKey,
-        LOCALHOST_FAULTS: faults,
-        ...this.extraEnv,
-      },
-    });
+    let host: HostProcess;
+    try {
+      host = await this.spawn(faults);
+    } catch (error) {
+      // Armed at a point the start-up itself passes (the Cosmos writes that create the database and
+      // containers): the host died before it was ready; a clean start on the same data goes on.
+      if (!faults || !/Host exited before printing/.test((error as Error).message)) throw error;
+      this.kills++;
+      host = await this.spawn(undefined);
+    }
     this.starts++;
     this.host = host;
     this.dead = false;
@@ -80,6 +79,20 @@ export class FaultWorld {
     this.cosmosClient = undefined;
     this.current = new Journey(host);
     return this.current;
+  }
+
+  private spawn(faults: string | undefined): Promise<HostProcess> {
+    return startHostProcess({
+      args: ["--clock", "virtual", "--data-dir", this.dataDir, "--no-email"],
+      env: {
+        AUTH_MODE: "dev",
+        CLOCK: "virtual",
+        EMAIL_ENDPOINT: this.email.endpoint,
+        EMAIL_ACCESS_KEY: this.email.accessKey,
+        LOCALHOST_FAULTS: faults,
+        ...this.extraEnv,
+      },
+    });
   }
 
   /** Kills the host and what it started (Azurite), as a power cut would. */
