@@ -10,7 +10,10 @@ import { durableInvitationWorkflow } from "./invitations";
 
 export const INVITATION_START_RECOVERY_FUNCTION = "invitationStartRecovery";
 
-export interface InvitationStartRecoveryDependencies extends Omit<StartRecoveryDeps, "workflow" | "invitations"> {
+export interface InvitationStartRecoveryDependencies extends Omit<
+  StartRecoveryDeps,
+  "workflow" | "invitations"
+> {
   invitations: StartRecoveryDeps["invitations"] & DecisionRecoveryDeps["invitations"];
   /** INVITATION_START_RECOVERY_SCHEDULE (six-field NCRONTAB). */
   schedule: string;

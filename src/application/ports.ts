@@ -223,5 +223,8 @@ export interface InvitationWorkflow {
    * Tells the orchestration the customer decided (the document already says so); a no-op for an
    * instance that is missing or finished.
    */
-  raiseCustomerDecision(invitationId: string, event: { decision: CustomerDecision; by: Actor }): Promise<void>;
+  raiseCustomerDecision(
+    invitationId: string,
+    event: { decision: CustomerDecision; by: Actor },
+  ): Promise<void>;
 }

@@ -265,7 +265,10 @@ for (const [name, make] of implementations) {
       // A stale ETag: nothing written, neither the decision nor another intent.
       await invitations.settleDecision(inv.partnerId, inv.id);
       await expect(
-        invitations.replaceWithDecisionIntent({ ...current.value, status: "declined", decidedAt }, current.etag),
+        invitations.replaceWithDecisionIntent(
+          { ...current.value, status: "declined", decidedAt },
+          current.etag,
+        ),
       ).rejects.toBeInstanceOf(ConcurrencyConflict);
       expect(await mine()).toEqual([]);
       expect((await invitations.get(inv.partnerId, inv.id))?.value.status).toBe("accepted");

@@ -191,7 +191,8 @@ export class MemoryInvitationRepository implements InvitationRepository {
   }
 
   settleDecision(partnerId: string, invitationId: string): Promise<void> {
-    if (this.decisionIntents.get(invitationId)?.partnerId === partnerId) this.decisionIntents.delete(invitationId);
+    if (this.decisionIntents.get(invitationId)?.partnerId === partnerId)
+      this.decisionIntents.delete(invitationId);
     return Promise.resolve();
   }
 
@@ -396,7 +397,10 @@ export class MemoryInvitationWorkflow implements InvitationWorkflow {
     return Promise.resolve();
   }
 
-  raiseCustomerDecision(invitationId: string, event: { decision: CustomerDecision; by: Actor }): Promise<void> {
+  raiseCustomerDecision(
+    invitationId: string,
+    event: { decision: CustomerDecision; by: Actor },
+  ): Promise<void> {
     this.decisions.push({ invitationId, decision: event.decision, by: copy(event.by) });
     return Promise.resolve();
   }

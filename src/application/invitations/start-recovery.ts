@@ -76,7 +76,9 @@ export async function recoverInvitationStarts(
  * orchestration reads the document on any decision event, so a second event (from a request still
  * running, or to an instance already finished) changes nothing.
  */
-export async function recoverInvitationDecisions(deps: DecisionRecoveryDeps): Promise<DecisionRecoveryResult> {
+export async function recoverInvitationDecisions(
+  deps: DecisionRecoveryDeps,
+): Promise<DecisionRecoveryResult> {
   const result: DecisionRecoveryResult = { raised: 0, dropped: 0, failed: 0 };
   for (;;) {
     const intents = await deps.invitations.pendingDecisions(BATCH);
@@ -89,7 +91,10 @@ export async function recoverInvitationDecisions(deps: DecisionRecoveryDeps): Pr
             ? { decision: invitation.status, by: invitation.decidedBy }
             : undefined;
         if (decided?.by) {
-          await deps.workflow.raiseCustomerDecision(intent.invitationId, { decision: decided.decision, by: decided.by });
+          await deps.workflow.raiseCustomerDecision(intent.invitationId, {
+            decision: decided.decision,
+            by: decided.by,
+          });
         }
         await deps.invitations.settleDecision(intent.partnerId, intent.invitationId);
         if (decided?.by) result.raised++;
