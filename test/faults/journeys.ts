@@ -447,6 +447,8 @@ export const partnerSwitchJourney: JourneyKind = {
       (j) => migration(j, made, made.migrationId!),
       (m) => m.status === "completed",
     );
+    // The outcome notices come after the completion; the customer's is the last one sent.
+    await mailArrives(world, made.customer.adminEmail, /moved to/);
     return made;
   },
   async check(world, made) {
