@@ -1,32 +1,47 @@
 import type { TimerHandler } from "@azure/functions";
 import { timerFunction } from "../src/adapters/durable/registration";
 import {
+  recoverInvitationDecisions,
   recoverInvitationStarts,
+  type DecisionRecoveryDeps,
   type StartRecoveryDeps,
 } from "../src/application/invitations/start-recovery";
 import { durableInvitationWorkflow } from "./invitations";
 
 export const INVITATION_START_RECOVERY_FUNCTION = "invitationStartRecovery";
 
-export interface InvitationStartRecoveryDependencies extends Omit<StartRecoveryDeps, "workflow"> {
+export interface InvitationStartRecoveryDependencies extends Omit<
+  StartRecoveryDeps,
+  "workflow" | "invitations"
+> {
+  invitations: StartRecoveryDeps["invitations"] & DecisionRecoveryDeps["invitations"];
   /** INVITATION_START_RECOVERY_SCHEDULE (six-field NCRONTAB). */
   schedule: string;
 }
 
 export function makeInvitationStartRecoveryHandler(deps: InvitationStartRecoveryDependencies): TimerHandler {
   return async (_timer, context) => {
-    const result = await recoverInvitationStarts({ ...deps, workflow: durableInvitationWorkflow(context) });
+    const workflow = durableInvitationWorkflow(context);
+    const result = await recoverInvitationStarts({ ...deps, workflow });
     if (result.started + result.dropped + result.failed > 0) {
       context.warn(
         `Invitation start recovery: started ${result.started} orchestration(s) a crash had left unstarted; dropped ${result.dropped} intent(s) without an invitation; ${result.failed} failed and stay for the next run.`,
+      );
+    }
+    // After the starts: an orchestration started just now reads the decision from the document anyway.
+    const decisions = await recoverInvitationDecisions({ invitations: deps.invitations, workflow });
+    if (decisions.raised + decisions.dropped + decisions.failed > 0) {
+      context.warn(
+        `Invitation decision recovery: raised ${decisions.raised} customer decision(s) a crash had left untold; dropped ${decisions.dropped}; ${decisions.failed} failed and stay for the next run.`,
       );
     }
   };
 }
 
 /**
- * Every invitation stored has its orchestration started, whatever crashed in between: a timer
- * (and the host's start-up) sweeps the start intents older than a grace period.
+ * Every invitation stored has its orchestration started, and every customer decision stored reaches
+ * its orchestration, whatever crashed in between: a timer (and the host's start-up) sweeps the start
+ * intents older than a grace period, then the decision intents.
  */
 export const invitationStartRecoveryFunction = timerFunction({
   name: INVITATION_START_RECOVERY_FUNCTION,

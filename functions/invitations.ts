@@ -26,6 +26,7 @@ import { readJsonBody, zodIssuesToFieldErrors } from "../src/http/body";
 import { httpFunction } from "../src/http/descriptor";
 import { errorResponses } from "../src/http/openapi";
 import {
+  CUSTOMER_DECISION_EVENT,
   INVITATION_ORCHESTRATION,
   invitationStartInputSchema,
   PARTNER_CANCELLED_EVENT,
@@ -53,6 +54,9 @@ export function durableInvitationWorkflow(context: InvocationContext): Invitatio
     },
     async raisePartnerCancelled(invitationId, event) {
       await raiseEventIfListening(client, invitationId, PARTNER_CANCELLED_EVENT, event);
+    },
+    async raiseCustomerDecision(invitationId, event) {
+      await raiseEventIfListening(client, invitationId, CUSTOMER_DECISION_EVENT, event);
     },
   };
 }

@@ -3,6 +3,7 @@ import type {
   Actor,
   AuditRecord,
   Cloud,
+  CustomerDecision,
   Invitation,
   InvitationStatus,
   Partner,
@@ -145,6 +146,20 @@ export interface InvitationRepository {
    * `audit`: records (in the partner's trail) written in the same request; also when no intent is left.
    */
   settleStart(partnerId: string, invitationId: string, also?: { audit?: AuditRecord[] }): Promise<void>;
+  /**
+   * The customer's decision: `replace`, and in the same atomic write a decision intent ("tell the
+   * orchestration"), so a host that dies before the event is raised leaves the intent behind.
+   * `audit`: records of the decision (in the partner's trail), in the same write.
+   */
+  replaceWithDecisionIntent(
+    invitation: Invitation,
+    etag: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<Versioned<Invitation>>;
+  /** Decision intents not yet settled (any age: raising a decision twice is harmless). At most `limit`, oldest first. */
+  pendingDecisions(limit: number): Promise<DecisionIntent[]>;
+  /** The orchestration was told (or has nobody left to tell): forgets the decision intent (idempotent). */
+  settleDecision(partnerId: string, invitationId: string): Promise<void>;
 }
 
 /** "This invitation's orchestration must be started": written atomically with the invitation. */
@@ -153,6 +168,9 @@ export interface StartIntent {
   invitationId: string;
   createdAt: string;
 }
+
+/** "This invitation's orchestration must hear the customer's decision": written atomically with the decision. */
+export type DecisionIntent = StartIntent;
 
 export interface RelationshipRepository {
   /** All of one customer's new relationships in one transactional batch; re-running with the same ids is a no-op. */
@@ -223,4 +241,12 @@ export interface InvitationWorkflow {
   ): Promise<void>;
   /** Tells the orchestration the partner cancelled (the document already says so). */
   raisePartnerCancelled(invitationId: string, event: { by: Actor }): Promise<void>;
+  /**
+   * Tells the orchestration the customer decided (the document already says so); a no-op for an
+   * instance that is missing or finished.
+   */
+  raiseCustomerDecision(
+    invitationId: string,
+    event: { decision: CustomerDecision; by: Actor },
+  ): Promise<void>;
 }

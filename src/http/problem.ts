@@ -75,6 +75,22 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
     }
     return response;
   }
+  if (dependencyUnavailable(error)) {
+    // Cosmos still throttling or unavailable after the SDK's own retries: nothing was decided, the
+    // client may send the same request again (with its Idempotency-Key where it has one).
+    context.warn("A dependency is unavailable", error);
+    const response = problem(503, "A service this request needs is busy or unavailable. Retry later.");
+    response.headers = { ...(response.headers as Record<string, string>), "retry-after": "5" };
+    return response;
+  }
   context.error("Unhandled error", error);
   return problem(500, "The request could not be completed. It has been logged.");
+}
+
+/** A storage or service client's answer of 429 or 503 (its `code` or `statusCode`), passed through. */
+function dependencyUnavailable(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  const status = typeof code === "number" ? code : statusCode;
+  return status === 429 || status === 503;
 }

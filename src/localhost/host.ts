@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { createClock, publishClock, type HostClock } from "./clock";
 import type { DurableEngine } from "./durable/engine";
+import { faultPoints } from "./faults";
 import { MemoryStore } from "./durable/memory-store";
 import type { DurableStore } from "./durable/store";
 import { clockRoutes, statusRoute } from "./http/dev-routes";
@@ -138,6 +139,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
   const settings = readLocalSettings(root);
   applySettingsToEnv(settings.values);
   const env = process.env;
+  // Parsed now so a malformed LOCALHOST_FAULTS stops the start instead of arming nothing.
+  const faults = faultPoints();
   const hostJson = readHostJson(root, env);
   const clockMode = options.clock ?? (env.CLOCK?.toLowerCase() === "virtual" ? "virtual" : "real");
   const clock = createClock(clockMode === "virtual");
@@ -348,6 +351,15 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
         functions: [...core.registrations.keys()],
         clock: { virtual: clock.virtual, now: new Date(clock.now()).toISOString() },
         durableStore: store?.kind ?? null,
+        // What a fault test needs: the points it can arm (from what the app registered) and the
+        // ones this process passed so far.
+        faults: {
+          activities: registrations
+            .filter((r) => r.triggerType.toLowerCase() === "activitytrigger")
+            .map((r) => r.metadata.name),
+          armed: faults.armed,
+          passed: faults.passed(),
+        },
       })),
     );
     http.loadRoutes();
@@ -382,6 +394,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     if (services.email) print(`Email:      ${services.email.endpoint} (local ACS endpoint)`);
     if (development) print(`Mail:       ${url}/dev/mail`);
     else print("Dev:        off (AUTH_MODE is not dev): no embedded service, no /dev route");
+    if (faults.armed.length > 0)
+      print(`Faults:     ${faults.armed.map((a) => `${a.point}@${a.at}`).join(", ")} (SIGKILL when passed)`);
     if (dataDir && (services.azurite || services.cosmos)) {
       print(`Data:       ${dataDir} (kept between runs; --fresh starts empty)`);
     } else if (!dataDir && cosmosEmbedded) {

@@ -23,10 +23,15 @@ export function defineActivity<I extends z.ZodType, R extends z.ZodType>(
 
 /**
  * Activities talk to Cosmos DB and the email service, both of which throttle (ACS: 429 with
- * Retry-After): retried with backoff, on durable timers, so a retry costs nothing while it waits.
+ * Retry-After) and can be down for a while: retried with backoff, on durable timers, so a retry
+ * costs nothing while it waits. The attempts span about a day (30 s doubling to 15 min, then every
+ * 15 min): six attempts gave up after 16 minutes, and an email service down for an hour then lost
+ * the invitation for good (its orchestration failed, nothing was sent, nothing retried it).
  */
+export const ACTIVITY_RETRY_ATTEMPTS = 101;
+
 export function activityRetryOptions(): RetryOptions {
-  const retry = new RetryOptions(30_000, 6);
+  const retry = new RetryOptions(30_000, ACTIVITY_RETRY_ATTEMPTS);
   retry.backoffCoefficient = 2;
   retry.maxRetryIntervalInMilliseconds = 15 * 60_000;
   return retry;

@@ -21,9 +21,13 @@ export const GIVE_UP_WEBHOOK_DELIVERY_ACTIVITY = "webhookDeliveryGiveUp";
 
 export { webhookDeliveryInputSchema } from "../application/webhooks/contracts";
 
-/** Gaps before attempts 2..10: 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h (about 24 h in all). */
+/**
+ * Gaps before attempts 2..11: 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h, 8 h (about 32 h
+ * in all), so a receiver down for a whole day still gets the event. Ending at 23 h 42 min, the
+ * schedule gave up on a receiver that was down for exactly a day.
+ */
 export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [
-  30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000,
+  30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000, 28_800_000,
 ];
 
 /** The attempt itself is not retried by the SDK (its failures are answers); only storage errors are. */

@@ -244,6 +244,37 @@ for (const [name, make] of implementations) {
       expect(await invitations.get(partnerId, plain.id)).toBeDefined();
     });
 
+    it("R4: a decision is stored with its decision intent only when its replace wins; settling forgets the intent only", async () => {
+      const { invitations } = make();
+      const inv = invitation();
+      await invitations.create(inv);
+      const current = await invitations.get(inv.partnerId, inv.id);
+      if (!current) throw new Error("not stored");
+      const mine = async () =>
+        (await invitations.pendingDecisions(1000))
+          .filter((i) => i.partnerId === inv.partnerId)
+          .map((i) => i.invitationId);
+      const decidedAt = "2026-01-02T00:00:00.000Z";
+      const accepted = await invitations.replaceWithDecisionIntent(
+        { ...current.value, status: "accepted", decidedAt },
+        current.etag,
+      );
+      expect(accepted.value.status).toBe("accepted");
+      expect((await invitations.get(inv.partnerId, inv.id))?.etag).toBe(accepted.etag);
+      expect(await mine()).toEqual([inv.id]);
+      // A stale ETag: nothing written, neither the decision nor another intent.
+      await invitations.settleDecision(inv.partnerId, inv.id);
+      await expect(
+        invitations.replaceWithDecisionIntent(
+          { ...current.value, status: "declined", decidedAt },
+          current.etag,
+        ),
+      ).rejects.toBeInstanceOf(ConcurrencyConflict);
+      expect(await mine()).toEqual([]);
+      expect((await invitations.get(inv.partnerId, inv.id))?.value.status).toBe("accepted");
+      await invitations.settleDecision(inv.partnerId, inv.id);
+    });
+
     it("invitations: a creation window counts each creation once and refuses a full one, storing nothing", async () => {
       const { invitations } = make();
       const partnerId = randomUUID();

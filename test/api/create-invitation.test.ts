@@ -36,6 +36,7 @@ function flakyWorkflow(failures: number) {
       return Promise.resolve();
     },
     raisePartnerCancelled: () => Promise.resolve(),
+    raiseCustomerDecision: () => Promise.resolve(),
   };
   return { workflow, started };
 }

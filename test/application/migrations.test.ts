@@ -24,6 +24,7 @@ import {
 import { getMigration, listMigrations } from "../../src/application/migrations/query";
 import { startMigration } from "../../src/application/migrations/start";
 import { runTermEndSweep } from "../../src/application/migrations/sweep";
+import { completeMigration } from "../../src/domain/subscriptions/migration";
 import type { OutgoingEmail } from "../../src/application/ports";
 import { DomainError } from "../../src/domain/errors";
 import type { Invitation, Partner, Principal } from "../../src/domain/model";
@@ -452,6 +453,35 @@ describe("the R18 activities", () => {
       expect(await sub(w, "AZ-1")).toMatchObject({ status: "migrated", partnerOfRecord: w.partner.id });
     });
   }
+});
+
+describe("the R18 activities after a crash", () => {
+  it("R18: a host that died after the migration was completed and before the subscription was marked: the re-run marks it migrated", async () => {
+    const w = await world();
+    await register(w, {
+      id: "AZ-1",
+      billing: "usage",
+      channel: "direct",
+      services: [{ id: "vm-1", name: "VM" }],
+    });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "AZ-1",
+    });
+    const ref = { migrationId: id, partnerId: w.partner.id };
+    await orderAzureSubscription(w.lifecycle, ref);
+    await confirmServiceMovedUseCase(w.deps, w.principal, id, "vm-1");
+    await settleServices(w.lifecycle, ref);
+    // The state the crash left: the migration's completion stored, the subscription's not.
+    const stored = (await w.migrations.get(w.partner.id, id))!;
+    await w.migrations.replace(
+      completeMigration(stored.value, new Date(), stored.value.targetSubscriptionId).migration,
+      stored.etag,
+    );
+    expect(await sub(w, "AZ-1")).toMatchObject({ status: "migrating" });
+    expect(await completeNewAzure(w.lifecycle, ref)).toEqual({ status: "completed" });
+    expect(await sub(w, "AZ-1")).toMatchObject({ status: "migrated", partnerOfRecord: w.partner.id });
+  });
 });
 
 describe("the term-end sweep", () => {

@@ -2,11 +2,19 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MemoryInvitationRepository, MemoryInvitationWorkflow, memoryPorts } from "../../src/adapters/memory";
 import { createInvitation, createInvitationInputSchema } from "../../src/application/invitations/create";
+import { decideInvitation } from "../../src/application/invitations/customer-decision";
 import {
+  recoverInvitationDecisions,
   recoverInvitationStarts,
   START_RECOVERY_GRACE_MS,
 } from "../../src/application/invitations/start-recovery";
-import type { AuditRecord, Partner, Principal } from "../../src/domain/model";
+import { invitationToken } from "../../src/domain/invitation-token";
+import {
+  GLOBAL_ADMINISTRATOR_ROLE_ID,
+  type AuditRecord,
+  type Partner,
+  type Principal,
+} from "../../src/domain/model";
 
 /**
  * A host that dies between storing an invitation and starting its orchestration: modelled on the
@@ -87,7 +95,7 @@ async function world() {
     );
   const recover = () => recoverInvitationStarts({ clock, invitations, workflow });
   const advance = (ms: number) => void (now += ms);
-  return { invitations, workflow, partner, create, recover, advance };
+  return { ports, invitations, workflow, partner, create, recover, advance };
 }
 
 describe("R5: an invitation stored before a crash still gets its orchestration", () => {
@@ -146,5 +154,80 @@ describe("R5: an invitation stored before a crash still gets its orchestration",
     expect(await w.recover()).toEqual({ started: 1, dropped: 0, failed: 1 });
     expect(await w.recover()).toEqual({ started: 1, dropped: 0, failed: 0 });
     expect(w.workflow.started.size).toBe(2);
+  });
+});
+
+describe("R4: a customer's decision stored before a crash still reaches its orchestration", () => {
+  /** Accepts through the link; `raised` false: the event never got out (the host died, or the backend refused it). */
+  async function decided(w: Awaited<ReturnType<typeof world>>, raised: boolean) {
+    const id = (await w.create()).body.id;
+    const invitation = (await w.invitations.get(w.partner.id, id))!.value;
+    const token = invitationToken(LINK_KEY, id, invitation.linkNonce);
+    const identity = { tenantId: randomUUID(), userId: randomUUID(), wids: [GLOBAL_ADMINISTRATOR_ROLE_ID] };
+    const warnings: string[] = [];
+    await decideInvitation(
+      {
+        ...w.ports,
+        invitations: w.invitations,
+        clock: { now: () => new Date(T0) },
+        raiseDecision: () => (raised ? Promise.resolve() : Promise.reject(new HostDied("SIGKILL"))),
+        warn: (m) => warnings.push(m),
+      },
+      { token, decision: "accepted", identity },
+    );
+    return { id, identity, warnings };
+  }
+
+  it("R4: the event never got out after the decision was stored: the recovery raises it, once, with who decided", async () => {
+    const w = await world();
+    const { id, identity, warnings } = await decided(w, false);
+    expect(warnings).toHaveLength(1);
+    // No grace period: raising a decision twice is harmless, and the customer's retry would get 410.
+    expect(await recoverInvitationDecisions({ invitations: w.invitations, workflow: w.workflow })).toEqual({
+      raised: 1,
+      dropped: 0,
+      failed: 0,
+    });
+    expect(w.workflow.decisions).toEqual([
+      {
+        invitationId: id,
+        decision: "accepted",
+        by: { kind: "customer", tenantId: identity.tenantId.toLowerCase(), userId: identity.userId },
+      },
+    ]);
+    expect(await recoverInvitationDecisions({ invitations: w.invitations, workflow: w.workflow })).toEqual({
+      raised: 0,
+      dropped: 0,
+      failed: 0,
+    });
+  });
+
+  it("R4: a decision whose event was raised leaves nothing for the recovery", async () => {
+    const w = await world();
+    await decided(w, true);
+    expect(await recoverInvitationDecisions({ invitations: w.invitations, workflow: w.workflow })).toEqual({
+      raised: 0,
+      dropped: 0,
+      failed: 0,
+    });
+    expect(w.workflow.decisions).toEqual([]);
+  });
+
+  it("R4: a raise that fails during recovery keeps its intent for the next run", async () => {
+    const w = await world();
+    await decided(w, false);
+    const failing = {
+      raiseCustomerDecision: () => Promise.reject(new Error("durable backend unavailable")),
+    };
+    expect(await recoverInvitationDecisions({ invitations: w.invitations, workflow: failing })).toEqual({
+      raised: 0,
+      dropped: 0,
+      failed: 1,
+    });
+    expect(await recoverInvitationDecisions({ invitations: w.invitations, workflow: w.workflow })).toEqual({
+      raised: 1,
+      dropped: 0,
+      failed: 0,
+    });
   });
 });

@@ -4,7 +4,7 @@ import { InvalidContinuationToken } from "../../src/application/ports";
 import { refuse } from "../../src/domain/errors";
 import { toProblemResponse } from "../../src/http/problem";
 
-const context = { error: () => undefined } as unknown as InvocationContext;
+const context = { error: () => undefined, warn: () => undefined } as unknown as InvocationContext;
 
 describe("the one problem mapper", () => {
   it("a bad continuation token is 422 naming continuationToken, with its reason code", () => {
@@ -26,5 +26,14 @@ describe("the one problem mapper", () => {
     expect(toProblemResponse(refuse.notFound("The invitation"), context).jsonBody).not.toHaveProperty(
       "reason",
     );
+  });
+
+  it("a dependency still throttling or unavailable (Cosmos 429/503) is 503 with Retry-After, not 500", () => {
+    for (const error of [Object.assign(new Error("throttled"), { code: 429 }), { statusCode: 503 }]) {
+      const response = toProblemResponse(error, context);
+      expect(response.status).toBe(503);
+      expect((response.headers as Record<string, string>)["retry-after"]).toBe("5");
+    }
+    expect(toProblemResponse(Object.assign(new Error("bug"), { code: 400 }), context).status).toBe(500);
   });
 });

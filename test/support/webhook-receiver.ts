@@ -13,6 +13,8 @@ export class Receiver {
   readonly received: Received[] = [];
   private server?: Server;
   private failuresLeft = new Map<string, number>();
+  /** While true every request is kept and answered 503 (the receiver is down). */
+  down = false;
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -23,7 +25,7 @@ export class Receiver {
         this.received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
         const left = this.failuresLeft.get(path) ?? 0;
         this.failuresLeft.set(path, left - 1);
-        res.statusCode = left > 0 ? 500 : 200;
+        res.statusCode = this.down ? 503 : left > 0 ? 500 : 200;
         res.end();
       });
     });

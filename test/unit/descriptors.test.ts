@@ -77,7 +77,7 @@ describe("function descriptors", () => {
     expect(seen).toEqual([{ n: 2 }]);
   });
 
-  it("the invitation's activities share one retry policy: six attempts, doubling from 30 s, at most 15 min apart", () => {
+  it("the invitation's activities share one retry policy: doubling from 30 s, at most 15 min apart, for about a day", () => {
     for (const activity of [
       readInvitationStatusActivity,
       createRelationshipsActivity,
@@ -91,6 +91,12 @@ describe("function descriptors", () => {
       retry.maxNumberOfAttempts,
       retry.backoffCoefficient,
       retry.maxRetryIntervalInMilliseconds,
-    ]).toEqual([30_000, 6, 2, 900_000]);
+    ]).toEqual([30_000, 101, 2, 900_000]);
+    // The retries outlast an email or Cosmos outage of a day (issue 13).
+    let waited = 0;
+    for (let attempt = 1; attempt < retry.maxNumberOfAttempts; attempt++) {
+      waited += Math.min(30_000 * 2 ** (attempt - 1), 900_000);
+    }
+    expect(waited).toBeGreaterThan(24 * 3_600_000);
   });
 });

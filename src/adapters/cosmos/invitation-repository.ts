@@ -10,6 +10,7 @@ import {
   CreationWindowFull,
   InvalidContinuationToken,
   type CreationWindow,
+  type DecisionIntent,
   type InvitationRepository,
   type Page,
   type StartIntent,
@@ -65,6 +66,9 @@ function startIntentDocument(invitation: Invitation): JSONObject {
     createdAt: invitation.createdAt,
   };
 }
+
+/** The decision intent's id, in the invitation's partition. */
+export const decisionIntentId = (invitationId: string): string => `decision:${invitationId}`;
 
 /**
  * Invitations live in their partner's partition (`invitations`, pk `/partnerId`), so the owner's
@@ -310,6 +314,84 @@ export class CosmosInvitationRepository implements InvitationRepository {
       value: invitationDocumentSchema.parse(replaced.resourceBody),
       etag: requireEtag(replaced.eTag, "an invitation"),
     };
+  }
+
+  /**
+   * The replace goes first in the batch: a lost race (412) fails it before the intent (and the audit
+   * records) are written (the embedded emulator does not roll a batch back).
+   */
+  async replaceWithDecisionIntent(
+    invitation: Invitation,
+    etag: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<Versioned<Invitation>> {
+    const records = also?.audit ?? [];
+    if (records.some((r) => r.partnerId !== invitation.partnerId)) {
+      throw new Error("An invitation's audit records belong to its partner's partition.");
+    }
+    const decidedAt = invitation.decidedAt ?? new Date().toISOString();
+    const results = await this.batch(
+      [
+        {
+          operationType: BulkOperationType.Replace,
+          id: invitation.id,
+          partitionKey: invitation.partnerId,
+          resourceBody: toDocument(invitation, { docType: "invitation" }) as JSONObject,
+          ifMatch: etag,
+        },
+        {
+          operationType: BulkOperationType.Upsert,
+          partitionKey: invitation.partnerId,
+          resourceBody: {
+            id: decisionIntentId(invitation.id),
+            partnerId: invitation.partnerId,
+            docType: "decisionIntent",
+            invitationId: invitation.id,
+            createdAt: decidedAt,
+          },
+        },
+        ...records.map((record): OperationInput => ({
+          operationType: BulkOperationType.Upsert,
+          partitionKey: invitation.partnerId,
+          resourceBody: toDocument(record, { docType: "audit" }) as JSONObject,
+        })),
+      ],
+      invitation.partnerId,
+    );
+    const replaced = results[0]?.statusCode ?? 0;
+    if (replaced === 412 || replaced === 404) throw new ConcurrencyConflict(`Invitation ${invitation.id}`);
+    const failed = results.slice(1).find((r) => r.statusCode >= 400)?.statusCode ?? 0;
+    if (replaced >= 400 || failed >= 400) {
+      throw new Error(`Storing a decision failed (status ${replaced}, intent or audit ${failed}).`);
+    }
+    const { resourceBody, eTag } = results[0] ?? {};
+    if (resourceBody && eTag) return { value: invitationDocumentSchema.parse(resourceBody), etag: eTag };
+    const stored = await this.get(invitation.partnerId, invitation.id);
+    if (!stored) throw new ConcurrencyConflict(`Invitation ${invitation.id}`);
+    return stored;
+  }
+
+  /** As `pendingStarts`: a cross-partition query over the intents only, normally none. */
+  async pendingDecisions(limit: number): Promise<DecisionIntent[]> {
+    const { resources } = await this.invitations.items
+      .query<Record<string, unknown>>(
+        "SELECT c.partnerId, c.invitationId, c.createdAt FROM c WHERE c.docType = 'decisionIntent'",
+        { maxItemCount: limit },
+      )
+      .fetchNext();
+    return resources
+      .map((doc) => startIntentSchema.parse(doc))
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+      .slice(0, limit);
+  }
+
+  async settleDecision(partnerId: string, invitationId: string): Promise<void> {
+    await this.invitations
+      .item(decisionIntentId(invitationId), partnerId)
+      .delete()
+      .catch((error: unknown) => {
+        if (cosmosStatus(error) !== 404) throw error;
+      });
   }
 
   async list(

@@ -22,6 +22,7 @@ import { devTenantDirectory } from "../tenants/dev-tenant-directory";
 import type {
   Actor,
   AuditRecord,
+  CustomerDecision,
   Invitation,
   InvitationStatus,
   Partner,
@@ -123,6 +124,8 @@ export class MemoryInvitationRepository implements InvitationRepository {
   private readonly windows = new Map<string, number>();
   /** Start intents by invitation id, stored with their invitation (as in one Cosmos batch). */
   private readonly startIntents = new Map<string, StartIntent>();
+  /** Decision intents by invitation id, stored with the decision (as in one Cosmos batch). */
+  private readonly decisionIntents = new Map<string, StartIntent>();
 
   private partition(partnerId: string): Map<string, Stored<Invitation>> {
     let partition = this.invitations.get(partnerId);
@@ -177,6 +180,35 @@ export class MemoryInvitationRepository implements InvitationRepository {
     }
     if (this.startIntents.get(invitationId)?.partnerId === partnerId) this.startIntents.delete(invitationId);
     for (const record of records) await this.audit!.record(record);
+  }
+
+  async replaceWithDecisionIntent(
+    invitation: Invitation,
+    etag: string,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<Versioned<Invitation>> {
+    const replaced = await this.replace(invitation, etag, also);
+    this.decisionIntents.set(invitation.id, {
+      partnerId: invitation.partnerId,
+      invitationId: invitation.id,
+      createdAt: invitation.decidedAt ?? invitation.createdAt,
+    });
+    return replaced;
+  }
+
+  pendingDecisions(limit: number): Promise<StartIntent[]> {
+    return Promise.resolve(
+      [...this.decisionIntents.values()]
+        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+        .slice(0, limit)
+        .map(copy),
+    );
+  }
+
+  settleDecision(partnerId: string, invitationId: string): Promise<void> {
+    if (this.decisionIntents.get(invitationId)?.partnerId === partnerId)
+      this.decisionIntents.delete(invitationId);
+    return Promise.resolve();
   }
 
   countInWindow(partnerId: string, windowStart: string): Promise<number> {
@@ -248,6 +280,7 @@ export class MemoryInvitationRepository implements InvitationRepository {
     partition.delete(id);
     this.tokenLookups.delete(stored.value.tokenHash);
     this.startIntents.delete(id);
+    this.decisionIntents.delete(id);
     return Promise.resolve();
   }
 }
@@ -378,6 +411,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 export class MemoryInvitationWorkflow implements InvitationWorkflow {
   readonly started = new Map<string, { invitationId: string; partnerId: string }>();
   readonly cancellations: { invitationId: string; by: Actor }[] = [];
+  readonly decisions: { invitationId: string; decision: CustomerDecision; by: Actor }[] = [];
 
   start(input: { invitationId: string; partnerId: string }): Promise<void> {
     if (!this.started.has(input.invitationId)) this.started.set(input.invitationId, { ...input });
@@ -386,6 +420,14 @@ export class MemoryInvitationWorkflow implements InvitationWorkflow {
 
   raisePartnerCancelled(invitationId: string, event: { by: Actor }): Promise<void> {
     this.cancellations.push({ invitationId, by: copy(event.by) });
+    return Promise.resolve();
+  }
+
+  raiseCustomerDecision(
+    invitationId: string,
+    event: { decision: CustomerDecision; by: Actor },
+  ): Promise<void> {
+    this.decisions.push({ invitationId, decision: event.decision, by: copy(event.by) });
     return Promise.resolve();
   }
 }

@@ -147,8 +147,10 @@ const MAX_CONFLICT_RETRIES = 5;
 
 /**
  * Records the decision with a conditional replace (so of a concurrent accept and cancel exactly one
- * wins), then tells the orchestration. The document is the truth: if the event cannot be raised the
- * orchestration still finds the decision the next time it wakes.
+ * wins), together with a decision intent, then tells the orchestration and settles the intent. The
+ * document is the truth; the intent makes sure the orchestration hears of it soon even when the
+ * host dies (or the event cannot be raised) in between: the start-up and timer recovery raises it
+ * again (start-recovery.ts). The customer's retry cannot: it gets 410.
  */
 export async function decideInvitation(
   deps: CustomerDecisionDependencies,
@@ -182,31 +184,41 @@ export async function decideInvitation(
           decidedBy: actor,
         },
         after: async ({ value }) => {
-          await raise(deps, value.id, { decision, by: actor });
+          if (await raise(deps, value.id, { decision, by: actor })) {
+            // Left behind, the intent only costs a harmless second event at the next recovery.
+            await deps.invitations.settleDecision(value.partnerId, value.id).catch(() => undefined);
+          }
           return value;
         },
       };
     },
-    // The decision and its audit record: one atomic write.
-    replace: (next, etag) => deps.invitations.replace(next, etag, applied ? { audit: [applied] } : undefined),
+    // The decision, its audit record and the intent to tell the orchestration: one atomic write.
+    replace: (next, etag) =>
+      deps.invitations.replaceWithDecisionIntent(next, etag, applied ? { audit: [applied] } : undefined),
     attempts: MAX_CONFLICT_RETRIES + 1,
   });
 }
 
-async function raise(deps: CustomerDecisionDependencies, invitationId: string, event: CustomerDecisionEvent) {
+/** Whether the event was raised. */
+async function raise(
+  deps: CustomerDecisionDependencies,
+  invitationId: string,
+  event: CustomerDecisionEvent,
+): Promise<boolean> {
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
       await deps.raiseDecision(invitationId, event);
-      return;
+      return true;
     } catch (error) {
       if (attempt === 2) {
         deps.warn?.(
           `Could not raise the decision on invitation ${invitationId} (${(error as Error).name}); ` +
-            "the orchestration will pick it up from the document when it next wakes.",
+            "the decision recovery raises it again from its intent.",
         );
       }
     }
   }
+  return false;
 }
 
 async function audit(

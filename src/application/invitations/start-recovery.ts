@@ -18,6 +18,20 @@ export interface StartRecoveryDeps {
   workflow: Pick<InvitationWorkflow, "start">;
 }
 
+export interface DecisionRecoveryDeps {
+  invitations: Pick<InvitationRepository, "get" | "pendingDecisions" | "settleDecision">;
+  workflow: Pick<InvitationWorkflow, "raiseCustomerDecision">;
+}
+
+export interface DecisionRecoveryResult {
+  /** Decisions raised again on their orchestration (a finished or missing one counts: nothing to tell). */
+  raised: number;
+  /** Intents whose invitation is gone or no longer says decided: nothing to tell. */
+  dropped: number;
+  /** Intents that failed this time; they stay for the next run. */
+  failed: number;
+}
+
 export interface StartRecoveryResult {
   /** Orchestrations started (or found already running) for stored invitations. */
   started: number;
@@ -51,6 +65,44 @@ export async function recoverInvitationStarts(
       }
     }
     // A batch with failures would be read again as it is: leave it to the next run.
+    if (intents.length < BATCH || result.failed > 0) return result;
+  }
+}
+
+/**
+ * A customer's decision is stored with a decision intent, the event raised, then the intent settled.
+ * A host that dies in between leaves the intent; the customer's retry gets 410 and cannot help, so
+ * this sweep (start-up and timer) raises the event again. No grace period, unlike starts: the
+ * orchestration reads the document on any decision event, so a second event (from a request still
+ * running, or to an instance already finished) changes nothing.
+ */
+export async function recoverInvitationDecisions(
+  deps: DecisionRecoveryDeps,
+): Promise<DecisionRecoveryResult> {
+  const result: DecisionRecoveryResult = { raised: 0, dropped: 0, failed: 0 };
+  for (;;) {
+    const intents = await deps.invitations.pendingDecisions(BATCH);
+    for (const intent of intents) {
+      try {
+        const stored = await deps.invitations.get(intent.partnerId, intent.invitationId);
+        const invitation = stored?.value;
+        const decided =
+          invitation && (invitation.status === "accepted" || invitation.status === "declined")
+            ? { decision: invitation.status, by: invitation.decidedBy }
+            : undefined;
+        if (decided?.by) {
+          await deps.workflow.raiseCustomerDecision(intent.invitationId, {
+            decision: decided.decision,
+            by: decided.by,
+          });
+        }
+        await deps.invitations.settleDecision(intent.partnerId, intent.invitationId);
+        if (decided?.by) result.raised++;
+        else result.dropped++;
+      } catch {
+        result.failed++;
+      }
+    }
     if (intents.length < BATCH || result.failed > 0) return result;
   }
 }

@@ -413,7 +413,11 @@ export async function completeNewAzure(
   ref: MigrationRef,
 ): Promise<MigrationStepResult> {
   const { value: migration } = await loadMigration(deps, ref);
-  if (migration.status === "completed") return { status: "completed" };
+  if (migration.status === "completed") {
+    // A host that died between completing the migration and marking the subscription: finish that.
+    await markMigrated(deps, migration);
+    return { status: "completed" };
+  }
   if (isTerminalMigrationStatus(migration.status)) return { status: migration.status };
   if (!migration.keepSource) {
     await deps.commerce.cancelAtSource({

@@ -2,6 +2,7 @@
  * The activity pool (durabletask-js's activity executor + work-item queue): runs activity work items
  * with bounded concurrency through the programming model and hands each outcome to `report`.
  */
+import { activityFaultPoint, faultPoints } from "../faults";
 import type { FunctionsCore } from "../worker/functions-core";
 import { invokeFunction, type InvocationLogger } from "../worker/invoke";
 import { fromTypedData, type RpcTypedData } from "../worker/rpc";
@@ -70,7 +71,9 @@ export class ActivityPool {
   }
 
   private async run(work: ActivityWork): Promise<void> {
+    faultPoints().hit(activityFaultPoint(work.name, "before"));
     const outcome = await this.invoke(work);
+    faultPoints().hit(activityFaultPoint(work.name, "after"));
     if (this.closed) return;
     await this.o.report(work, outcome);
   }

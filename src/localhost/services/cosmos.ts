@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Agent, createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { COSMOS_WRITE, faultPoints, parseCosmosFaults, type CosmosFault } from "../faults";
 import { CosmosJournal } from "./cosmos-journal";
 import { inPartitionScope, installPartitionScopedQueries, queryPartitionKey } from "./cosmos-partitions";
 
@@ -92,8 +93,33 @@ type Handler = (account: Account, req: IncomingMessage, res: ServerResponse, par
 function requestHandler(
   account: Account,
   journal: CosmosJournal | undefined,
+  faults: CosmosFault[] = [],
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  let writes = 0;
   return (req, res) => {
+    // Documents only: the database and containers made at start are not the app's writes.
+    if (faults.length > 0 && isWrite(req) && /\/docs(\/|$)/.test(req.url ?? "")) {
+      writes++;
+      const fault = faults.find(
+        (f) => writes % f.every === 0 && (f.status !== 412 || req.headers["if-match"] !== undefined),
+      );
+      if (fault) {
+        // Answered before the server sees the request: nothing is applied, as with the real service.
+        faultPoints().hit(`cosmos-fault:${fault.status}`);
+        req.resume();
+        res.statusCode = fault.status;
+        res.setHeader("content-type", "application/json");
+        res.setHeader("x-ms-activity-id", randomUUID());
+        if (fault.status === 429) res.setHeader("x-ms-retry-after-ms", "20");
+        res.end(
+          JSON.stringify({
+            code: String(fault.status),
+            message: "Injected fault (LOCALHOST_COSMOS_FAULTS).",
+          }),
+        );
+        return;
+      }
+    }
     const run = async (): Promise<void> => {
       const found = (route as (r: IncomingMessage) => [unknown, Handler] | undefined)(req);
       let body: Record<string, unknown> | unknown[] | undefined;
@@ -126,7 +152,10 @@ function requestHandler(
         res.setHeader("etag", "1");
       }
       if (journal && !journal.idle) await journal.flush();
-      res.end(JSON.stringify(body));
+      const wrote = isWrite(req) && res.statusCode < 400;
+      res.end(JSON.stringify(body), () => {
+        if (wrote) faultPoints().hit(COSMOS_WRITE);
+      });
     };
     run().catch((err: unknown) => {
       console.error(err);
@@ -136,6 +165,17 @@ function requestHandler(
       }
     });
   };
+}
+
+/** Creates, replaces, upserts, patches, deletes and batches; a query is a POST that changes nothing. */
+function isWrite(req: IncomingMessage): boolean {
+  const method = req.method ?? "GET";
+  if (method === "GET" || method === "HEAD") return false;
+  const flag = (name: string): boolean => /^true$/i.test(String(req.headers[name] ?? ""));
+  return !(
+    method === "POST" &&
+    (flag("x-ms-documentdb-isquery") || flag("x-ms-cosmos-is-query-plan-request"))
+  );
 }
 
 function serverPackageFile(name: string): string {
@@ -202,7 +242,7 @@ export async function startEmbeddedCosmos(options: {
       journal = opened.journal;
       loaded = opened.resources;
     }
-    handle = requestHandler(account, journal);
+    handle = requestHandler(account, journal, parseCosmosFaults(process.env.LOCALHOST_COSMOS_FAULTS));
     if (options.database) {
       const client = loopbackCosmosClient(endpoint, key);
       try {

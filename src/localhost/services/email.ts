@@ -30,8 +30,20 @@ export interface EmailEndpoint {
   messages(): StoredMail[];
   /** `/dev/mail` and `/dev/mail.json` for the host's main port. */
   devRoutes(): SystemHandler;
+  /**
+   * Test hook for dependency faults: the next sends (signed `POST /emails:send`) get these answers
+   * instead of being accepted, one each, in order (`down` drops the connection, as an unreachable
+   * service would). Counts in `refused()`.
+   */
+  failSends(answers: EmailFault[]): void;
+  /** Until called with false, every send is dropped (the service is down). */
+  setDown(down: boolean): void;
+  /** Sends answered with a fault so far. */
+  refused(): number;
   stop(): Promise<void>;
 }
+
+export type EmailFault = { status: 429 | 500 | 503; retryAfterSeconds?: number } | "down";
 
 export interface EmailEndpointOptions {
   /** Base64 key the requests must be signed with; random when absent. */
@@ -140,6 +152,9 @@ export async function startEmailEndpoint(options: EmailEndpointOptions = {}): Pr
   const now = options.now ?? Date.now;
   const mails: StoredMail[] = [];
   const operations = new Map<string, StoredMail>();
+  const faults: EmailFault[] = [];
+  let down = false;
+  let refused = 0;
   let endpoint = "";
 
   const tls = createSelfSignedCert();
@@ -183,6 +198,23 @@ export async function startEmailEndpoint(options: EmailEndpointOptions = {}): Pr
       }
       if (req.method !== "POST" || url.pathname !== "/emails:send") {
         acsError(res, 404, "NotFound", "Unknown path.");
+        return;
+      }
+      const fault = down ? "down" : faults.shift();
+      if (fault !== undefined) {
+        refused++;
+        if (fault === "down") {
+          req.socket.destroy();
+          return;
+        }
+        if (fault.retryAfterSeconds !== undefined)
+          res.setHeader("retry-after", String(fault.retryAfterSeconds));
+        acsError(
+          res,
+          fault.status,
+          fault.status === 429 ? "TooManyRequests" : "ServiceUnavailable",
+          "Injected fault.",
+        );
         return;
       }
       let message: {
@@ -269,6 +301,11 @@ export async function startEmailEndpoint(options: EmailEndpointOptions = {}): Pr
     certificate: tls.cert,
     messages: newestFirst,
     devRoutes: () => mailRoutes(newestFirst),
+    failSends: (answers) => faults.push(...answers),
+    setDown: (value) => {
+      down = value;
+    },
+    refused: () => refused,
     stop: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
