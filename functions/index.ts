@@ -30,6 +30,7 @@ import {
 } from "../src/adapters/cosmos/subscription-repository";
 import { CosmosSwitchRequestDirectory } from "../src/adapters/cosmos/switch-request-directory";
 import { CosmosWebhookRepository } from "../src/adapters/cosmos/webhook-repository";
+import { CachedWebhookRepository } from "../src/adapters/cached-webhook-repository";
 import { dnsResolver, httpWebhookTransport } from "../src/adapters/webhooks/http-transport";
 import { aesGcmSecretBox } from "../src/adapters/webhooks/secret-box";
 import { devTenantDirectory } from "../src/adapters/tenants/dev-tenant-directory";
@@ -162,7 +163,7 @@ const customerInvite: CustomerInviteDependencies = {
 const registeredHttp: HttpFunctionDoc[] = [];
 
 const webhooks: WebhookDependencies = {
-  webhooks: new CosmosWebhookRepository(database),
+  webhooks: new CachedWebhookRepository(new CosmosWebhookRepository(database)),
   partners: repositories.partners,
   clock,
   secrets: aesGcmSecretBox(settings.INVITATION_LINK_KEY),
