@@ -5,7 +5,11 @@ import { CosmosIdempotencyStore } from "../../src/adapters/cosmos/idempotency-re
 import { CosmosInvitationRepository } from "../../src/adapters/cosmos/invitation-repository";
 import { CosmosPartnerRepository } from "../../src/adapters/cosmos/partner-repository";
 import { CosmosRelationshipRepository } from "../../src/adapters/cosmos/relationship-repository";
-import { ConcurrencyConflict, InvalidContinuationToken } from "../../src/application/ports";
+import {
+  ConcurrencyConflict,
+  CreationWindowFull,
+  InvalidContinuationToken,
+} from "../../src/application/ports";
 import type { Invitation, Partner, Relationship } from "../../src/domain/model";
 import { useCosmos } from "../support/cosmos";
 
@@ -178,6 +182,26 @@ describe("CosmosInvitationRepository", () => {
     expect(await repo.get(inv.partnerId, inv.id)).toBeUndefined();
     expect(await repo.findByTokenHash(inv.tokenHash)).toBeUndefined();
     await repo.remove(inv.partnerId, inv.id); // idempotent
+  });
+  it("counts a creation window right across instances, each replacing the counter it wrote last without reading it", async () => {
+    // Two app instances on one store: each remembers the counter it wrote; the other's writes make
+    // that memory stale, and the ETag check (not luck) sends it back to read the window.
+    const a = new CosmosInvitationRepository(cosmos().db);
+    const b = new CosmosInvitationRepository(cosmos().db);
+    const partnerId = randomUUID();
+    const window = { start: "2026-02-01T00:00:00.000Z", limit: 4, ttlSeconds: 120 };
+    await a.create(invitation({ partnerId }), window);
+    await b.create(invitation({ partnerId }), window);
+    await b.create(invitation({ partnerId }), window);
+    await a.create(invitation({ partnerId }), window);
+    expect(await a.countInWindow(partnerId, window.start)).toBe(4);
+    const refusedA = invitation({ partnerId });
+    const refusedB = invitation({ partnerId });
+    await expect(a.create(refusedA, window)).rejects.toBeInstanceOf(CreationWindowFull);
+    await expect(b.create(refusedB, window)).rejects.toBeInstanceOf(CreationWindowFull);
+    expect(await a.get(partnerId, refusedA.id)).toBeUndefined();
+    expect(await b.get(partnerId, refusedB.id)).toBeUndefined();
+    expect(await b.countInWindow(partnerId, window.start)).toBe(4);
   });
 });
 

@@ -75,7 +75,17 @@ export const decisionIntentId = (invitationId: string): string => `decision:${in
  * GET is a point read and another partner's id is simply absent. The link token resolves through
  * `lookups` (`token:<sha256>`), a point read as well.
  */
+const KNOWN_WINDOWS_MAX = 10_000;
+const windowKey = (partnerId: string, windowStart: string): string => `${partnerId}\u001f${windowStart}`;
+
 export class CosmosInvitationRepository implements InvitationRepository {
+  /**
+   * Each creation window's counter as this instance last wrote it (count and ETag): the next
+   * creation in the window replaces it without reading it first (issue 11), and a stale entry only
+   * costs the read it would have made anyway (the batch's ETag check fails, the window is read).
+   */
+  private readonly knownWindows = new Map<string, { count: number; etag: string }>();
+
   constructor(private readonly database: Database) {}
 
   private get invitations() {
@@ -132,7 +142,12 @@ export class CosmosInvitationRepository implements InvitationRepository {
     try {
       for (let attempt = 1; attempt <= maxWindowAttempts(window.limit); attempt++) {
         if (attempt > 1) await backoff(attempt);
-        const current = await this.readWindow(partnerId, window.start);
+        // The counter this instance wrote last is as good as a read: if another writer moved it
+        // since, its ETag no longer matches and the batch fails with 412 before anything is stored.
+        const key = windowKey(partnerId, window.start);
+        const current =
+          (attempt === 1 && this.knownWindows.get(key)) || (await this.readWindow(partnerId, window.start));
+        this.knownWindows.delete(key);
         const count = current?.count ?? 0;
         if (count >= window.limit) throw new CreationWindowFull();
         if (!lookupStored) {
@@ -166,7 +181,11 @@ export class CosmosInvitationRepository implements InvitationRepository {
         ];
         const results = await this.batch(operations, partnerId);
         const [counted, created] = [results[0]?.statusCode ?? 0, results[1]?.statusCode ?? 0];
-        if (counted < 400 && created < 400) return;
+        if (counted < 400 && created < 400) {
+          const etag = results[0]?.eTag;
+          if (etag) this.rememberWindow(key, { count: counter.count, etag });
+          return;
+        }
         // Idempotent: a retry of the same creation found the first one stored (and not counted again).
         if (counted < 400 || counted === 424) {
           if (created === 409) return;
@@ -188,6 +207,13 @@ export class CosmosInvitationRepository implements InvitationRepository {
       }
       throw error;
     }
+  }
+
+  private rememberWindow(key: string, window: { count: number; etag: string }): void {
+    this.knownWindows.set(key, window);
+    // One entry per partner and window: the oldest go first once there are many.
+    if (this.knownWindows.size > KNOWN_WINDOWS_MAX)
+      this.knownWindows.delete(this.knownWindows.keys().next().value!);
   }
 
   // A failed atomic batch is an answer (207 with each operation's status), not an exception.
