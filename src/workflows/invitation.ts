@@ -1,6 +1,8 @@
 import type { OrchestrationContext, OrchestrationHandler, Task } from "durable-functions";
 import {
+  customerDecisionEventSchema,
   createRelationshipsInputSchema,
+  partnerCancelledEventSchema,
   createRelationshipsResultSchema,
   expireInvitationInputSchema,
   expireInvitationResultSchema,
@@ -27,8 +29,8 @@ import { startAdminLifecyclesActivity } from "./admin-relationship";
  * customer's decision, the partner's cancellation or expiry — then run the consequences.
  *
  * The invitation document is the truth. HTTP handlers change it first (conditional replace) and only
- * then raise an event, so whenever the orchestration wakes (event or timer) it re-reads the document
- * through an activity and acts on what is recorded there. A lost event therefore only delays the
+ * then raise an event stating what it now records, so an event wake acts on the event's outcome and
+ * a timer wake reads the document through an activity. A lost event therefore only delays the
  * outcome until the next timer, and every consequence activity is idempotent.
  *
  * Nothing here carries the link's secret: activities rebuild the link from the stored nonce.
@@ -207,7 +209,17 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
     const winner = (yield context.df.Task.any([decision, cancelled, timer])) as Task;
     if (winner !== timer) timer.cancel();
 
-    outcome = invitationOutcome((yield* read()).status);
+    // Each event states what the document records (see outcomeFromEvents); an instance started
+    // without that promise, and every timer wake, reads the document.
+    // A payload that does not parse is read past, like any doubt.
+    const stated = !input.outcomeFromEvents
+      ? undefined
+      : winner === decision
+        ? customerDecisionEventSchema.safeParse(decision.result).data?.decision
+        : winner === cancelled && partnerCancelledEventSchema.safeParse(cancelled.result).success
+          ? ("cancelled" as const)
+          : undefined;
+    outcome = stated ?? invitationOutcome((yield* read()).status);
     // An event whose document still says pending changes nothing: keep waiting for the same wake.
     if (outcome !== undefined || winner !== timer) continue;
 
@@ -236,19 +248,23 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
     relationshipIds = created.relationshipIds;
     // Admin relationships live on in their own instances (started, not awaited: their lifetime is
     // the relationship's, not the invitation's). A start that keeps failing must not keep the
-    // partner from being told; it shows in the custom status for operators.
-    try {
-      startAdminLifecyclesResultSchema.parse(
-        yield callActivity(context, startAdminLifecyclesActivity, {
-          relationshipIds,
-          // Spares the lifecycles the relationship lookup; a result recorded without it (an older
-          // history) starts them the old way.
-          ...(created.customerTenantId ? { customerTenantId: created.customerTenantId } : {}),
-        }),
-      );
-    } catch {
-      lifecycleStartFailed = true;
-    }
+    // partner from being told; it shows in the custom status for operators. A reseller-only
+    // acceptance has none to start (known from results that list them).
+    if (created.adminRelationshipIds?.length !== 0)
+      try {
+        startAdminLifecyclesResultSchema.parse(
+          yield callActivity(context, startAdminLifecyclesActivity, {
+            // Only the admin ones have a lifecycle: the reseller relationship is not read to find that
+            // out. A result recorded without the split (an older history) passes them all.
+            relationshipIds: created.adminRelationshipIds ?? relationshipIds,
+            // Spares the lifecycles the relationship lookup; a result recorded without it (an older
+            // history) starts them the old way.
+            ...(created.customerTenantId ? { customerTenantId: created.customerTenantId } : {}),
+          }),
+        );
+      } catch {
+        lifecycleStartFailed = true;
+      }
   }
   yield callActivity(context, notifyPartnerActivity, { ...ref, outcome });
   context.df.setCustomStatus({

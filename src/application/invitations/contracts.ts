@@ -24,7 +24,18 @@ export type InvitationOrchestrationInput = z.infer<typeof invitationOrchestratio
  * those read the document first, as before.
  */
 export const invitationStartInputSchema = invitationOrchestrationInputSchema
-  .extend({ createdAt: z.iso.datetime().optional(), expiresAt: z.iso.datetime().optional() })
+  .extend({
+    createdAt: z.iso.datetime().optional(),
+    expiresAt: z.iso.datetime().optional(),
+    /**
+     * Set on every start since decision and cancellation events carry the outcome the document
+     * records (each is raised only after its write, or re-raised from the stored document by
+     * recovery): such an instance takes the outcome from the event instead of reading it back.
+     * Absent in instances started before, which keep reading, so their replays schedule the same
+     * activities.
+     */
+    outcomeFromEvents: z.literal(true).optional(),
+  })
   .strict();
 export type InvitationStartInput = z.infer<typeof invitationStartInputSchema>;
 
@@ -72,6 +83,8 @@ export const createRelationshipsInputSchema = invitationOrchestrationInputSchema
 export const createRelationshipsResultSchema = z.object({
   relationshipIds: z.array(z.string()),
   customerTenantId: z.string().optional(),
+  /** Which of them are admin relationships; absent in results recorded before it was. */
+  adminRelationshipIds: z.array(z.string()).optional(),
 });
 export type CreateRelationshipsResult = z.infer<typeof createRelationshipsResultSchema>;
 

@@ -209,6 +209,7 @@ export async function createInvitation(
         partnerId: caller.id,
         createdAt: invitation.createdAt,
         expiresAt: invitation.expiresAt,
+        outcomeFromEvents: true,
       },
       { fresh: record === undefined },
     );

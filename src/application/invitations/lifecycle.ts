@@ -284,7 +284,11 @@ export async function createRelationships(
   // Already linked (a re-run, or a run of an older version that linked before recording): the
   // records may be missing, and writing them again is a no-op when they are not.
   if (!linked) for (const record of records) await deps.audit.record(record);
-  return { relationshipIds, customerTenantId: invitation.customer.tenantId! };
+  return {
+    relationshipIds,
+    customerTenantId: invitation.customer.tenantId!,
+    adminRelationshipIds: relationships.filter((r) => r.type === "admin").map((r) => r.id),
+  };
 }
 
 function sameIds(a: string[] | undefined, b: string[]): boolean {

@@ -53,7 +53,11 @@ export async function recoverInvitationStarts(
       try {
         const stored = await deps.invitations.get(intent.partnerId, intent.invitationId);
         if (stored) {
-          await deps.workflow.start({ invitationId: intent.invitationId, partnerId: intent.partnerId });
+          await deps.workflow.start({
+            invitationId: intent.invitationId,
+            partnerId: intent.partnerId,
+            outcomeFromEvents: true,
+          });
         }
         await deps.invitations.settleStart(intent.partnerId, intent.invitationId);
         if (stored) result.started++;
