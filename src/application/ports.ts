@@ -119,7 +119,6 @@ export interface InvitationRepository {
   countInWindow(partnerId: string, windowStart: string): Promise<number>;
   /** Scoped to the owning partner: another partner's id reads as undefined. */
   get(partnerId: string, id: string): Promise<Versioned<Invitation> | undefined>;
-  findByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | undefined>;
   /**
    * Conditional on the ETag; throws ConcurrencyConflict when someone else wrote first. `audit`:
    * the records of this change (in the invitation's partner's trail), stored in the same atomic

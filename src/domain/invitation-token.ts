@@ -19,7 +19,33 @@ export function invitationToken(key: string, invitationId: string, nonce: string
     .digest("base64url");
 }
 
-/** hex(sha256(token)): what is stored on the invitation and keys the token lookup. */
+/**
+ * The invitation link's token: `{partnerId}.{invitationId}.{mac}`, where mac is
+ * invitationToken(key, invitationId, nonce). The locator in front names the document, so opening a
+ * link is one point read in the partner's partition, with no lookup document to write at creation
+ * or to read at every visit (issue 11); only the mac is secret, and the stored hash covers the whole
+ * token, so an edited locator finds nothing or a document whose hash does not match.
+ */
+export function invitationLinkToken(
+  key: string,
+  partnerId: string,
+  invitationId: string,
+  nonce: string,
+): string {
+  return `${partnerId}.${invitationId}.${invitationToken(key, invitationId, nonce)}`;
+}
+
+const LINK_TOKEN_SHAPE = /^([A-Za-z0-9-]{1,64})\.([A-Za-z0-9-]{1,64})\.([A-Za-z0-9_-]{43})$/;
+
+/** The document a link token names, or undefined when it is not shaped like one (then: not found). */
+export function invitationLinkLocator(
+  token: string,
+): { partnerId: string; invitationId: string } | undefined {
+  const shape = LINK_TOKEN_SHAPE.exec(token);
+  return shape?.[1] && shape[2] ? { partnerId: shape[1], invitationId: shape[2] } : undefined;
+}
+
+/** hex(sha256(token)): what is stored on the invitation (and on switch approvals, keys their lookup). */
 export function hashInvitationToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }

@@ -81,15 +81,13 @@ describe("CosmosPartnerRepository", () => {
 });
 
 describe("CosmosInvitationRepository", () => {
-  it("stores an invitation, finds it by its owner and by token hash, never by another partner", async () => {
+  it("stores an invitation, finds it by its owner, never by another partner", async () => {
     const repo = new CosmosInvitationRepository(cosmos().db);
     const inv = invitation({ admin: { roles: ["r"], durationDays: 10, autoExtend: false } });
     await repo.create(inv);
     await repo.create(inv); // a retried creation is a no-op
     expect((await repo.get(inv.partnerId, inv.id))?.value).toEqual(inv);
     expect(await repo.get(randomUUID(), inv.id)).toBeUndefined();
-    expect((await repo.findByTokenHash(inv.tokenHash))?.value.id).toBe(inv.id);
-    expect(await repo.findByTokenHash("0".repeat(64))).toBeUndefined();
   });
 
   it("replaces only with the current ETag: of concurrent replaces exactly one wins", async () => {
@@ -174,13 +172,15 @@ describe("CosmosInvitationRepository", () => {
     );
   });
 
-  it("removes an invitation together with its token lookup", async () => {
+  it("removes an invitation together with its start intent, idempotently", async () => {
     const repo = new CosmosInvitationRepository(cosmos().db);
     const inv = invitation();
     await repo.create(inv);
     await repo.remove(inv.partnerId, inv.id);
     expect(await repo.get(inv.partnerId, inv.id)).toBeUndefined();
-    expect(await repo.findByTokenHash(inv.tokenHash)).toBeUndefined();
+    expect(await repo.pendingStarts(new Date(Date.now() + 60_000).toISOString(), 100)).not.toContainEqual(
+      expect.objectContaining({ invitationId: inv.id }),
+    );
     await repo.remove(inv.partnerId, inv.id); // idempotent
   });
   it("counts a creation window right across instances, each replacing the counter it wrote last without reading it", async () => {

@@ -12,7 +12,11 @@ import {
   type CreateInvitationDeps,
 } from "../../src/application/invitations/create";
 import type { InvitationWorkflow } from "../../src/application/ports";
-import { hashInvitationToken, invitationToken } from "../../src/domain/invitation-token";
+import {
+  hashInvitationToken,
+  invitationLinkLocator,
+  invitationLinkToken,
+} from "../../src/domain/invitation-token";
 import type { Principal } from "../../src/domain/model";
 import { useCosmos } from "../support/cosmos";
 import { partitionDocuments } from "./support";
@@ -108,15 +112,17 @@ describe("creating an invitation when the orchestration cannot start", () => {
     expect(replay).toMatchObject({ replayed: true, body: retry.body, location: retry.location });
   });
 
-  it("stores only the link token's hash, recomputable from the nonce and the key", async () => {
+  it("R16: stores only the link token's hash, recomputable from the nonce and the key; the token names its invitation", async () => {
     const { deps, principal, input, partnerId } = await setup(0);
     const { body } = await createInvitation(deps, principal, input);
     const stored = (await deps.invitations.get(partnerId, body.id))?.value;
     if (!stored) throw new Error("not stored");
-    const token = invitationToken(deps.linkKey, stored.id, stored.linkNonce);
+    const token = invitationLinkToken(deps.linkKey, partnerId, stored.id, stored.linkNonce);
     expect(stored.tokenHash).toBe(hashInvitationToken(token));
-    expect(JSON.stringify(stored)).not.toContain(token);
-    expect((await deps.invitations.findByTokenHash(stored.tokenHash))?.value.id).toBe(body.id);
+    const secret = token.split(".").at(-1)!;
+    expect(secret).toHaveLength(43);
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    expect(invitationLinkLocator(token)).toEqual({ partnerId, invitationId: body.id });
     expect(stored.expiresAt).toBe("2026-05-30T00:00:00.000Z");
   });
 });

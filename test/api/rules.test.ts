@@ -41,7 +41,7 @@ async function acceptedRelationships(
     (items) => items.some((m) => m.to.includes(body.customer.adminEmail)),
     "the invitation email",
   );
-  const link = /\/invite\/([A-Za-z0-9_-]{43})/.exec(
+  const link = /\/invite\/([A-Za-z0-9-]{1,64}\.[A-Za-z0-9-]{1,64}\.[A-Za-z0-9_-]{43})/.exec(
     mail.find((m) => m.to.includes(body.customer.adminEmail))?.text ?? "",
   );
   if (!link) throw new Error("no link in the email");

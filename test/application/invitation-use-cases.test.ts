@@ -13,7 +13,7 @@ import { decideInvitation, type CustomerIdentity } from "../../src/application/i
 import type { Versioned } from "../../src/application/ports";
 import { terminateRelationship } from "../../src/application/relationships";
 import { DomainError } from "../../src/domain/errors";
-import { invitationToken } from "../../src/domain/invitation-token";
+import { invitationLinkToken } from "../../src/domain/invitation-token";
 import {
   GLOBAL_ADMINISTRATOR_ROLE_ID,
   type AuditRecord,
@@ -253,7 +253,7 @@ describe("decideInvitation on the memory ports", () => {
     const id = (await createInvitation(createDeps(w), w.principal, request())).body.id;
     const invitation = (await w.invitations.get(w.partner.id, id))?.value;
     if (!invitation) throw new Error("not stored");
-    return { id, token: invitationToken(LINK_KEY, id, invitation.linkNonce) };
+    return { id, token: invitationLinkToken(LINK_KEY, invitation.partnerId, id, invitation.linkNonce) };
   }
   const decisionDeps = (w: World) => ({
     ...w,

@@ -8,7 +8,7 @@ import {
   recoverInvitationStarts,
   START_RECOVERY_GRACE_MS,
 } from "../../src/application/invitations/start-recovery";
-import { invitationToken } from "../../src/domain/invitation-token";
+import { invitationLinkToken } from "../../src/domain/invitation-token";
 import {
   GLOBAL_ADMINISTRATOR_ROLE_ID,
   type AuditRecord,
@@ -162,7 +162,7 @@ describe("R4: a customer's decision stored before a crash still reaches its orch
   async function decided(w: Awaited<ReturnType<typeof world>>, raised: boolean) {
     const id = (await w.create()).body.id;
     const invitation = (await w.invitations.get(w.partner.id, id))!.value;
-    const token = invitationToken(LINK_KEY, id, invitation.linkNonce);
+    const token = invitationLinkToken(LINK_KEY, invitation.partnerId, id, invitation.linkNonce);
     const identity = { tenantId: randomUUID(), userId: randomUUID(), wids: [GLOBAL_ADMINISTRATOR_ROLE_ID] };
     const warnings: string[] = [];
     await decideInvitation(

@@ -20,7 +20,7 @@ import {
  */
 const host = useJourneyHost();
 
-const LINK = /\/(invite|switch)\/([A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])/g;
+const LINK = /\/(invite|switch)\/([A-Za-z0-9_.-]{20,})(?![A-Za-z0-9_.-])/g;
 
 /** Every answer the run got, to scan. */
 const answers: { path: string; text: string }[] = [];

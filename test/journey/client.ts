@@ -43,7 +43,7 @@ export const DAY_MS = 86_400_000;
 export const GA = GLOBAL_ADMINISTRATOR_ROLE_ID;
 /** Exchange Administrator: an ordinary role a partner may ask for. */
 export const EXCHANGE_ADMIN = "29232cdf-9323-42fd-ade2-1d097af3e4de";
-const LINK = /\/invite\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+const LINK = /\/invite\/([A-Za-z0-9-]{1,64}\.[A-Za-z0-9-]{1,64}\.[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
 
 /** Polls `probe` until `done` holds; fails with the last value after `timeoutMs`. */
 export async function eventually<T>(

@@ -22,6 +22,8 @@ import {
 } from "../../src/application/invitations/lifecycle";
 import {
   hashInvitationToken,
+  invitationLinkLocator,
+  invitationLinkToken,
   invitationToken,
   isWellFormedInvitationToken,
   newLinkNonce,
@@ -89,7 +91,7 @@ async function seed(
   await deps.partners.put(partner);
   const id = randomUUID();
   const linkNonce = newLinkNonce();
-  const token = invitationToken(LINK_KEY, id, linkNonce);
+  const token = invitationLinkToken(LINK_KEY, partner.id, id, linkNonce);
   const invitation: Invitation = {
     id,
     partnerId: partner.id,
@@ -129,6 +131,15 @@ describe("invitation link token", () => {
     expect(invitationToken(LINK_KEY, "inv-2", nonce)).not.toBe(token);
     expect(hashInvitationToken(token)).toMatch(/^[0-9a-f]{64}$/);
     expect(hashInvitationToken(token)).not.toContain(token);
+  });
+
+  it("R16: the link names its invitation in front of the secret; anything else names nothing", () => {
+    const nonce = newLinkNonce();
+    const link = invitationLinkToken(LINK_KEY, "partner-1", "inv-1", nonce);
+    expect(link).toBe(`partner-1.inv-1.${invitationToken(LINK_KEY, "inv-1", nonce)}`);
+    expect(invitationLinkLocator(link)).toEqual({ partnerId: "partner-1", invitationId: "inv-1" });
+    for (const bad of [link.slice(0, -1), `${link}x`, link.replace(".", ""), `x.${link}`, "", "B".repeat(43)])
+      expect(invitationLinkLocator(bad), bad).toBeUndefined();
   });
 });
 

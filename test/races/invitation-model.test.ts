@@ -10,7 +10,7 @@ import { expireInvitation } from "../../src/application/invitations/lifecycle";
 import { resendInvitation } from "../../src/application/invitations/resend";
 import type { OutgoingEmail } from "../../src/application/ports";
 import { DomainError } from "../../src/domain/errors";
-import { invitationToken } from "../../src/domain/invitation-token";
+import { invitationLinkToken } from "../../src/domain/invitation-token";
 import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Partner } from "../../src/domain/model";
 
 /**
@@ -157,7 +157,7 @@ class Decide extends OnInvitation {
     const i = this.index(model);
     const id = real.ids[i]!;
     const invitation = (await real.ports.invitations.get(real.partner.id, id))!.value;
-    const token = invitationToken(LINK_KEY, id, invitation.linkNonce);
+    const token = invitationLinkToken(LINK_KEY, invitation.partnerId, id, invitation.linkNonce);
     const got = await outcomeOf(() =>
       decideInvitation(deps(real), {
         token,

@@ -24,14 +24,8 @@ export {
 } from "../../domain/schemas";
 
 /** Lookup documents (container `lookups`, pk `/id`): secondary keys resolved by one point read. */
-export const tokenLookupSchema = z.object({
-  id: z.string(),
-  partnerId: z.string(),
-  invitationId: z.string(),
-});
 export const relationshipLookupSchema = z.object({ id: z.string(), customerTenantId: z.string() });
 
-export const tokenLookupId = (tokenHash: string): string => `token:${tokenHash}`;
 /** A partner switch's approval link (R19): its own prefix, so it never resolves to an invitation. */
 export const approvalLookupId = (tokenHash: string): string => `approval:${tokenHash}`;
 export const approvalLookupSchema = z.object({

@@ -26,8 +26,6 @@ import {
   invitationDocumentSchema,
   requireEtag,
   toDocument,
-  tokenLookupId,
-  tokenLookupSchema,
 } from "./documents";
 
 /**
@@ -72,8 +70,8 @@ export const decisionIntentId = (invitationId: string): string => `decision:${in
 
 /**
  * Invitations live in their partner's partition (`invitations`, pk `/partnerId`), so the owner's
- * GET is a point read and another partner's id is simply absent. The link token resolves through
- * `lookups` (`token:<sha256>`), a point read as well.
+ * GET is a point read and another partner's id is simply absent. The link token names its
+ * invitation (domain/invitation-token.ts), so opening a link is the same point read.
  */
 const KNOWN_WINDOWS_MAX = 10_000;
 const windowKey = (partnerId: string, windowStart: string): string => `${partnerId}\u001f${windowStart}`;
@@ -92,17 +90,12 @@ export class CosmosInvitationRepository implements InvitationRepository {
     return this.database.container(CONTAINERS.invitations);
   }
 
-  private get lookups() {
-    return this.database.container(CONTAINERS.lookups);
-  }
-
   /**
    * The invitation and its start intent go in one transactional batch (same partition): there is
    * no stored invitation whose orchestration nobody is bound to start (docs/invitation-lifecycle.md).
    */
   async create(invitation: Invitation, window?: CreationWindow): Promise<void> {
     if (window) return this.createCounted(invitation, window);
-    await this.storeLookup(invitation);
     const results = await this.batch(
       [
         {
@@ -119,16 +112,6 @@ export class CosmosInvitationRepository implements InvitationRepository {
     throw new Error(`Storing an invitation failed (status ${created}).`);
   }
 
-  // The lookup goes first: a lookup without its invitation reads as "not found", whereas an
-  // invitation without its lookup would be a pending invitation nobody could open.
-  private async storeLookup(invitation: Invitation): Promise<void> {
-    await this.lookups.items.upsert({
-      id: tokenLookupId(invitation.tokenHash),
-      partnerId: invitation.partnerId,
-      invitationId: invitation.id,
-    });
-  }
-
   /**
    * The window's counter and the invitation share the partner's partition, so one transactional
    * batch writes both or neither. The counter goes first in the batch: a lost race on it (409 on
@@ -138,75 +121,59 @@ export class CosmosInvitationRepository implements InvitationRepository {
    */
   private async createCounted(invitation: Invitation, window: CreationWindow): Promise<void> {
     const partnerId = invitation.partnerId;
-    let lookupStored = false;
-    try {
-      for (let attempt = 1; attempt <= maxWindowAttempts(window.limit); attempt++) {
-        if (attempt > 1) await backoff(attempt);
-        // The counter this instance wrote last is as good as a read: if another writer moved it
-        // since, its ETag no longer matches and the batch fails with 412 before anything is stored.
-        const key = windowKey(partnerId, window.start);
-        const current =
-          (attempt === 1 && this.knownWindows.get(key)) || (await this.readWindow(partnerId, window.start));
-        this.knownWindows.delete(key);
-        const count = current?.count ?? 0;
-        if (count >= window.limit) throw new CreationWindowFull();
-        if (!lookupStored) {
-          await this.storeLookup(invitation);
-          lookupStored = true;
-        }
-        const counter = {
-          id: rateWindowId(window.start),
-          partnerId,
-          docType: "rateWindow",
-          windowStart: window.start,
-          count: count + 1,
-          ttl: window.ttlSeconds,
-        };
-        const operations: OperationInput[] = [
-          current
-            ? {
-                operationType: BulkOperationType.Replace,
-                id: counter.id,
-                // The batch names its partition already; the emulator still reads it per operation.
-                partitionKey: partnerId,
-                resourceBody: counter,
-                ifMatch: current.etag,
-              }
-            : { operationType: BulkOperationType.Create, resourceBody: counter },
-          {
-            operationType: BulkOperationType.Create,
-            resourceBody: toDocument(invitation, { docType: "invitation" }) as JSONObject,
-          },
-          { operationType: BulkOperationType.Create, resourceBody: startIntentDocument(invitation) },
-        ];
-        const results = await this.batch(operations, partnerId);
-        const [counted, created] = [results[0]?.statusCode ?? 0, results[1]?.statusCode ?? 0];
-        if (counted < 400 && created < 400) {
-          const etag = results[0]?.eTag;
-          if (etag) this.rememberWindow(key, { count: counter.count, etag });
-          return;
-        }
-        // Idempotent: a retry of the same creation found the first one stored (and not counted again).
-        if (counted < 400 || counted === 424) {
-          if (created === 409) return;
-          throw new Error(`Storing an invitation failed (status ${created}).`);
-        }
-        if (counted !== 409 && counted !== 412) {
-          throw new Error(`Counting an invitation in its window failed (status ${counted}).`);
-        }
+    for (let attempt = 1; attempt <= maxWindowAttempts(window.limit); attempt++) {
+      if (attempt > 1) await backoff(attempt);
+      // The counter this instance wrote last is as good as a read: if another writer moved it
+      // since, its ETag no longer matches and the batch fails with 412 before anything is stored.
+      const key = windowKey(partnerId, window.start);
+      const current =
+        (attempt === 1 && this.knownWindows.get(key)) || (await this.readWindow(partnerId, window.start));
+      this.knownWindows.delete(key);
+      const count = current?.count ?? 0;
+      if (count >= window.limit) throw new CreationWindowFull();
+      const counter = {
+        id: rateWindowId(window.start),
+        partnerId,
+        docType: "rateWindow",
+        windowStart: window.start,
+        count: count + 1,
+        ttl: window.ttlSeconds,
+      };
+      const operations: OperationInput[] = [
+        current
+          ? {
+              operationType: BulkOperationType.Replace,
+              id: counter.id,
+              // The batch names its partition already; the emulator still reads it per operation.
+              partitionKey: partnerId,
+              resourceBody: counter,
+              ifMatch: current.etag,
+            }
+          : { operationType: BulkOperationType.Create, resourceBody: counter },
+        {
+          operationType: BulkOperationType.Create,
+          resourceBody: toDocument(invitation, { docType: "invitation" }) as JSONObject,
+        },
+        { operationType: BulkOperationType.Create, resourceBody: startIntentDocument(invitation) },
+      ];
+      const results = await this.batch(operations, partnerId);
+      const [counted, created] = [results[0]?.statusCode ?? 0, results[1]?.statusCode ?? 0];
+      if (counted < 400 && created < 400) {
+        const etag = results[0]?.eTag;
+        if (etag) this.rememberWindow(key, { count: counter.count, etag });
+        return;
       }
-      throw new Error("Counting an invitation in its window kept losing races without the count moving.");
-    } catch (error) {
-      if (error instanceof CreationWindowFull && lookupStored) {
-        // A refused creation leaves nothing behind; the lookup named an invitation that never was.
-        const lookupId = tokenLookupId(invitation.tokenHash);
-        await this.lookups
-          .item(lookupId, lookupId)
-          .delete()
-          .catch(() => undefined);
+      // Idempotent: a retry of the same creation found the first one stored (and not counted again).
+      if (counted < 400 || counted === 424) {
+        if (created === 409) return;
+        throw new Error(`Storing an invitation failed (status ${created}).`);
       }
-      throw error;
+      // 404: the remembered counter expired (TTL) meanwhile; the next attempt reads the window.
+      if (counted !== 409 && counted !== 412 && counted !== 404) {
+        throw new Error(`Counting an invitation in its window failed (status ${counted}).`);
+      }
     }
+    throw new Error("Counting an invitation in its window kept losing races without the count moving.");
   }
 
   private rememberWindow(key: string, window: { count: number; etag: string }): void {
@@ -252,23 +219,6 @@ export class CosmosInvitationRepository implements InvitationRepository {
       if (cosmosStatus(error) === 404) return undefined;
       throw error;
     }
-  }
-
-  async findByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | undefined> {
-    let lookup;
-    try {
-      const { resource } = await this.lookups
-        .item(tokenLookupId(tokenHash), tokenLookupId(tokenHash))
-        .read<Record<string, unknown>>();
-      if (!resource) return undefined;
-      lookup = tokenLookupSchema.parse(resource);
-    } catch (error) {
-      if (cosmosStatus(error) === 404) return undefined;
-      throw error;
-    }
-    const found = await this.get(lookup.partnerId, lookup.invitationId);
-    // The hash is the lookup's key, yet the stored invitation is the authority on its own token.
-    return found && found.value.tokenHash === tokenHash ? found : undefined;
   }
 
   async replace(
@@ -460,13 +410,6 @@ export class CosmosInvitationRepository implements InvitationRepository {
     if (!found) return;
     await this.invitations
       .item(id, partnerId)
-      .delete()
-      .catch((error: unknown) => {
-        if (cosmosStatus(error) !== 404) throw error;
-      });
-    const lookupId = tokenLookupId(found.value.tokenHash);
-    await this.lookups
-      .item(lookupId, lookupId)
       .delete()
       .catch((error: unknown) => {
         if (cosmosStatus(error) !== 404) throw error;

@@ -120,7 +120,6 @@ export class MemoryInvitationRepository implements InvitationRepository {
 
   /** By partner, then id: another partner's id is simply absent, as in its own Cosmos partition. */
   private readonly invitations = new Map<string, Map<string, Stored<Invitation>>>();
-  private readonly tokenLookups = new Map<string, { partnerId: string; invitationId: string }>();
   private readonly windows = new Map<string, number>();
   /** Start intents by invitation id, stored with their invitation (as in one Cosmos batch). */
   private readonly startIntents = new Map<string, StartIntent>();
@@ -146,10 +145,6 @@ export class MemoryInvitationRepository implements InvitationRepository {
       if (count >= window.limit) return Promise.reject(new CreationWindowFull());
       this.windows.set(key, count + 1);
     }
-    this.tokenLookups.set(invitation.tokenHash, {
-      partnerId: invitation.partnerId,
-      invitationId: invitation.id,
-    });
     partition.set(invitation.id, { value: copy(invitation), etag: nextEtag() });
     this.startIntents.set(invitation.id, {
       partnerId: invitation.partnerId,
@@ -220,14 +215,6 @@ export class MemoryInvitationRepository implements InvitationRepository {
     return Promise.resolve(stored ? versioned(stored) : undefined);
   }
 
-  async findByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | undefined> {
-    const lookup = this.tokenLookups.get(tokenHash);
-    if (!lookup) return undefined;
-    const found = await this.get(lookup.partnerId, lookup.invitationId);
-    // The stored invitation is the authority on its own token.
-    return found && found.value.tokenHash === tokenHash ? found : undefined;
-  }
-
   async replace(
     invitation: Invitation,
     etag: string,
@@ -278,7 +265,6 @@ export class MemoryInvitationRepository implements InvitationRepository {
     const stored = partition?.get(id);
     if (!partition || !stored) return Promise.resolve();
     partition.delete(id);
-    this.tokenLookups.delete(stored.value.tokenHash);
     this.startIntents.delete(id);
     this.decisionIntents.delete(id);
     return Promise.resolve();

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { DomainError, refuse } from "../../domain/errors";
-import { hashInvitationToken, invitationToken, newLinkNonce } from "../../domain/invitation-token";
+import { hashInvitationToken, invitationLinkToken, newLinkNonce } from "../../domain/invitation-token";
 import {
   INVITATION_KINDS,
   LOCALES,
@@ -320,7 +320,7 @@ async function storeInvitation(
       ? { admin: { ...input.admin, roles: input.admin.roles.map((r) => r.toLowerCase()) } }
       : {}),
     ...(input.resellerPartnerId ? { resellerPartnerId: input.resellerPartnerId.toLowerCase() } : {}),
-    tokenHash: hashInvitationToken(invitationToken(deps.linkKey, id, linkNonce)),
+    tokenHash: hashInvitationToken(invitationLinkToken(deps.linkKey, caller.id, id, linkNonce)),
     linkNonce,
     createdBy: partnerActor(principal),
     createdAt: now.toISOString(),

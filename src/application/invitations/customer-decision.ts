@@ -1,11 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DomainError, refuse, type RuleId } from "../../domain/errors";
 import { isPastExpiry } from "../../domain/lifecycle";
-import {
-  hashInvitationToken,
-  isWellFormedInvitationToken,
-  tokenMatchesHash,
-} from "../../domain/invitation-token";
+import { invitationLinkLocator, tokenMatchesHash } from "../../domain/invitation-token";
 import {
   GLOBAL_ADMINISTRATOR_ROLE_ID,
   type Actor,
@@ -74,9 +70,10 @@ export type LinkLookup =
 
 /** Resolves a link's token to its invitation. Reads only (R15). */
 export async function lookUpLink(deps: CustomerDecisionDependencies, token: string): Promise<LinkLookup> {
-  if (!isWellFormedInvitationToken(token)) return { state: "unknown" };
-  const found = await deps.invitations.findByTokenHash(hashInvitationToken(token));
-  // The lookup is keyed by the hash; the constant-time check guards against a lookup that matched loosely.
+  const locator = invitationLinkLocator(token);
+  if (!locator) return { state: "unknown" };
+  const found = await deps.invitations.get(locator.partnerId, locator.invitationId);
+  // The locator only says where to look; the stored hash, compared in constant time, decides.
   if (!found || !tokenMatchesHash(token, found.value.tokenHash)) return { state: "unknown" };
   const invitation = found.value;
   if (invitation.status !== "pending" || isPastExpiry(invitation, deps.clock.now())) {

@@ -1,5 +1,5 @@
 import { deterministicGuid } from "../ids";
-import { invitationToken } from "../../domain/invitation-token";
+import { invitationLinkToken } from "../../domain/invitation-token";
 import { adminRelationshipEnd } from "../../domain/lifecycle";
 import type {
   Actor,
@@ -91,7 +91,7 @@ export function relationshipIdFor(invitationId: string, type: Relationship["type
 
 /** The link the customer opens; only ever built in memory, right before it goes into an email. */
 export function invitationLink(publicBaseUrl: string, linkKey: string, invitation: Invitation): string {
-  const token = invitationToken(linkKey, invitation.id, invitation.linkNonce);
+  const token = invitationLinkToken(linkKey, invitation.partnerId, invitation.id, invitation.linkNonce);
   return `${publicBaseUrl.replace(/\/+$/, "")}/invite/${token}`;
 }
 

@@ -17,7 +17,7 @@ import { envInt, runConcurrently } from "./stats";
 
 const GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10";
 const EXCHANGE_ADMIN = "29232cdf-9323-42fd-ade2-1d097af3e4de";
-const LINK = /\/invite\/[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/;
+const LINK = /\/invite\/[A-Za-z0-9-]{1,64}\.[A-Za-z0-9-]{1,64}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/;
 
 export interface PhaseResult {
   lifecycles: number;
