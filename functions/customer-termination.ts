@@ -159,7 +159,9 @@ export function makeTerminationConfirmHandler(deps: CustomerTerminationHttpDepen
       const done = await terminateByCustomerLink(deps.termination, { token, identity });
       await announceTermination(deps.effects, context, done.relationship, { terminatedBy: "customer" });
       try {
-        const stored = await deps.termination.relationships.get(done.relationship.id);
+        const stored = await deps.termination.relationships.get(done.relationship.id, {
+          customerTenantId: done.relationship.customerTenantId,
+        });
         if (stored) await notifyPartnerOfTermination(deps.partnerNotice, stored.value);
       } catch (error) {
         // The termination is recorded (and the webhook carries it); the email is reported, not the answer.

@@ -79,7 +79,7 @@ export async function announceTermination(
   }
   if (deps.webhooks) {
     try {
-      const stored = await deps.relationships.get(id);
+      const stored = await deps.relationships.get(id, { customerTenantId: terminated.customerTenantId });
       if (stored)
         await webhookPublisherFor(deps.webhooks, context).publish(
           stored.value.partnerId,

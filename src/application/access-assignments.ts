@@ -68,8 +68,8 @@ async function partyRelationship(
   principal: Principal,
   id: string,
 ): Promise<{ relationship: Relationship; partnerId: string }> {
-  const found = await deps.relationships.get(id);
   const caller = await callerPartner(deps.partners, principal).catch(() => undefined);
+  const found = caller ? await deps.relationships.get(id, { partnerId: caller.id }) : undefined;
   if (!found || !caller || found.value.partnerId !== caller.id || found.value.type !== "admin") {
     throw refuse.notFound("The relationship");
   }

@@ -11,14 +11,11 @@ export function adminRelationshipInstanceId(relationshipId: string): string {
   return `admin-relationship:${relationshipId}`;
 }
 
-/**
- * `customerTenantId` (the relationship's partition) lets every read be a point read without the
- * `relationship:<id>` lookup; instances started before it was passed lack it and read via the lookup.
- */
+/** `customerTenantId` (the relationship's partition) makes every read one point read. */
 export const adminRelationshipInputSchema = z
   .object({
     relationshipId: z.string().min(1).max(200),
-    customerTenantId: z.string().min(1).max(200).optional(),
+    customerTenantId: z.string().min(1).max(200),
   })
   .strict();
 export type AdminRelationshipInput = z.infer<typeof adminRelationshipInputSchema>;

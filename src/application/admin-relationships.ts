@@ -86,12 +86,22 @@ export { effectiveAutoExtend };
 
 type Loaded = Versioned<Relationship> & { endsAt: string };
 
+/**
+ * Every start since relationships are found by scope passes the customer; an input without it
+ * (recorded before) names no partition to look in, and says so rather than reading as "gone".
+ */
+function customerScope(input: { customerTenantId?: string | undefined }): { customerTenantId: string } {
+  if (!input.customerTenantId)
+    throw new Error("This admin relationship input names no customer; start it again with customerTenantId.");
+  return { customerTenantId: input.customerTenantId };
+}
+
 async function load(
   deps: Pick<AdminLifecycleDependencies, "relationships">,
   input: AdminRelationshipInput,
 ): Promise<Loaded> {
   const { relationshipId } = input;
-  const found = await deps.relationships.get(relationshipId, input.customerTenantId);
+  const found = await deps.relationships.get(relationshipId, { customerTenantId: input.customerTenantId });
   // Not usefully retryable: the lifecycle was started for a document that is not there.
   if (!found) throw new Error(`Relationship ${relationshipId} does not exist.`);
   if (found.value.type !== "admin" || !found.value.endsAt) {
@@ -266,7 +276,7 @@ export async function startAdminLifecycles(
 ): Promise<StartAdminLifecyclesResult> {
   const instanceIds: string[] = [];
   for (const relationshipId of input.relationshipIds) {
-    const found = await deps.relationships.get(relationshipId, input.customerTenantId);
+    const found = await deps.relationships.get(relationshipId, customerScope(input));
     if (!found || found.value.type !== "admin" || !inForce(found.value.status)) continue;
     const instanceId = adminRelationshipInstanceId(relationshipId);
     // The customer rides along so that each of the instance's reads is one point read, no lookup.

@@ -22,14 +22,15 @@ import { terminateRelationship, type RelationshipDeps, type RelationshipView } f
  * The link follows the invitation link rules (R15, R16): its secret is
  * HMAC(INVITATION_LINK_KEY, "{relationshipId}/terminate:{invitation's link nonce}"), 256 bits, never
  * stored, logged or put in orchestration history; whoever needs it (the email activity, the page)
- * recomputes it from the stored nonce. The token is "{relationshipId}.{secret}" so the page finds the
- * relationship by id and then checks the secret in constant time. The "/terminate" purpose keeps it
+ * recomputes it from the stored nonce. The token is "{customerTenantId}.{relationshipId}.{secret}" so
+ * the page reads the relationship in its customer's partition (one point read, no lookup) and then
+ * checks the whole token in constant time. The "/terminate" purpose keeps it
  * apart from the invitation's own token (same nonce, another message). Reading the page changes
  * nothing; the link dies with the relationship (terminated or expired: the generic 410).
  */
 
 const PURPOSE = "terminate";
-const TOKEN_SHAPE = /^([A-Za-z0-9-]{1,64})\.([A-Za-z0-9_-]{43})$/;
+const TOKEN_SHAPE = /^([A-Za-z0-9-]{1,64})\.([A-Za-z0-9-]{1,64})\.([A-Za-z0-9_-]{43})$/;
 
 /** Used, ended, tampered or unknown answer alike to whoever holds the link (R16). */
 export const TERMINATION_LINK_NOT_VALID = "This link is no longer valid.";
@@ -38,22 +39,25 @@ export function terminationLinkNotValid(): DomainError {
   return refuse.gone(TERMINATION_LINK_NOT_VALID, "R16").because("linkNotValid");
 }
 
+type LinkedRelationship = Pick<Relationship, "id" | "customerTenantId">;
+
 export function terminationToken(
   linkKey: string,
-  relationshipId: string,
+  relationship: LinkedRelationship,
   invitation: Pick<Invitation, "linkNonce">,
 ): string {
-  return `${relationshipId}.${invitationToken(linkKey, `${relationshipId}/${PURPOSE}`, invitation.linkNonce)}`;
+  const secret = invitationToken(linkKey, `${relationship.id}/${PURPOSE}`, invitation.linkNonce);
+  return `${relationship.customerTenantId}.${relationship.id}.${secret}`;
 }
 
 /** The link the customer opens; only ever built in memory, right before it goes into an email. */
 export function terminationLink(
   publicBaseUrl: string,
   linkKey: string,
-  relationshipId: string,
+  relationship: LinkedRelationship,
   invitation: Pick<Invitation, "linkNonce">,
 ): string {
-  return `${publicBaseUrl.replace(/\/+$/, "")}/terminate/${terminationToken(linkKey, relationshipId, invitation)}`;
+  return `${publicBaseUrl.replace(/\/+$/, "")}/terminate/${terminationToken(linkKey, relationship, invitation)}`;
 }
 
 export interface TerminationLinkDependencies {
@@ -77,13 +81,13 @@ export async function lookUpTerminationLink(
   token: string,
 ): Promise<TerminationLinkLookup> {
   const shape = TOKEN_SHAPE.exec(token);
-  if (!shape?.[1]) return { state: "unknown" };
-  const found = await deps.relationships.get(shape[1]);
+  if (!shape?.[1] || !shape[2]) return { state: "unknown" };
+  const found = await deps.relationships.get(shape[2], { customerTenantId: shape[1] });
   if (!found || found.value.type !== "admin") return { state: "unknown" };
   const relationship = found.value;
   const invitation = (await deps.invitations.get(relationship.partnerId, relationship.invitationId))?.value;
   if (!invitation) return { state: "unknown" };
-  const expected = terminationToken(deps.linkKey, relationship.id, invitation);
+  const expected = terminationToken(deps.linkKey, relationship, invitation);
   // Compared as hashes: equal lengths, constant time, whatever was presented.
   if (!tokenHashesEqual(hashInvitationToken(token), hashInvitationToken(expected)))
     return { state: "unknown" };
@@ -210,7 +214,7 @@ export async function sendAdminConfirmation(
     relationship,
     invitation,
     partner,
-    link: terminationLink(deps.publicBaseUrl, deps.linkKey, relationship.id, invitation),
+    link: terminationLink(deps.publicBaseUrl, deps.linkKey, relationship, invitation),
   });
   await deps.email.send(
     { ...email, to: [invitation.customer.adminEmail] },

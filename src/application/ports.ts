@@ -171,15 +171,19 @@ export interface StartIntent {
 /** "This invitation's orchestration must hear the customer's decision": written atomically with the decision. */
 export type DecisionIntent = StartIntent;
 
+/** Where a relationship is looked for: its customer's, or a partner party to it (partner or indirect reseller). */
+export type RelationshipScope = { customerTenantId: string } | { partnerId: string };
+
 export interface RelationshipRepository {
   /** All of one customer's new relationships in one transactional batch; re-running with the same ids is a no-op. */
   createMany(customerTenantId: string, relationships: Relationship[]): Promise<void>;
   listForCustomer(customerTenantId: string): Promise<Relationship[]>;
   /**
-   * By id alone (the terminate route has no customer id), via a lookup; with the customer known
-   * (the relationship's partition), one point read without the lookup.
+   * By id, where the caller may look: in the customer's partition (one point read), or among the
+   * relationships a partner is party to (its index copy names the customer, then that point read).
+   * A relationship outside the scope reads as undefined, exactly like one that does not exist.
    */
-  get(id: string, customerTenantId?: string): Promise<Versioned<Relationship> | undefined>;
+  get(id: string, scope: RelationshipScope): Promise<Versioned<Relationship> | undefined>;
   replace(relationship: Relationship, etag: string): Promise<Versioned<Relationship>>;
   /**
    * One partner's relationships across all its customers (it is the partner or the indirect

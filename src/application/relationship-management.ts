@@ -2,7 +2,7 @@ import { z } from "zod";
 import { refuse } from "../domain/errors";
 import { includesGlobalAdministrator, inForce } from "../domain/lifecycle";
 import { RELATIONSHIP_STATUSES, type Principal, type Relationship } from "../domain/model";
-import { isCustomerGlobalAdmin, requireReadRole, requireWriteRole } from "../domain/rules";
+import { requireReadRole, requireWriteRole } from "../domain/rules";
 import { audit, auditedCheck, partnerActor } from "./audit";
 import { updateWithRetry } from "./concurrency";
 import {
@@ -14,7 +14,9 @@ import {
 import { callerPartner } from "./partners";
 import type { InvitationRepository } from "./ports";
 import {
+  findForCaller,
   relationshipViewSchema,
+  rereadRelationship,
   toRelationshipView,
   type RelationshipDeps,
   type RelationshipView,
@@ -67,13 +69,12 @@ export async function getRelationship(
   principal: Principal,
   id: string,
 ): Promise<RelationshipView> {
-  const found = await deps.relationships.get(id);
-  if (!found) throw refuse.notFound("The relationship");
-  if (isCustomerGlobalAdmin(principal, found.value.customerTenantId)) return toRelationshipView(found.value);
-  const caller = await callerPartner(deps.partners, principal).catch(() => undefined);
-  if (!caller || !isParty(found.value, caller.id)) throw refuse.notFound("The relationship");
+  const scoped = await findForCaller(deps, principal, id);
+  if (!scoped) throw refuse.notFound("The relationship");
+  if (scoped.byCustomer) return toRelationshipView(scoped.found.value);
+  if (!isParty(scoped.found.value, scoped.caller.id)) throw refuse.notFound("The relationship");
   requireReadRole(principal);
-  return toRelationshipView(found.value);
+  return toRelationshipView(scoped.found.value);
 }
 
 /** GET /api/relationships: the caller's, across all its customers, newest first, paged. */
@@ -99,8 +100,8 @@ export async function listPartnerRelationships(
 
 /** The owning partner's admin relationship, for a write; anyone else's id is 404. */
 async function owned(deps: RelationshipDeps, principal: Principal, id: string) {
-  const found = await deps.relationships.get(id);
   const caller = await callerPartner(deps.partners, principal).catch(() => undefined);
+  const found = caller ? await deps.relationships.get(id, { partnerId: caller.id }) : undefined;
   if (!found || !caller || found.value.partnerId !== caller.id) throw refuse.notFound("The relationship");
   return { found, caller };
 }
@@ -135,11 +136,7 @@ export async function patchRelationship(
   );
   return updateWithRetry<Relationship, RelationshipView>({
     first: found,
-    read: async () => {
-      const reread = await deps.relationships.get(id);
-      if (!reread) throw refuse.notFound("The relationship");
-      return reread;
-    },
+    read: rereadRelationship(deps, found.value),
     decide: (current) => {
       if (!inForce(current.value.status)) {
         throw refuse.conflict(

@@ -1,12 +1,23 @@
 import { z } from "zod";
 import { refuse } from "../domain/errors";
-import type { Principal, Relationship } from "../domain/model";
+import {
+  GLOBAL_ADMINISTRATOR_ROLE_ID,
+  type Partner,
+  type Principal,
+  type Relationship,
+} from "../domain/model";
 import { relationshipSchema } from "../domain/schemas";
 import { checkTerminable, isCustomerGlobalAdmin, requireReadRole, requireWriteRole } from "../domain/rules";
 import { audit, auditedCheck, customerActor, partnerActor } from "./audit";
 import { callerPartner } from "./partners";
 import { updateWithRetry } from "./concurrency";
-import { type AuditLog, type Clock, type PartnerRepository, type RelationshipRepository } from "./ports";
+import {
+  type AuditLog,
+  type Clock,
+  type PartnerRepository,
+  type RelationshipRepository,
+  type Versioned,
+} from "./ports";
 
 export const relationshipViewSchema = relationshipSchema
   .omit({ createdAt: true, updatedAt: true })
@@ -52,19 +63,60 @@ export async function listCustomerRelationships(
  * POST /api/relationships/{id}/terminate (R9): the partner party to an admin relationship, or the
  * customer's Global Administrator, ends it at any time. Others' ids are 404, never 403.
  */
+/**
+ * A relationship by id, looked for only where the caller may see it: the customer's Global
+ * Administrator in its own tenant's partition, a partner among the relationships it is party to.
+ * Anything else (another customer's, a partner not party to it, an id that does not exist) is
+ * undefined alike, so no answer tells them apart (R10).
+ */
+export async function findForCaller(
+  deps: Pick<RelationshipDeps, "relationships" | "partners">,
+  principal: Principal,
+  id: string,
+): Promise<
+  | { found: Versioned<Relationship>; byCustomer: true }
+  | { found: Versioned<Relationship>; byCustomer: false; caller: Partner }
+  | undefined
+> {
+  if (principal.wids.includes(GLOBAL_ADMINISTRATOR_ROLE_ID)) {
+    const own = await deps.relationships.get(id, { customerTenantId: principal.tenantId });
+    if (own && isCustomerGlobalAdmin(principal, own.value.customerTenantId))
+      return { found: own, byCustomer: true };
+  }
+  const caller = await callerPartner(deps.partners, principal).catch(() => undefined);
+  if (!caller) return undefined;
+  const found = await deps.relationships.get(id, { partnerId: caller.id });
+  return found ? { found, byCustomer: false, caller } : undefined;
+}
+
+/** The same relationship read again for a retried write: its customer's partition is known by now. */
+export function rereadRelationship(
+  deps: Pick<RelationshipDeps, "relationships">,
+  relationship: Relationship,
+): () => Promise<Versioned<Relationship>> {
+  return async () => {
+    const reread = await deps.relationships.get(relationship.id, {
+      customerTenantId: relationship.customerTenantId,
+    });
+    if (!reread) throw refuse.notFound("The relationship");
+    return reread;
+  };
+}
+
 export async function terminateRelationship(
   deps: RelationshipDeps,
   principal: Principal,
   id: string,
 ): Promise<RelationshipView> {
-  const found = await deps.relationships.get(id);
-  if (!found) throw refuse.notFound("The relationship");
-  const byCustomer = isCustomerGlobalAdmin(principal, found.value.customerTenantId);
+  const scoped = await findForCaller(deps, principal, id);
+  if (!scoped) throw refuse.notFound("The relationship");
+  const { found } = scoped;
   let actor = customerActor(principal);
-  if (!byCustomer) {
-    const caller = await callerPartner(deps.partners, principal).catch(() => undefined);
-    // Whoever is neither party learns nothing, not even that the id exists.
-    if (!caller || found.value.partnerId !== caller.id) throw refuse.notFound("The relationship");
+  if (!scoped.byCustomer) {
+    const { caller } = scoped;
+    // Whoever is neither party learns nothing, not even that the id exists; an indirect reseller
+    // sees the relationship but does not end it.
+    if (found.value.partnerId !== caller.id) throw refuse.notFound("The relationship");
     actor = partnerActor(principal);
     await auditedCheck(
       deps.audit,
@@ -76,11 +128,7 @@ export async function terminateRelationship(
 
   return updateWithRetry<Relationship, RelationshipView>({
     first: found,
-    read: async () => {
-      const reread = await deps.relationships.get(id);
-      if (!reread) throw refuse.notFound("The relationship");
-      return reread;
-    },
+    read: rereadRelationship(deps, found.value),
     decide: (current) => {
       checkTerminable(current.value);
       const now = deps.clock.now().toISOString();

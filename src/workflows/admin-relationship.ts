@@ -137,11 +137,7 @@ export function lifecycleSchedule(endsAt: Date, autoExtend: boolean, now: Date):
 
 export const adminRelationshipOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = adminRelationshipInputSchema.parse(context.df.getInput());
-  // Instances started before the customer was passed (no customerTenantId) keep reading via the lookup.
-  const ref = {
-    relationshipId: input.relationshipId,
-    ...(input.customerTenantId ? { customerTenantId: input.customerTenantId } : {}),
-  };
+  const ref = { relationshipId: input.relationshipId, customerTenantId: input.customerTenantId };
   let remindersSent = 0;
 
   function* read(): Generator<Task, ReadAdminRelationshipResult, unknown> {

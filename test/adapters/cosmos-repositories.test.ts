@@ -212,18 +212,18 @@ describe("CosmosRelationshipRepository", () => {
     const admin = relationship(customer);
     const reseller = relationship(customer, { type: "reseller", roles: undefined, endsAt: undefined });
     await repo.createMany(customer, [admin, reseller]);
-    const got = await repo.get(admin.id);
+    const got = await repo.get(admin.id, { customerTenantId: customer });
     expect(got?.value).toEqual(admin);
 
     // Re-running after a change must not undo the change.
     await repo.replace({ ...admin, status: "terminated" }, got?.etag ?? "");
     await repo.createMany(customer, [admin, reseller]);
-    expect((await repo.get(admin.id))?.value.status).toBe("terminated");
+    expect((await repo.get(admin.id, { customerTenantId: customer }))?.value.status).toBe("terminated");
     expect((await repo.listForCustomer(customer)).map((r) => r.id).sort()).toEqual(
       [admin.id, reseller.id].sort(),
     );
     expect(await repo.listForCustomer(randomUUID())).toEqual([]);
-    expect(await repo.get(randomUUID())).toBeUndefined();
+    expect(await repo.get(randomUUID(), { customerTenantId: customer })).toBeUndefined();
   });
 
   it("concurrent runs of the same batch leave each relationship stored once", async () => {
@@ -245,7 +245,7 @@ describe("CosmosRelationshipRepository", () => {
     const customer = randomUUID();
     const r = relationship(customer);
     await repo.createMany(customer, [r]);
-    const first = await repo.get(r.id);
+    const first = await repo.get(r.id, { customerTenantId: customer });
     await repo.replace({ ...r, status: "terminated" }, first?.etag ?? "");
     await expect(repo.replace({ ...r, status: "expired" }, first?.etag ?? "")).rejects.toBeInstanceOf(
       ConcurrencyConflict,

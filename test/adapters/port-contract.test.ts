@@ -303,17 +303,43 @@ for (const [name, make] of implementations) {
         createdAt: "2026-01-02T00:00:00.000Z",
       });
       await relationships.createMany(customer, [admin, reseller]);
-      const got = await relationships.get(admin.id);
+      const got = await relationships.get(admin.id, { customerTenantId: customer });
       expect(got?.value).toEqual(admin);
       await relationships.replace({ ...admin, status: "terminated" }, got?.etag ?? "");
       await relationships.createMany(customer, [admin, reseller]);
-      expect((await relationships.get(admin.id))?.value.status).toBe("terminated");
+      expect((await relationships.get(admin.id, { customerTenantId: customer }))?.value.status).toBe(
+        "terminated",
+      );
       expect((await relationships.listForCustomer(customer)).map((r) => r.id)).toEqual([
         admin.id,
         reseller.id,
       ]);
       expect(await relationships.listForCustomer(randomUUID())).toEqual([]);
-      expect(await relationships.get(randomUUID())).toBeUndefined();
+      expect(await relationships.get(randomUUID(), { customerTenantId: customer })).toBeUndefined();
+    });
+
+    it("R10: relationships: found by id only in their customer's scope or a party's, alike absent elsewhere", async () => {
+      const { relationships } = make();
+      const customer = randomUUID();
+      const reseller = randomUUID();
+      const direct = relationship(customer);
+      const indirect = relationship(customer, { type: "reseller", indirectResellerId: reseller });
+      await relationships.createMany(customer, [direct, indirect]);
+      expect((await relationships.get(direct.id, { partnerId: direct.partnerId }))?.value).toEqual(direct);
+      expect((await relationships.get(indirect.id, { partnerId: reseller }))?.value).toEqual(indirect);
+      expect((await relationships.get(indirect.id, { partnerId: indirect.partnerId }))?.value).toEqual(
+        indirect,
+      );
+      expect(await relationships.get(direct.id, { partnerId: reseller })).toBeUndefined();
+      expect(await relationships.get(direct.id, { partnerId: indirect.partnerId })).toBeUndefined();
+      expect(await relationships.get(direct.id, { customerTenantId: randomUUID() })).toBeUndefined();
+      expect(await relationships.get(randomUUID(), { partnerId: direct.partnerId })).toBeUndefined();
+      // A change shows through the partner's scope as the document says, not as a copy was.
+      const got = await relationships.get(direct.id, { customerTenantId: customer });
+      await relationships.replace({ ...direct, status: "terminated" }, got?.etag ?? "");
+      expect((await relationships.get(direct.id, { partnerId: direct.partnerId }))?.value.status).toBe(
+        "terminated",
+      );
     });
 
     it("relationships: a batch mixing customers is refused and stores nothing", async () => {
@@ -321,7 +347,7 @@ for (const [name, make] of implementations) {
       const customer = randomUUID();
       const mine = relationship(customer);
       await expect(relationships.createMany(customer, [mine, relationship(randomUUID())])).rejects.toThrow();
-      expect(await relationships.get(mine.id)).toBeUndefined();
+      expect(await relationships.get(mine.id, { customerTenantId: customer })).toBeUndefined();
       expect(await relationships.listForCustomer(customer)).toEqual([]);
     });
 
@@ -338,7 +364,7 @@ for (const [name, make] of implementations) {
         rels.map((r) => r.id).sort(),
       );
       const r = rels[0]!;
-      const first = await relationships.get(r.id);
+      const first = await relationships.get(r.id, { customerTenantId: customer });
       const saved = await relationships.replace({ ...r, status: "terminated" }, first?.etag ?? "");
       expect(saved.value.status).toBe("terminated");
       expect(saved.etag).not.toBe(first?.etag);

@@ -319,7 +319,9 @@ describe("subscriptions bought elsewhere", () => {
 
     // The reseller relationship ended: noResellerRelationship (R20).
     const relationships = new CosmosRelationshipRepository(db);
-    const stored = await relationships.get(relationship.id);
+    const stored = await relationships.get(relationship.id, {
+      customerTenantId: relationship.customerTenantId,
+    });
     await relationships.replace({ ...relationship, status: "terminated" }, stored?.etag ?? "");
     const blocked = (await plan()).items[0];
     expect(blocked?.blockers.map((b) => b.code)).toContain("noResellerRelationship");

@@ -23,7 +23,7 @@ async function store(): Promise<MemoryRelationshipRepository> {
 }
 
 async function read(repo: MemoryRelationshipRepository) {
-  const found = await repo.get(base.id);
+  const found = await repo.get(base.id, { customerTenantId: base.customerTenantId });
   if (!found) throw new Error("gone");
   return found;
 }

@@ -102,6 +102,12 @@ async function world(): Promise<World> {
 
 const deps = (w: World) => ({ ...w, clock, linkKey: LINK_KEY });
 
+/** The admin relationship as a link names it. */
+const admin = (w: { adminId: string; customerTenantId: string }) => ({
+  id: w.adminId,
+  customerTenantId: w.customerTenantId,
+});
+
 function ga(tenantId: string): CustomerIdentity {
   return { tenantId, userId: randomUUID(), wids: [GLOBAL_ADMINISTRATOR_ROLE_ID] };
 }
@@ -116,38 +122,44 @@ async function refusalOf(promise: Promise<unknown>): Promise<DomainError> {
 }
 
 describe("the termination link (R16 rules)", () => {
-  it("R16: the token is the relationship id and a 256-bit HMAC that no other link of the invitation shares", async () => {
+  it("R16: the token is the customer, the relationship id and a 256-bit HMAC that no other link of the invitation shares", async () => {
     const w = await world();
-    const token = terminationToken(LINK_KEY, w.adminId, w.invitation);
-    const [id, secret] = token.split(".");
+    const token = terminationToken(LINK_KEY, admin(w), w.invitation);
+    const [customer, id, secret] = token.split(".");
+    expect(customer).toBe(w.customerTenantId);
     expect(id).toBe(w.adminId);
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(secret).not.toBe(invitationToken(LINK_KEY, w.invitation.id, w.invitation.linkNonce));
-    expect(terminationToken("another-key-0123456789abcdef0123456789", w.adminId, w.invitation)).not.toBe(
+    expect(terminationToken("another-key-0123456789abcdef0123456789", admin(w), w.invitation)).not.toBe(
       token,
     );
-    expect(terminationLink(`${BASE}/`, LINK_KEY, w.adminId, w.invitation)).toBe(`${BASE}/terminate/${token}`);
+    expect(terminationLink(`${BASE}/`, LINK_KEY, admin(w), w.invitation)).toBe(`${BASE}/terminate/${token}`);
   });
 
   it("R15, R16: a genuine link resolves; tampered, borrowed, malformed or reseller links are unknown; reading changes nothing", async () => {
     const w = await world();
-    const token = terminationToken(LINK_KEY, w.adminId, w.invitation);
+    const token = terminationToken(LINK_KEY, admin(w), w.invitation);
     const open = await lookUpTerminationLink(deps(w), token);
     expect(open.state).toBe("open");
-    const [, secret] = token.split(".");
+    const [, , secret] = token.split(".");
     const flipped = `${secret!.slice(0, -1)}${secret!.endsWith("A") ? "B" : "A"}`;
+    const c = w.customerTenantId;
     for (const bad of [
-      `${w.adminId}.${flipped}`,
-      `${w.resellerId}.${secret}`,
-      terminationToken(LINK_KEY, w.resellerId, w.invitation),
-      `${randomUUID()}.${secret}`,
+      `${c}.${w.adminId}.${flipped}`,
+      `${c}.${w.resellerId}.${secret}`,
+      terminationToken(LINK_KEY, { id: w.resellerId, customerTenantId: c }, w.invitation),
+      `${c}.${randomUUID()}.${secret}`,
+      `${randomUUID()}.${w.adminId}.${secret}`,
+      `${w.adminId}.${secret}`,
       secret!,
       "",
-      `${w.adminId}.${secret}x`,
+      `${c}.${w.adminId}.${secret}x`,
     ]) {
       expect((await lookUpTerminationLink(deps(w), bad)).state).toBe("unknown");
     }
-    expect((await w.relationships.get(w.adminId))?.value.status).toBe("active");
+    expect(
+      (await w.relationships.get(w.adminId, { customerTenantId: w.customerTenantId }))?.value.status,
+    ).toBe("active");
     expect(await w.audit.listFor(w.partner.id, w.adminId)).toEqual([]);
   });
 });
@@ -155,7 +167,7 @@ describe("the termination link (R16 rules)", () => {
 describe("terminateByCustomerLink", () => {
   it("R9: the customer's Global Administrator ends it (tenant compared without case), audited with the customer as actor; the link is then 410", async () => {
     const w = await world();
-    const token = terminationToken(LINK_KEY, w.adminId, w.invitation);
+    const token = terminationToken(LINK_KEY, admin(w), w.invitation);
     const done = await terminateByCustomerLink(deps(w), {
       token,
       identity: ga(w.customerTenantId.toUpperCase()),
@@ -165,9 +177,13 @@ describe("terminateByCustomerLink", () => {
       status: "terminated",
       endsAt: NOW.toISOString(),
     });
-    expect((await w.relationships.get(w.adminId))?.value.status).toBe("terminated");
+    expect(
+      (await w.relationships.get(w.adminId, { customerTenantId: w.customerTenantId }))?.value.status,
+    ).toBe("terminated");
     // The reseller relationship of the same invitation is untouched.
-    expect((await w.relationships.get(w.resellerId))?.value.status).toBe("active");
+    expect(
+      (await w.relationships.get(w.resellerId, { customerTenantId: w.customerTenantId }))?.value.status,
+    ).toBe("active");
     const records = await w.audit.listFor(w.partner.id, w.adminId);
     expect(records.map((r) => [r.action, r.outcome, r.actor.kind, r.actor.tenantId])).toContainEqual([
       "terminated",
@@ -185,7 +201,7 @@ describe("terminateByCustomerLink", () => {
 
   it("R2: a user without the Global Administrator role, or a Global Administrator of another tenant, is refused; the refusal is audited and nothing else changes", async () => {
     const w = await world();
-    const token = terminationToken(LINK_KEY, w.adminId, w.invitation);
+    const token = terminationToken(LINK_KEY, admin(w), w.invitation);
     const notGa = await refusalOf(
       terminateByCustomerLink(deps(w), {
         token,
@@ -195,7 +211,9 @@ describe("terminateByCustomerLink", () => {
     expect([notGa.kind, notGa.rule, notGa.reason]).toEqual(["forbidden", "R2", "notGlobalAdmin"]);
     const other = await refusalOf(terminateByCustomerLink(deps(w), { token, identity: ga(randomUUID()) }));
     expect([other.kind, other.rule, other.reason]).toEqual(["forbidden", "R2", "wrongTenant"]);
-    expect((await w.relationships.get(w.adminId))?.value.status).toBe("active");
+    expect(
+      (await w.relationships.get(w.adminId, { customerTenantId: w.customerTenantId }))?.value.status,
+    ).toBe("active");
     const records = await w.audit.listFor(w.partner.id, w.adminId);
     expect(records.map((r) => [r.action, r.outcome, r.rule])).toEqual([
       ["terminate", "refused", "R2"],
@@ -205,15 +223,17 @@ describe("terminateByCustomerLink", () => {
 
   it("R8: an expired admin relationship's link is dead (410), never a way to revive or end it again", async () => {
     const w = await world();
-    const stored = (await w.relationships.get(w.adminId))!;
+    const stored = (await w.relationships.get(w.adminId, { customerTenantId: w.customerTenantId }))!;
     await w.relationships.replace({ ...stored.value, status: "expired" }, stored.etag);
-    const token = terminationToken(LINK_KEY, w.adminId, w.invitation);
+    const token = terminationToken(LINK_KEY, admin(w), w.invitation);
     expect((await lookUpTerminationLink(deps(w), token)).state).toBe("closed");
     const refused = await refusalOf(
       terminateByCustomerLink(deps(w), { token, identity: ga(w.customerTenantId) }),
     );
     expect(refused.kind).toBe("gone");
-    expect((await w.relationships.get(w.adminId))?.value.status).toBe("expired");
+    expect(
+      (await w.relationships.get(w.adminId, { customerTenantId: w.customerTenantId }))?.value.status,
+    ).toBe("expired");
   });
 
   it("R16: an unknown token is 404 and records nothing", async () => {
@@ -248,9 +268,15 @@ describe("the emails around it", () => {
     const relationshipIds = [w.resellerId, w.adminId];
     const confirm = (r: Parameters<typeof sendAdminConfirmation>[1]) =>
       sendAdminConfirmation(confirmation, r);
-    await startAdminLifecycles({ relationships: w.relationships, start, confirm }, { relationshipIds });
+    await startAdminLifecycles(
+      { relationships: w.relationships, start, confirm },
+      { relationshipIds, customerTenantId: w.customerTenantId },
+    );
     // A retried activity sends nothing twice (the operation id derives from the relationship).
-    await startAdminLifecycles({ relationships: w.relationships, start, confirm }, { relationshipIds });
+    await startAdminLifecycles(
+      { relationships: w.relationships, start, confirm },
+      { relationshipIds, customerTenantId: w.customerTenantId },
+    );
     expect(w.email.sent).toHaveLength(1);
     const [{ email, operationId }] = w.email.sent as [(typeof w.email.sent)[number]];
     expect(operationId).toBe(adminConfirmationOperationId(w.adminId));
@@ -258,7 +284,7 @@ describe("the emails around it", () => {
     expect(email.subject).toBe("A relação de administrador com Fabrikam <Partners> está ativa");
     expect(email.html).toContain("Fabrikam &lt;Partners&gt;");
     expect(email.html).not.toContain("Fabrikam <Partners>");
-    const link = terminationLink(BASE, LINK_KEY, w.adminId, w.invitation);
+    const link = terminationLink(BASE, LINK_KEY, admin(w), w.invitation);
     expect(email.text).toContain(link);
     expect(email.html).toContain(link);
     const token = link.slice(`${BASE}/terminate/`.length);
@@ -267,9 +293,10 @@ describe("the emails around it", () => {
 
   it("R9: the partner's contact is told once that the customer ended it", async () => {
     const w = await world();
-    const token = terminationToken(LINK_KEY, w.adminId, w.invitation);
+    const token = terminationToken(LINK_KEY, admin(w), w.invitation);
     await terminateByCustomerLink(deps(w), { token, identity: ga(w.customerTenantId) });
-    const terminated = (await w.relationships.get(w.adminId))!.value;
+    const terminated = (await w.relationships.get(w.adminId, { customerTenantId: w.customerTenantId }))!
+      .value;
     const notice = { ...w, email: w.email, render: webAdminRelationshipEmails };
     await notifyPartnerOfTermination(notice, terminated);
     await notifyPartnerOfTermination(notice, terminated);

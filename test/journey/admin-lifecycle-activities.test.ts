@@ -91,6 +91,12 @@ async function seed(
   return { relationship, partner };
 }
 
+/** What every lifecycle activity is given: the relationship and its customer's partition. */
+const ref = (r: Pick<Relationship, "id" | "customerTenantId">) => ({
+  relationshipId: r.id,
+  customerTenantId: r.customerTenantId,
+});
+
 const mailTo = (address: string) => email.messages().filter((m) => m.to.includes(address));
 
 describe("lifecycle schedule", () => {
@@ -116,7 +122,7 @@ describe("admin relationship activities (each run twice)", () => {
   it("R7: a reminder goes to the partner's contact once per step and period", async () => {
     const d = deps();
     const { relationship, partner } = await seed();
-    const input = { relationshipId: relationship.id, endsAt: relationship.endsAt!, daysBefore: 30 as const };
+    const input = { ...ref(relationship), endsAt: relationship.endsAt!, daysBefore: 30 as const };
     expect(await remindAdminPartner(d, input)).toEqual({ sent: true, status: "active" });
     expect(await remindAdminPartner(d, input)).toEqual({ sent: true, status: "active" });
     const mails = mailTo(partner.contactEmail);
@@ -135,7 +141,7 @@ describe("admin relationship activities (each run twice)", () => {
     expect(
       await remindAdminPartner(d, {
         ...input,
-        relationshipId: ended.relationship.id,
+        ...ref(ended.relationship),
         endsAt: ended.relationship.endsAt!,
       }),
     ).toEqual({ sent: false, status: "terminated" });
@@ -146,7 +152,7 @@ describe("admin relationship activities (each run twice)", () => {
   it("R6: the end extends by 180 days once, however often it runs, even concurrently", async () => {
     const d = deps();
     const { relationship, partner } = await seed({ autoExtend: true });
-    const input = { relationshipId: relationship.id, endsAt: relationship.endsAt! };
+    const input = { ...ref(relationship), endsAt: relationship.endsAt! };
     const extended = new Date(Date.parse(relationship.endsAt!) + 180 * DAY).toISOString();
     const runs = await Promise.all([endAdminRelationship(d, input), endAdminRelationship(d, input)]);
     expect(runs).toEqual([
@@ -154,11 +160,11 @@ describe("admin relationship activities (each run twice)", () => {
       { outcome: "extended", endsAt: extended },
     ]);
     expect(await endAdminRelationship(d, input)).toEqual({ outcome: "extended", endsAt: extended });
-    expect((await d.relationships.get(relationship.id))?.value).toMatchObject({
+    expect((await d.relationships.get(relationship.id, ref(relationship)))?.value).toMatchObject({
       status: "active",
       endsAt: extended,
     });
-    expect(await readAdminRelationship(d, { relationshipId: relationship.id })).toEqual({
+    expect(await readAdminRelationship(d, ref(relationship))).toEqual({
       status: "active",
       endsAt: extended,
       autoExtend: true,
@@ -166,14 +172,11 @@ describe("admin relationship activities (each run twice)", () => {
     expect(mailTo(partner.contactEmail)).toHaveLength(0);
   });
 
-  it("reads in the customer's partition when the input names it, and only there", async () => {
+  it("reads in the customer's partition the input names, and only there", async () => {
     const d = deps();
     const { relationship } = await seed();
     const expected = { status: "active", endsAt: relationship.endsAt, autoExtend: false };
-    const input = { relationshipId: relationship.id, customerTenantId: relationship.customerTenantId };
-    expect(await readAdminRelationship(d, input)).toEqual(expected);
-    // Without the customer (an instance started before it was passed): through the lookup.
-    expect(await readAdminRelationship(d, { relationshipId: relationship.id })).toEqual(expected);
+    expect(await readAdminRelationship(d, ref(relationship))).toEqual(expected);
     await expect(
       readAdminRelationship(d, { relationshipId: relationship.id, customerTenantId: randomUUID() }),
     ).rejects.toThrow(/does not exist/);
@@ -182,35 +185,37 @@ describe("admin relationship activities (each run twice)", () => {
   it("R6: a stored auto-extend never applies with Global Administrator: it expires", async () => {
     const d = deps();
     const { relationship } = await seed({ autoExtend: true, roles: [GLOBAL_ADMINISTRATOR_ROLE_ID] });
-    expect((await readAdminRelationship(d, { relationshipId: relationship.id })).autoExtend).toBe(false);
-    const input = { relationshipId: relationship.id, endsAt: relationship.endsAt! };
+    expect((await readAdminRelationship(d, ref(relationship))).autoExtend).toBe(false);
+    const input = { ...ref(relationship), endsAt: relationship.endsAt! };
     expect(await endAdminRelationship(d, input)).toEqual({ outcome: "expired", endsAt: relationship.endsAt });
   });
 
   it("R8: expiry happens once, is notified once, and never touches a terminated relationship", async () => {
     const d = deps();
     const { relationship, partner } = await seed();
-    const input = { relationshipId: relationship.id, endsAt: relationship.endsAt! };
+    const input = { ...ref(relationship), endsAt: relationship.endsAt! };
     now += 30 * DAY;
     expect(await endAdminRelationship(d, input)).toEqual({ outcome: "expired", endsAt: relationship.endsAt });
     expect(await endAdminRelationship(d, input)).toEqual({ outcome: "expired", endsAt: relationship.endsAt });
-    await notifyAdminExpired(d, { relationshipId: relationship.id });
-    await notifyAdminExpired(d, { relationshipId: relationship.id });
+    await notifyAdminExpired(d, ref(relationship));
+    await notifyAdminExpired(d, ref(relationship));
     const mails = mailTo(partner.contactEmail);
     expect(mails.map((m) => m.subject)).toEqual([
       `Admin relationship with ${relationship.customerTenantId} has expired`,
     ]);
 
     const terminated = await seed({ status: "terminated" });
-    const before = await d.relationships.get(terminated.relationship.id);
+    const before = await d.relationships.get(terminated.relationship.id, ref(terminated.relationship));
     expect(
       await endAdminRelationship(d, {
-        relationshipId: terminated.relationship.id,
+        ...ref(terminated.relationship),
         endsAt: terminated.relationship.endsAt!,
       }),
     ).toEqual({ outcome: "terminated", endsAt: terminated.relationship.endsAt });
-    expect((await d.relationships.get(terminated.relationship.id))?.etag).toBe(before?.etag);
-    await expect(notifyAdminExpired(d, { relationshipId: terminated.relationship.id })).rejects.toThrow(
+    expect((await d.relationships.get(terminated.relationship.id, ref(terminated.relationship)))?.etag).toBe(
+      before?.etag,
+    );
+    await expect(notifyAdminExpired(d, ref(terminated.relationship))).rejects.toThrow(
       /terminated, not expired/,
     );
   });
@@ -218,16 +223,20 @@ describe("admin relationship activities (each run twice)", () => {
   it("starts one lifecycle per admin relationship still in force", async () => {
     const d = deps();
     const admin = await seed();
-    const gone = await seed({ status: "terminated" });
+    // One invitation's relationships: one customer.
+    const customerTenantId = admin.relationship.customerTenantId;
+    const gone = await seed({ status: "terminated", customerTenantId });
     const reseller = await seed({
       type: "reseller",
       roles: undefined,
       endsAt: undefined,
       durationDays: undefined,
+      customerTenantId,
     });
     const started: string[] = [];
     const input = {
       relationshipIds: [admin.relationship.id, gone.relationship.id, reseller.relationship.id, randomUUID()],
+      customerTenantId,
     };
     const result = await startAdminLifecycles(
       {

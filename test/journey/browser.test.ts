@@ -83,7 +83,7 @@ describe("customer journey in headless Chromium", () => {
     });
     expect(accepted.status).toBe(200);
     const mails = await journey.waitForMail(customer.adminEmail, 2);
-    const link = /\/terminate\/[A-Za-z0-9-]+\.[A-Za-z0-9_-]{43}/.exec(
+    const link = /\/terminate\/[A-Za-z0-9-]+\.[A-Za-z0-9-]+\.[A-Za-z0-9_-]{43}/.exec(
       mails.map((m) => m.text).join("\n"),
     )?.[0];
     expect(link).toBeTruthy();

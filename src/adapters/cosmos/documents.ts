@@ -24,7 +24,6 @@ export {
 } from "../../domain/schemas";
 
 /** Lookup documents (container `lookups`, pk `/id`): secondary keys resolved by one point read. */
-export const relationshipLookupSchema = z.object({ id: z.string(), customerTenantId: z.string() });
 
 /** A partner switch's approval link (R19): its own prefix, so it never resolves to an invitation. */
 export const approvalLookupId = (tokenHash: string): string => `approval:${tokenHash}`;
@@ -34,7 +33,6 @@ export const approvalLookupSchema = z.object({
   migrationId: z.string(),
   party: z.enum(["customer", "currentPartner"]),
 });
-export const relationshipLookupId = (relationshipId: string): string => `relationship:${relationshipId}`;
 
 /** The HTTP status of a Cosmos failure (404 not found, 409 conflict, 412 ETag mismatch), if any. */
 export function cosmosStatus(error: unknown): number | undefined {

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { BulkOperationType, type CreateOperationInput, type Database, type JSONObject } from "@azure/cosmos";
 import {
   ConcurrencyConflict,
@@ -5,18 +6,11 @@ import {
   type Page,
   type PartnerRelationshipQuery,
   type RelationshipRepository,
+  type RelationshipScope,
   type Versioned,
 } from "../../application/ports";
 import type { Relationship } from "../../domain/model";
-import {
-  CONTAINERS,
-  cosmosStatus,
-  relationshipDocumentSchema,
-  relationshipLookupId,
-  relationshipLookupSchema,
-  requireEtag,
-  toDocument,
-} from "./documents";
+import { CONTAINERS, cosmosStatus, relationshipDocumentSchema, requireEtag, toDocument } from "./documents";
 import { decodeContinuation, encodeContinuation } from "./documents";
 
 /**
@@ -27,12 +21,13 @@ import { decodeContinuation, encodeContinuation } from "./documents";
  * two leaves the index one version behind until the next write or re-run (docs/data-model.md).
  */
 const indexId = (relationshipId: string): string => `relationship-index:${relationshipId}`;
+const indexCopySchema = z.object({ customerTenantId: z.string() });
 
 /**
  * Relationships live in their customer's partition (`customers`, pk `/customerTenantId`): one
  * customer's new relationships are written in one transactional batch, and the customer's
- * relationship list is a single-partition query. `lookups` maps a relationship id to its customer
- * for routes that only carry the id.
+ * relationship list is a single-partition query. A route that only carries the id looks in the
+ * caller's scope: the customer's partition, or the partner's index copy, which names the customer.
  */
 export class CosmosRelationshipRepository implements RelationshipRepository {
   constructor(private readonly database: Database) {}
@@ -45,18 +40,9 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
     return this.database.container(CONTAINERS.invitations);
   }
 
-  private get lookups() {
-    return this.database.container(CONTAINERS.lookups);
-  }
-
   async createMany(customerTenantId: string, relationships: Relationship[]): Promise<void> {
     if (relationships.some((r) => r.customerTenantId !== customerTenantId)) {
       throw new Error("Every relationship of one batch must belong to the same customer.");
-    }
-    // Lookups first and idempotent (same content on every run): a relationship is never stored
-    // without the lookup that finds it.
-    for (const relationship of relationships) {
-      await this.lookups.items.upsert({ id: relationshipLookupId(relationship.id), customerTenantId });
     }
     // First run (the usual case): create them all at once. The batch is all-or-nothing, and a
     // relationship that exists already (a re-run) fails it with 409, so nothing stored is ever
@@ -226,17 +212,26 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
     return resources.map((doc) => relationshipDocumentSchema.parse(doc));
   }
 
-  async get(id: string, customerTenantId?: string): Promise<Versioned<Relationship> | undefined> {
-    if (customerTenantId) return this.read(customerTenantId, id);
-    const lookupId = relationshipLookupId(id);
+  async get(id: string, scope: RelationshipScope): Promise<Versioned<Relationship> | undefined> {
+    if ("customerTenantId" in scope) return this.read(scope.customerTenantId, id);
+    // The partner's index copy says which customer's partition holds it; the document itself, read
+    // there, is the answer (the copy may be a version behind).
+    let customerTenantId: string;
     try {
-      const { resource } = await this.lookups.item(lookupId, lookupId).read<Record<string, unknown>>();
+      const { resource } = await this.invitations
+        .item(indexId(id), scope.partnerId)
+        .read<Record<string, unknown>>();
       if (!resource) return undefined;
-      return await this.read(relationshipLookupSchema.parse(resource).customerTenantId, id);
+      customerTenantId = indexCopySchema.parse(resource).customerTenantId;
     } catch (error) {
       if (cosmosStatus(error) === 404) return undefined;
       throw error;
     }
+    const found = await this.read(customerTenantId, id);
+    const party =
+      found &&
+      (found.value.partnerId === scope.partnerId || found.value.indirectResellerId === scope.partnerId);
+    return party ? found : undefined;
   }
 
   async replace(relationship: Relationship, etag: string): Promise<Versioned<Relationship>> {

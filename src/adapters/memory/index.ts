@@ -14,6 +14,7 @@ import {
   type PartnerRelationshipQuery,
   type PartnerRepository,
   type RelationshipRepository,
+  type RelationshipScope,
   type StartIntent,
   type TenantDirectory,
   type Versioned,
@@ -297,11 +298,15 @@ export class MemoryRelationshipRepository implements RelationshipRepository {
     );
   }
 
-  get(id: string, customerTenantId?: string): Promise<Versioned<Relationship> | undefined> {
+  get(id: string, scope: RelationshipScope): Promise<Versioned<Relationship> | undefined> {
     const stored = this.relationships.get(id);
-    // As in Cosmos: a relationship is only found in its own customer's partition.
-    const inPartition = !customerTenantId || stored?.value.customerTenantId === customerTenantId;
-    return Promise.resolve(stored && inPartition ? versioned(stored) : undefined);
+    // As in Cosmos: only in its customer's partition, or through a party's index copy.
+    const inScope =
+      stored &&
+      ("customerTenantId" in scope
+        ? stored.value.customerTenantId === scope.customerTenantId
+        : stored.value.partnerId === scope.partnerId || stored.value.indirectResellerId === scope.partnerId);
+    return Promise.resolve(stored && inScope ? versioned(stored) : undefined);
   }
 
   replace(relationship: Relationship, etag: string): Promise<Versioned<Relationship>> {
