@@ -127,7 +127,7 @@ export interface InvitationRepository {
   replace(
     invitation: Invitation,
     etag: string,
-    also?: { audit?: AuditRecord[] },
+    also?: { audit?: AuditRecord[]; relationshipIndex?: Relationship[] },
   ): Promise<Versioned<Invitation>>;
   list(
     partnerId: string,
@@ -153,7 +153,7 @@ export interface InvitationRepository {
   replaceWithDecisionIntent(
     invitation: Invitation,
     etag: string,
-    also?: { audit?: AuditRecord[] },
+    also?: { audit?: AuditRecord[]; relationshipIndex?: Relationship[] },
   ): Promise<Versioned<Invitation>>;
   /** Decision intents not yet settled (any age: raising a decision twice is harmless). At most `limit`, oldest first. */
   pendingDecisions(limit: number): Promise<DecisionIntent[]>;
@@ -175,8 +175,17 @@ export type DecisionIntent = StartIntent;
 export type RelationshipScope = { customerTenantId: string } | { partnerId: string };
 
 export interface RelationshipRepository {
-  /** All of one customer's new relationships in one transactional batch; re-running with the same ids is a no-op. */
-  createMany(customerTenantId: string, relationships: Relationship[]): Promise<void>;
+  /**
+   * All of one customer's new relationships in one transactional batch; re-running with the same ids
+   * is a no-op. `deferIndexOf`: that partner's index copies are left to the caller, who writes
+   * them with its own write to that partner's partition (InvitationRepository.replace's
+   * `relationshipIndex`); `deferred` says which (none when a re-run found them stored and indexed).
+   */
+  createMany(
+    customerTenantId: string,
+    relationships: Relationship[],
+    options?: { deferIndexOf?: string },
+  ): Promise<{ deferred: Relationship[] }>;
   listForCustomer(customerTenantId: string): Promise<Relationship[]>;
   /**
    * By id, where the caller may look: in the customer's partition (one point read), or among the

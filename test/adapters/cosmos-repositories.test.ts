@@ -226,6 +226,35 @@ describe("CosmosRelationshipRepository", () => {
     expect(await repo.get(randomUUID(), { customerTenantId: customer })).toBeUndefined();
   });
 
+  it("leaves the partner's index copies to its link write when asked, and only on the first run", async () => {
+    const repo = new CosmosRelationshipRepository(cosmos().db);
+    const invitations = new CosmosInvitationRepository(cosmos().db);
+    const customer = randomUUID();
+    const reseller = randomUUID();
+    const inv = invitation();
+    await invitations.create(inv);
+    const rels = [
+      relationship(customer, { partnerId: inv.partnerId }),
+      relationship(customer, { partnerId: inv.partnerId, type: "reseller", indirectResellerId: reseller }),
+    ];
+    const { deferred } = await repo.createMany(customer, rels, { deferIndexOf: inv.partnerId });
+    expect(deferred.map((r) => r.id).sort()).toEqual(rels.map((r) => r.id).sort());
+    const listed = async (partnerId: string) =>
+      (await repo.listForPartner(partnerId, { limit: 10 })).items.map((r) => r.id).sort();
+    // The reseller's copy is written at once; the partner's waits for the link.
+    expect(await listed(reseller)).toEqual([rels[1]!.id]);
+    expect(await listed(inv.partnerId)).toEqual([]);
+    expect(await repo.get(rels[0]!.id, { partnerId: inv.partnerId })).toBeUndefined();
+    const stored = (await invitations.get(inv.partnerId, inv.id))!;
+    await invitations.replace({ ...stored.value, relationshipIds: rels.map((r) => r.id) }, stored.etag, {
+      relationshipIndex: deferred,
+    });
+    expect(await listed(inv.partnerId)).toEqual(rels.map((r) => r.id).sort());
+    expect((await repo.get(rels[0]!.id, { partnerId: inv.partnerId }))?.value).toEqual(rels[0]);
+    // A re-run finds them stored: it indexes them itself and leaves nothing to the caller.
+    expect((await repo.createMany(customer, rels, { deferIndexOf: inv.partnerId })).deferred).toEqual([]);
+  });
+
   it("concurrent runs of the same batch leave each relationship stored once", async () => {
     const repo = new CosmosRelationshipRepository(cosmos().db);
     const customer = randomUUID();

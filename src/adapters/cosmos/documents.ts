@@ -1,5 +1,7 @@
+import type { JSONObject } from "@azure/cosmos";
 import { z } from "zod";
 import { InvalidContinuationToken } from "../../application/ports";
+import type { Relationship } from "../../domain/model";
 
 /**
  * Documents read back from Cosmos DB are parsed, not trusted: a document written by an older or
@@ -33,6 +35,29 @@ export const approvalLookupSchema = z.object({
   migrationId: z.string(),
   party: z.enum(["customer", "currentPartner"]),
 });
+
+/**
+ * A relationship's copy in the partition of a partner party to it (`invitations`, pk `/partnerId`):
+ * the per-partner index, and what a partner's lookup by id reads first.
+ */
+export const relationshipIndexId = (relationshipId: string): string => `relationship-index:${relationshipId}`;
+
+/** The partners party to a relationship: its partner and, for an indirect one, the reseller. */
+export function relationshipParties(relationship: Relationship): string[] {
+  return [relationship.partnerId, relationship.indirectResellerId].filter(
+    (p): p is string => typeof p === "string",
+  );
+}
+
+export function relationshipIndexCopy(relationship: Relationship, partnerId: string): JSONObject {
+  return toDocument(relationship, {
+    id: relationshipIndexId(relationship.id),
+    relationshipId: relationship.id,
+    partnerId,
+    ownerPartnerId: relationship.partnerId,
+    docType: "relationshipIndex",
+  }) as JSONObject;
+}
 
 /** The HTTP status of a Cosmos failure (404 not found, 409 conflict, 412 ETag mismatch), if any. */
 export function cosmosStatus(error: unknown): number | undefined {

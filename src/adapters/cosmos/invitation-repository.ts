@@ -16,7 +16,7 @@ import {
   type StartIntent,
   type Versioned,
 } from "../../application/ports";
-import type { AuditRecord, Invitation, InvitationStatus } from "../../domain/model";
+import type { AuditRecord, Invitation, InvitationStatus, Relationship } from "../../domain/model";
 import { z } from "zod";
 import {
   CONTAINERS,
@@ -24,6 +24,8 @@ import {
   decodeContinuation,
   encodeContinuation,
   invitationDocumentSchema,
+  relationshipIndexCopy,
+  relationshipParties,
   requireEtag,
   toDocument,
 } from "./documents";
@@ -224,10 +226,14 @@ export class CosmosInvitationRepository implements InvitationRepository {
   async replace(
     invitation: Invitation,
     etag: string,
-    also?: { audit?: AuditRecord[] },
+    also?: { audit?: AuditRecord[]; relationshipIndex?: Relationship[] },
   ): Promise<Versioned<Invitation>> {
     const records = also?.audit ?? [];
-    if (records.length > 0) return this.replaceAudited(invitation, etag, records);
+    const copies = (also?.relationshipIndex ?? []).filter((r) =>
+      relationshipParties(r).includes(invitation.partnerId),
+    );
+    if (records.length > 0 || copies.length > 0)
+      return this.replaceAudited(invitation, etag, records, copies);
     try {
       const response = await this.invitations
         .item(invitation.id, invitation.partnerId)
@@ -249,12 +255,14 @@ export class CosmosInvitationRepository implements InvitationRepository {
    * The replace and its audit records in one transactional batch: they share the partner's
    * partition. The replace goes first, so a lost race (412) fails the batch before any record is
    * written (the embedded emulator stops at the first failure rather than rolling back). Records are
-   * upserted: their ids derive from the change, so a re-run writes the same record again.
+   * upserted: their ids derive from the change, so a re-run writes the same record again. So are the
+   * partner's relationship index copies that ride along (RelationshipRepository.createMany).
    */
   private async replaceAudited(
     invitation: Invitation,
     etag: string,
     records: AuditRecord[],
+    copies: Relationship[] = [],
   ): Promise<Versioned<Invitation>> {
     if (records.some((r) => r.partnerId !== invitation.partnerId)) {
       throw new Error("An invitation's audit records belong to its partner's partition.");
@@ -273,6 +281,11 @@ export class CosmosInvitationRepository implements InvitationRepository {
           // Named per operation too: the embedded emulator reads it there.
           partitionKey: invitation.partnerId,
           resourceBody: toDocument(record, { docType: "audit" }) as JSONObject,
+        })),
+        ...copies.map((relationship): OperationInput => ({
+          operationType: BulkOperationType.Upsert,
+          partitionKey: invitation.partnerId,
+          resourceBody: relationshipIndexCopy(relationship, invitation.partnerId),
         })),
       ],
       invitation.partnerId,

@@ -10,7 +10,16 @@ import {
   type Versioned,
 } from "../../application/ports";
 import type { Relationship } from "../../domain/model";
-import { CONTAINERS, cosmosStatus, relationshipDocumentSchema, requireEtag, toDocument } from "./documents";
+import {
+  CONTAINERS,
+  cosmosStatus,
+  relationshipDocumentSchema,
+  relationshipIndexCopy,
+  relationshipIndexId,
+  relationshipParties,
+  requireEtag,
+  toDocument,
+} from "./documents";
 import { decodeContinuation, encodeContinuation } from "./documents";
 
 /**
@@ -20,7 +29,7 @@ import { decodeContinuation, encodeContinuation } from "./documents";
  * after the relationship itself on every write (idempotent upsert); a write interrupted between the
  * two leaves the index one version behind until the next write or re-run (docs/data-model.md).
  */
-const indexId = (relationshipId: string): string => `relationship-index:${relationshipId}`;
+
 const indexCopySchema = z.object({ customerTenantId: z.string() });
 
 /**
@@ -40,7 +49,11 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
     return this.database.container(CONTAINERS.invitations);
   }
 
-  async createMany(customerTenantId: string, relationships: Relationship[]): Promise<void> {
+  async createMany(
+    customerTenantId: string,
+    relationships: Relationship[],
+    options: { deferIndexOf?: string } = {},
+  ): Promise<{ deferred: Relationship[] }> {
     if (relationships.some((r) => r.customerTenantId !== customerTenantId)) {
       throw new Error("Every relationship of one batch must belong to the same customer.");
     }
@@ -56,8 +69,13 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
       customerTenantId,
     );
     if (first.result && first.result.every((r) => r.statusCode < 400)) {
-      await this.indexAll(relationships);
-      return;
+      // What was asked is what is stored: one partner's copies may ride along with the caller's own
+      // write to that partition (the invitation's link), one request less.
+      const except = options.deferIndexOf;
+      await this.indexAll(relationships, except);
+      return {
+        deferred: except ? relationships.filter((r) => relationshipParties(r).includes(except)) : [],
+      };
     }
     // Re-running must not overwrite a relationship that has moved on (e.g. been terminated).
     const missing: Relationship[] = [];
@@ -69,7 +87,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
         relationships.map((r) => r.id),
         customerTenantId,
       );
-      return;
+      return { deferred: [] };
     }
     const operations: CreateOperationInput[] = missing.map((r) => ({
       operationType: BulkOperationType.Create,
@@ -82,7 +100,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
         relationships.map((r) => r.id),
         customerTenantId,
       );
-      return;
+      return { deferred: [] };
     }
     // A concurrent run created them first: fine as long as all of them exist now.
     for (const relationship of missing) {
@@ -96,6 +114,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
       relationships.map((r) => r.id),
       customerTenantId,
     );
+    return { deferred: [] };
   }
 
   /** Copies what is stored (not what was asked) into the index of each partner party to it. */
@@ -116,23 +135,13 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
    * One request per partner partition, however many relationships: one acceptance's relationships
    * share their partner, so their copies go in one batch of upserts (idempotent, like each alone).
    */
-  private async indexAll(relationships: Relationship[]): Promise<void> {
+  private async indexAll(relationships: Relationship[], except?: string): Promise<void> {
     const byPartner = new Map<string, JSONObject[]>();
     for (const relationship of relationships) {
-      const parties = [relationship.partnerId, relationship.indirectResellerId].filter(
-        (p): p is string => typeof p === "string",
-      );
-      for (const partnerId of parties) {
+      for (const partnerId of relationshipParties(relationship)) {
+        if (partnerId === except) continue;
         const copies = byPartner.get(partnerId) ?? [];
-        copies.push(
-          toDocument(relationship, {
-            id: indexId(relationship.id),
-            relationshipId: relationship.id,
-            partnerId,
-            ownerPartnerId: relationship.partnerId,
-            docType: "relationshipIndex",
-          }) as JSONObject,
-        );
+        copies.push(relationshipIndexCopy(relationship, partnerId));
         byPartner.set(partnerId, copies);
       }
     }
@@ -219,7 +228,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
     let customerTenantId: string;
     try {
       const { resource } = await this.invitations
-        .item(indexId(id), scope.partnerId)
+        .item(relationshipIndexId(id), scope.partnerId)
         .read<Record<string, unknown>>();
       if (!resource) return undefined;
       customerTenantId = indexCopySchema.parse(resource).customerTenantId;

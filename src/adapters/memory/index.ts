@@ -275,7 +275,7 @@ export class MemoryInvitationRepository implements InvitationRepository {
 export class MemoryRelationshipRepository implements RelationshipRepository {
   private readonly relationships = new Map<string, Stored<Relationship>>();
 
-  createMany(customerTenantId: string, relationships: Relationship[]): Promise<void> {
+  createMany(customerTenantId: string, relationships: Relationship[]): Promise<{ deferred: Relationship[] }> {
     if (relationships.some((r) => r.customerTenantId !== customerTenantId)) {
       return Promise.reject(new Error("Every relationship of one batch must belong to the same customer."));
     }
@@ -285,7 +285,8 @@ export class MemoryRelationshipRepository implements RelationshipRepository {
         this.relationships.set(relationship.id, { value: copy(relationship), etag: nextEtag() });
       }
     }
-    return Promise.resolve();
+    // No index to defer: partners' lists here are read from the relationships themselves.
+    return Promise.resolve({ deferred: [] });
   }
 
   listForCustomer(customerTenantId: string): Promise<Relationship[]> {

@@ -250,7 +250,10 @@ export async function createRelationships(
     throw new Error(`Invitation ${invitation.id} is ${invitation.status}, not accepted.`);
   }
   const relationships = relationshipsFor(invitation);
-  await deps.relationships.createMany(invitation.customer.tenantId!, relationships);
+  // The partner's index copies go with the link below: same partition, one request.
+  const { deferred } = await deps.relationships.createMany(invitation.customer.tenantId!, relationships, {
+    deferIndexOf: invitation.partnerId,
+  });
   const relationshipIds = relationships.map((r) => r.id);
   // The first attempt links them on the version read above (its ETag still decides the write);
   // only a conflict reads again.
@@ -277,13 +280,20 @@ export async function createRelationships(
       sameIds(current.relationshipIds, relationshipIds)
         ? { done: false }
         : { write: { ...current, relationshipIds }, after: () => true },
-    // The link and the creations' audit records: one atomic write in the partner's partition.
-    replace: (next, etag) => deps.invitations.replace(next, etag, { audit: records }),
+    // The link, the creations' audit records and the partner's index copies: one atomic write in
+    // the partner's partition.
+    replace: (next, etag) =>
+      deps.invitations.replace(next, etag, { audit: records, relationshipIndex: deferred }),
     attempts: CONFLICT_ATTEMPTS,
   });
   // Already linked (a re-run, or a run of an older version that linked before recording): the
-  // records may be missing, and writing them again is a no-op when they are not.
-  if (!linked) for (const record of records) await deps.audit.record(record);
+  // records may be missing, and writing them again is a no-op when they are not; the copies left
+  // to the link are written the way a re-run writes them (from what is stored).
+  if (!linked) {
+    for (const record of records) await deps.audit.record(record);
+    if (deferred.length > 0)
+      await deps.relationships.createMany(invitation.customer.tenantId!, relationships);
+  }
   return {
     relationshipIds,
     customerTenantId: invitation.customer.tenantId!,
