@@ -248,12 +248,13 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
 
     if (cosmosEmbedded) {
       // Loaded on demand: the Cosmos SDK and server take a while to require.
-      const { readContainerSpecs, startEmbeddedCosmos } = await import("./services/cosmos.js");
+      const { readContainerSpecs } = await import("./services/cosmos.js");
+      const { startEmbeddedCosmosThread } = await import("./services/cosmos-thread.js");
       const containersFile = env.LOCALHOST_COSMOS_CONTAINERS;
       const containers = isUnset(containersFile)
         ? []
         : readContainerSpecs(path.resolve(root, containersFile ?? ""));
-      const cosmos = await startEmbeddedCosmos({
+      const cosmos = await startEmbeddedCosmosThread({
         database: env.COSMOS_DATABASE || undefined,
         containers,
         dataDir: dataDir && path.join(dataDir, "cosmos"),
