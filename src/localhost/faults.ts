@@ -18,6 +18,8 @@
  * which points a journey passes and how many Cosmos writes it makes.
  */
 
+import { flushInvocationLog } from "./worker/invoke";
+
 export interface FaultPoints {
   /** Passes a point: counts it, and kills the process if it is armed for this pass. */
   hit(point: string): void;
@@ -57,7 +59,11 @@ export function parseFaultSpec(spec: string | undefined): { point: string; at: n
 
 export function createFaultPoints(
   spec: string | undefined,
-  die: () => void = () => process.kill(process.pid, "SIGKILL"),
+  die: () => void = () => {
+    // The lines that led here are what a failing fault test shows.
+    flushInvocationLog();
+    process.kill(process.pid, "SIGKILL");
+  },
   onPass?: (point: string, n: number) => void,
 ): FaultPoints {
   const armed = parseFaultSpec(spec);
