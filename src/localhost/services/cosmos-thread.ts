@@ -80,7 +80,12 @@ export async function startEmbeddedCosmosThread(options: EmbeddedCosmosOptions):
         });
       });
       worker.postMessage({ type: "stop" });
-      await Promise.race([answered.then(() => exited), exited]);
+      try {
+        await Promise.race([answered, exited]);
+      } finally {
+        // Stopped (server closed, journal flushed): nothing of the thread is needed any more.
+        await worker.terminate();
+      }
     },
   };
 }

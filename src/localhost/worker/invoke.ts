@@ -25,8 +25,9 @@ export type InvocationLogger = (line: InvocationLogLine) => void;
 /*
  * Invocation lines leave in one write per stream and turn of the event loop. Writes to a pipe (how
  * tests and the benchmark read the host) are synchronous system calls that wake the reader; a line
- * each cost the main thread several writes per invocation. Nothing is dropped: the buffer is written
- * on the next turn, at exit, and before a fault point kills the process.
+ * each cost the main thread several writes per invocation. Nothing is dropped or reordered against
+ * the answers: the buffer is written before every HTTP answer (`http/server.ts`), on the next turn,
+ * at exit, and before a fault point kills the process.
  */
 const pending: { out: string; err: string } = { out: "", err: "" };
 let flushScheduled = false;
