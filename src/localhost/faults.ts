@@ -18,6 +18,8 @@
  * which points a journey passes and how many Cosmos writes it makes.
  */
 
+import { flushInvocationLog } from "./worker/invoke";
+
 export interface FaultPoints {
   /** Passes a point: counts it, and kills the process if it is armed for this pass. */
   hit(point: string): void;
@@ -25,6 +27,8 @@ export interface FaultPoints {
   passed(): Record<string, number>;
   /** The armed points, as parsed. */
   readonly armed: readonly { point: string; at: number }[];
+  /** Adds the counts of points passed in another thread (the embedded Cosmos worker) to `passed`. */
+  include(counts: () => Record<string, number>): void;
 }
 
 export function activityFaultPoint(name: string, when: "before" | "after"): string {
@@ -55,22 +59,43 @@ export function parseFaultSpec(spec: string | undefined): { point: string; at: n
 
 export function createFaultPoints(
   spec: string | undefined,
-  die: () => void = () => process.kill(process.pid, "SIGKILL"),
+  die: () => void = () => {
+    // The lines that led here are what a failing fault test shows.
+    flushInvocationLog();
+    process.kill(process.pid, "SIGKILL");
+  },
+  onPass?: (point: string, n: number) => void,
 ): FaultPoints {
   const armed = parseFaultSpec(spec);
   const counts = new Map<string, number>();
+  const others: (() => Record<string, number>)[] = [];
   return {
     armed,
     hit(point) {
       const n = (counts.get(point) ?? 0) + 1;
       counts.set(point, n);
+      onPass?.(point, n);
       if (armed.some((a) => a.point === point && a.at === n)) die();
     },
-    passed: () => Object.fromEntries(counts),
+    passed: () => {
+      const all = Object.fromEntries(counts);
+      for (const other of others)
+        for (const [point, n] of Object.entries(other())) if (n > 0) all[point] = (all[point] ?? 0) + n;
+      return all;
+    },
+    include: (source) => others.push(source),
   };
 }
 
 let current: FaultPoints | undefined;
+
+/**
+ * Replaces the process's fault points; the embedded Cosmos worker thread installs its own, which
+ * publish what they count to the main thread (a worker has its own module state).
+ */
+export function installFaultPoints(points: FaultPoints): void {
+  current = points;
+}
 
 /**
  * The process's fault points, armed from `LOCALHOST_FAULTS` on first use (after the host applied

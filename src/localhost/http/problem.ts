@@ -18,6 +18,11 @@ export interface ProblemExtras {
   [extra: string]: unknown;
 }
 
+/** The text of an RFC 9457 problem document. */
+export function problemText(status: number, detail: string, fields: Record<string, unknown> = {}): string {
+  return JSON.stringify({ type: "about:blank", title: TITLES[status] ?? "Error", status, detail, ...fields });
+}
+
 /** Writes an RFC 9457 problem document, the error shape of every host-generated answer. */
 export function sendProblem(
   res: ServerResponse,
@@ -26,13 +31,7 @@ export function sendProblem(
   extras: ProblemExtras = {},
 ): void {
   const { headers, ...fields } = extras;
-  const body = JSON.stringify({
-    type: "about:blank",
-    title: TITLES[status] ?? "Error",
-    status,
-    detail,
-    ...fields,
-  });
+  const body = problemText(status, detail, fields);
   if (res.headersSent) {
     res.destroy();
     return;

@@ -1,8 +1,13 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, ServerResponse, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FunctionsCore, Registration } from "../worker/functions-core";
-import { consoleInvocationLogger, invokeFunction, type InvocationLogger } from "../worker/invoke";
+import {
+  consoleInvocationLogger,
+  flushInvocationLog,
+  invokeFunction,
+  type InvocationLogger,
+} from "../worker/invoke";
 import type { RpcBindingInfo, RpcHttpData, RpcParameterBinding, RpcTypedData } from "../worker/rpc";
 import { BodyTooLargeError, readBody } from "./body";
 import { toRpcHttpRequest, writeRpcHttpResponse } from "./convert";
@@ -72,6 +77,17 @@ function keyMatches(given: string | undefined, expected: string | undefined): bo
 }
 
 /**
+ * Invocation lines are buffered (`worker/invoke.ts`); every answer first writes what was logged
+ * before it, so whoever reads the host's output never gets an answer before the lines behind it.
+ */
+class LogFlushingResponse extends ServerResponse {
+  override writeHead(...args: unknown[]): this {
+    flushInvocationLog();
+    return (super.writeHead as (...a: unknown[]) => this).apply(this, args);
+  }
+}
+
+/**
  * The HTTP front of the local host: host-owned system routes first, then the app's HTTP triggers,
  * each request run through the app's programming model like the real worker does.
  */
@@ -91,6 +107,7 @@ export class HttpHost {
     const requestTimeout = options.requestTimeoutMs ?? AZURE_FRONT_END_TIMEOUT_MS;
     this.server = createServer(
       {
+        ServerResponse: LogFlushingResponse,
         requestTimeout,
         headersTimeout: Math.min(requestTimeout, 60_000),
         // Node checks both timeouts on this interval (30 s by default), so a short timeout needs it shorter.
@@ -166,6 +183,10 @@ export class HttpHost {
     const actual = (this.server.address() as AddressInfo).port;
     this.baseUrl = `http://${host}:${actual}`;
     return actual;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
   }
 
   /** Until ready, requests get 503: the socket is bound early so settings can name the real port. */

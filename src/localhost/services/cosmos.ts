@@ -188,13 +188,15 @@ function serverPackageFile(name: string): string {
  * it loads what that folder holds and keeps every change there (see `cosmos-journal.ts`);
  * without, everything is in memory.
  */
-export async function startEmbeddedCosmos(options: {
+export interface EmbeddedCosmosOptions {
   database?: string;
   containers?: ContainerSpec[];
   host?: string;
   port?: number;
   dataDir?: string;
-}): Promise<EmbeddedCosmos> {
+}
+
+export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions): Promise<EmbeddedCosmos> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 0;
   // The account names its own address in its metadata; a port chosen by the OS is only known after

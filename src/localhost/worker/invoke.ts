@@ -22,12 +22,39 @@ export interface InvocationLogLine {
 
 export type InvocationLogger = (line: InvocationLogLine) => void;
 
+/*
+ * Invocation lines leave in one write per stream and turn of the event loop. Writes to a pipe (how
+ * tests and the benchmark read the host) are synchronous system calls that wake the reader; a line
+ * each cost the main thread several writes per invocation. Nothing is dropped or reordered against
+ * the answers: the buffer is written before every HTTP answer (`http/server.ts`), on the next turn,
+ * at exit, and before a fault point kills the process.
+ */
+const pending: { out: string; err: string } = { out: "", err: "" };
+let flushScheduled = false;
+
+/** Writes the buffered invocation lines now. */
+export function flushInvocationLog(): void {
+  flushScheduled = false;
+  const { out, err } = pending;
+  pending.out = "";
+  pending.err = "";
+  if (out) process.stdout.write(out);
+  if (err) process.stderr.write(err);
+}
+
+process.on("exit", flushInvocationLog);
+
 export const consoleInvocationLogger: InvocationLogger = (line) => {
+  if (line.level === "trace" || line.level === "debug") return;
   const scope = line.scope ? ` ${line.scope}` : "";
-  const text = `[${new Date().toISOString()}] ${line.functionName} (${line.invocationId.slice(0, 8)}${scope}) ${line.message}`;
-  if (line.level === "error" || line.level === "critical") console.error(text);
-  else if (line.level === "warning") console.warn(text);
-  else if (line.level !== "trace" && line.level !== "debug") console.log(text);
+  const text = `[${new Date().toISOString()}] ${line.functionName} (${line.invocationId.slice(0, 8)}${scope}) ${line.message}\n`;
+  // Errors and warnings on stderr, the rest on stdout, as console.error / console.warn / console.log.
+  if (line.level === "error" || line.level === "critical" || line.level === "warning") pending.err += text;
+  else pending.out += text;
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushInvocationLog);
+  }
 };
 
 /**

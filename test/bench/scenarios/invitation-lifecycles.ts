@@ -1,6 +1,6 @@
 /** Scenario 1: invitation lifecycles over HTTP, N concurrent partners, beside the inline baseline. */
 import type { BenchFigure, BenchScenario } from "../scenario";
-import { lifecycleRun } from "../support/lifecycle-run";
+import { lifecycleRun, type PhaseResult } from "../support/lifecycle-run";
 import { percentile, round } from "../support/stats";
 
 function latency(
@@ -21,6 +21,9 @@ function latency(
     ...(target !== undefined ? { target: `< ${target} ms`, met: value < target } : {}),
   };
 }
+
+const cpuText = (phase: PhaseResult): string =>
+  `${round(phase.cpuPerLifecycle.processMs)} / ${round(phase.cpuPerLifecycle.mainThreadMs)} ms`;
 
 export const scenario: BenchScenario = {
   name: "invitation-lifecycles",
@@ -58,8 +61,9 @@ export const scenario: BenchScenario = {
       figures,
       notes: [
         `${run.lifecycles} lifecycles (create -> customer email -> accept -> reseller and admin relationships active, partner told) by ${run.clients} concurrent partners, after one unmeasured lifecycle each.`,
-        "Local host as `npm start` runs it with `--store memory`: one Node process serves HTTP, runs the durable engine and the embedded Cosmos server; the benchmark runs the email endpoint.",
+        "Local host as `npm start` runs it with `--store memory`: one Node process serves HTTP and runs the durable engine on its main thread and the embedded Cosmos server on a worker thread; the benchmark runs the email endpoint.",
         "Baseline: the same lifecycle as plain handlers on the same host, doing the same Cosmos writes and email sends inline (no durable, no auth, no rule checks).",
+        `Host CPU per lifecycle (all threads / main thread): durable ${cpuText(durable)}, baseline ${cpuText(baseline)}.`,
       ],
     };
   },

@@ -6,6 +6,8 @@
  * The app is not changed for it. The benchmark reads and resets the tally over the IPC channel.
  */
 import diagnosticsChannel from "node:diagnostics_channel";
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 import type { ClientRequest } from "node:http";
 import { classifyCosmosRequest, type CosmosRequestKind } from "./cosmos-kinds";
 
@@ -37,18 +39,50 @@ diagnosticsChannel.subscribe("http.client.request.start", (message) => {
 export interface CosmosCountsMessage {
   type: "cosmos-counts";
   counts: { kind: CosmosRequestKind; container: string; count: number }[];
+  /**
+   * CPU the host spent since the last reset, in ms: all its threads (`process.cpuUsage`, user and
+   * system) and the main thread alone. Unlike throughput on a shared
+   * machine, these hardly move with the other processes' load.
+   */
+  cpu: { processMs: number; mainThreadMs: number };
 }
+
+/**
+ * The main thread's CPU time in ms, from Linux's per-thread counters (the main thread's id is the
+ * process id); elsewhere its event loop's busy time, which also counts waiting for a busy CPU.
+ */
+function mainThreadMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return performance.eventLoopUtilization().active;
+  }
+}
+const CLOCK_TICKS = 100;
+
+let cpuFrom = process.cpuUsage();
+let mainFrom = mainThreadMs();
 
 process.on("message", (message: { type?: string }) => {
   if (message?.type === "cosmos-reset") {
     tally.clear();
+    cpuFrom = process.cpuUsage();
+    mainFrom = mainThreadMs();
     process.send?.({ type: "cosmos-reset-done" });
   } else if (message?.type === "cosmos-counts") {
     const counts = [...tally].map(([key, count]) => {
       const [kind, container] = key.split("|") as [CosmosRequestKind, string];
       return { kind, container, count };
     });
-    process.send?.({ type: "cosmos-counts", counts } satisfies CosmosCountsMessage);
+    const used = process.cpuUsage(cpuFrom);
+    const cpu = {
+      processMs: (used.user + used.system) / 1000,
+      mainThreadMs: mainThreadMs() - mainFrom,
+    };
+    process.send?.({ type: "cosmos-counts", counts, cpu } satisfies CosmosCountsMessage);
   }
 });
 // The IPC channel must not keep a stopping host alive.

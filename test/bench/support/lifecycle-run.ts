@@ -27,6 +27,8 @@ export interface PhaseResult {
   post: number[];
   createToEmail: number[];
   counts: CosmosCountsMessage["counts"];
+  /** Host CPU per lifecycle, ms: all threads, and the main thread alone. */
+  cpuPerLifecycle: { processMs: number; mainThreadMs: number };
 }
 
 export interface LifecycleRun {
@@ -85,8 +87,8 @@ function ask<T>(host: HostProcess, type: string, reply: string): Promise<T> {
 }
 
 const resetCounts = (host: HostProcess): Promise<unknown> => ask(host, "cosmos-reset", "cosmos-reset-done");
-const readCounts = async (host: HostProcess): Promise<CosmosCountsMessage["counts"]> =>
-  (await ask<CosmosCountsMessage>(host, "cosmos-counts", "cosmos-counts")).counts;
+const readCounts = (host: HostProcess): Promise<CosmosCountsMessage> =>
+  ask<CosmosCountsMessage>(host, "cosmos-counts", "cosmos-counts");
 
 async function startHost(mailbox: BenchMailbox, app?: string): Promise<HostProcess> {
   return startHostProcess({
@@ -125,8 +127,17 @@ async function phase(
     createToEmail.push(timing.createToEmail);
   });
   const seconds = (performance.now() - started) / 1000;
-  const counts = await readCounts(host);
-  return { lifecycles: count, seconds, perSecond: count / seconds, post, createToEmail, counts };
+  const { counts, cpu } = await readCounts(host);
+  const cpuPerLifecycle = { processMs: cpu.processMs / count, mainThreadMs: cpu.mainThreadMs / count };
+  return {
+    lifecycles: count,
+    seconds,
+    perSecond: count / seconds,
+    post,
+    createToEmail,
+    counts,
+    cpuPerLifecycle,
+  };
 }
 
 async function durablePhase(mailbox: BenchMailbox, clientCount: number, count: number): Promise<PhaseResult> {
