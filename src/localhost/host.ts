@@ -1,13 +1,12 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { createClock, publishClock, type HostClock } from "./clock";
-import { webhookBase } from "./durable/client-api";
 import type { DurableEngine } from "./durable/engine";
 import { faultPoints } from "./faults";
 import { MemoryStore } from "./durable/memory-store";
 import type { DurableStore } from "./durable/store";
 import { clockRoutes, statusRoute } from "./http/dev-routes";
-import { problemText, sendProblem } from "./http/problem";
+import { sendProblem } from "./http/problem";
 import { HttpHost, type InputProvider, type SystemHandler } from "./http/server";
 import { startAzurite, type AzuriteInstance } from "./services/azurite";
 import type { EmbeddedCosmos } from "./services/cosmos";
@@ -327,29 +326,6 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       });
       engine = durable;
       inputProviders.set("durableclient", () => durable.clientBindingData());
-      // The app's durable client calls this host's own API: answered by the same handler, no socket.
-      const { routeDurableClientInProcess } = await import("./durable/client-transport.js");
-      const undo = routeDurableClientInProcess({
-        appFile,
-        baseUrl: () => `${webhookBase(url)}/`,
-        handle: async (req, res, body) => {
-          if (!http.isReady) {
-            const text = problemText(503, "The host is starting or stopping.");
-            res.writeHead(503, {
-              "content-type": "application/problem+json; charset=utf-8",
-              "retry-after": "1",
-            });
-            res.end(text);
-            return;
-          }
-          await durable.handleHttp(req, res, body);
-        },
-      });
-      if (undo)
-        cleanups.push(() => {
-          undo();
-          return Promise.resolve();
-        });
     }
     systemHandlers.unshift(async ({ req, res, url: u, body: readRequestBody }) => {
       if (

@@ -6,6 +6,7 @@
  * step (`step.ts`), run by the episode runner. See README.md next to this file.
  */
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HostClock } from "../clock";
 import type { FunctionsCore } from "../worker/functions-core";
 import { consoleInvocationLogger, type InvocationLogger } from "../worker/invoke";
@@ -15,7 +16,7 @@ import { StatusWatchers, clientBindingData, managementUrls, type DurableClientAp
 import { EpisodeRunner } from "./episode-runner";
 import { findFunction } from "./functions";
 import { EventType, historyEvent, type HistoryEvent } from "./history";
-import { handleDurableHttp, type DurableHttpRequest, type DurableHttpResponse } from "./http-api";
+import { handleDurableHttp } from "./http-api";
 import {
   STATE_ROW,
   arrivalStamp,
@@ -302,7 +303,7 @@ export class DurableEngine implements DurableClientApi {
   }
 
   /** Serves `/runtime/webhooks/durabletask/*`; resolves false for any other path. */
-  handleHttp(req: DurableHttpRequest, res: DurableHttpResponse, body: Buffer): Promise<boolean> {
+  handleHttp(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean> {
     return handleDurableHttp(this, req, res, body);
   }
 

@@ -1,21 +1,7 @@
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DurableClientApi } from "./client-api";
 import { eventTypeName } from "./history";
 import { DurableHttpError, isTerminal, type InstanceStatus, type RuntimeStatus } from "./types";
-
-/** What the handler reads of a request: an `IncomingMessage`, or a call answered in process. */
-export interface DurableHttpRequest {
-  method?: string;
-  url?: string;
-  headers: IncomingHttpHeaders;
-}
-
-/** What the handler writes: a `ServerResponse`, or a capture (`client-transport.ts`). */
-export interface DurableHttpResponse {
-  setHeader(name: string, value: string | number | readonly string[]): unknown;
-  writeHead(status: number, headers?: Record<string, string>): unknown;
-  end(text?: string): unknown;
-}
 
 const PREFIX = "/runtime/webhooks/durabletask/";
 const STATUSES: ReadonlySet<string> = new Set([
@@ -29,7 +15,7 @@ const STATUSES: ReadonlySet<string> = new Set([
 ]);
 
 function send(
-  res: DurableHttpResponse,
+  res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
@@ -43,7 +29,7 @@ function send(
   res.end(text);
 }
 
-function problem(res: DurableHttpResponse, status: number, detail: string): void {
+function problem(res: ServerResponse, status: number, detail: string): void {
   const text = JSON.stringify({ type: "about:blank", title: titleOf(status), status, detail });
   res.writeHead(status, {
     "content-type": "application/problem+json",
@@ -78,8 +64,8 @@ function bodyJson(body: Buffer): string {
  */
 export async function handleDurableHttp(
   engine: DurableClientApi,
-  req: DurableHttpRequest,
-  res: DurableHttpResponse,
+  req: IncomingMessage,
+  res: ServerResponse,
   body: Buffer,
 ): Promise<boolean> {
   const url = new URL(req.url ?? "/", "http://localhost");
@@ -182,7 +168,7 @@ export async function handleDurableHttp(
   }
 }
 
-function methodNotAllowed(res: DurableHttpResponse, allow: string): true {
+function methodNotAllowed(res: ServerResponse, allow: string): true {
   res.setHeader("allow", allow);
   problem(res, 405, `Use ${allow}.`);
   return true;
@@ -194,7 +180,7 @@ function wire(s: InstanceStatus, showInput: boolean): Record<string, unknown> {
 
 async function status(
   engine: DurableClientApi,
-  res: DurableHttpResponse,
+  res: ServerResponse,
   id: string,
   q: URLSearchParams,
 ): Promise<true> {
@@ -246,8 +232,8 @@ function timeParam(q: URLSearchParams, name: string): string | undefined {
 
 async function list(
   engine: DurableClientApi,
-  req: DurableHttpRequest,
-  res: DurableHttpResponse,
+  req: IncomingMessage,
+  res: ServerResponse,
   q: URLSearchParams,
 ): Promise<true> {
   const topRaw = q.get("top");
@@ -272,11 +258,7 @@ async function list(
   return true;
 }
 
-async function purgeMany(
-  engine: DurableClientApi,
-  res: DurableHttpResponse,
-  q: URLSearchParams,
-): Promise<true> {
+async function purgeMany(engine: DurableClientApi, res: ServerResponse, q: URLSearchParams): Promise<true> {
   const requested = statusFilter(q);
   const terminal: RuntimeStatus[] = ["Completed", "Failed", "Terminated"];
   const runtimeStatus = requested ? requested.filter((s) => terminal.includes(s)) : terminal;

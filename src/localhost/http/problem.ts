@@ -18,11 +18,6 @@ export interface ProblemExtras {
   [extra: string]: unknown;
 }
 
-/** The text of an RFC 9457 problem document. */
-export function problemText(status: number, detail: string, fields: Record<string, unknown> = {}): string {
-  return JSON.stringify({ type: "about:blank", title: TITLES[status] ?? "Error", status, detail, ...fields });
-}
-
 /** Writes an RFC 9457 problem document, the error shape of every host-generated answer. */
 export function sendProblem(
   res: ServerResponse,
@@ -31,7 +26,13 @@ export function sendProblem(
   extras: ProblemExtras = {},
 ): void {
   const { headers, ...fields } = extras;
-  const body = problemText(status, detail, fields);
+  const body = JSON.stringify({
+    type: "about:blank",
+    title: TITLES[status] ?? "Error",
+    status,
+    detail,
+    ...fields,
+  });
   if (res.headersSent) {
     res.destroy();
     return;

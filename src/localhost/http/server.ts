@@ -185,10 +185,6 @@ export class HttpHost {
     return actual;
   }
 
-  get isReady(): boolean {
-    return this.ready;
-  }
-
   /** Until ready, requests get 503: the socket is bound early so settings can name the real port. */
   setReady(ready: boolean): void {
     this.ready = ready;
