@@ -367,50 +367,72 @@ class Start extends OnSubscription {
   override toString = () => `start(${this.pick}${this.key ? ", Idempotency-Key" : ""})`;
 }
 
-/** POST /api/migrations/{id}/cancel: 200 (again 200 once ended), 409 once completed. */
-class Cancel extends OnSubscription {
-  override check = (model: Readonly<Model>) => model.subscriptions.some((s) => s.migrations.length > 0);
-  override async run(model: Model, real: Real) {
-    const s = this.subscription(model);
-    const m = latest(s);
-    if (!m) return;
-    const answer = await real.journey.call("POST", `/api/migrations/${m.id!}/cancel`, {
+/** A POST on the latest migration of a subscription that has one; the answer is checked by `expect`. */
+abstract class OnMigration implements Command {
+  constructor(readonly pick: number) {}
+  check = (model: Readonly<Model>) => model.subscriptions.some((s) => s.migrations.length > 0);
+  protected abstract readonly action: string;
+  protected abstract apply(
+    model: Model,
+    s: ModelSubscription,
+    m: ModelMigration,
+    status: number,
+    text: string,
+  ): void;
+  async run(model: Model, real: Real) {
+    const candidates = model.subscriptions.filter((s) => s.migrations.length > 0);
+    const s = candidates[this.pick % candidates.length]!;
+    const m = latest(s)!;
+    const answer = await real.journey.call("POST", `/api/migrations/${m.id!}/${this.action}`, {
       token: (await real.journey.refresh(real.partner)).token,
     });
+    this.apply(model, s, m, answer.status, answer.text);
+    await compare(model, real);
+  }
+}
+
+/** POST /api/migrations/{id}/cancel: 200 (again 200 once ended), 409 once completed. */
+class Cancel extends OnMigration {
+  protected override readonly action = "cancel";
+  protected override apply(
+    model: Model,
+    s: ModelSubscription,
+    m: ModelMigration,
+    status: number,
+    text: string,
+  ) {
     if (m.status === "completed") {
-      expect(answer.status, answer.text).toBe(409);
+      expect(status, text).toBe(409);
     } else {
-      expect(answer.status, answer.text).toBe(200);
+      expect(status, text).toBe(200);
       if (!TERMINAL.includes(m.status)) end(model, s, m, "cancelled");
     }
-    await compare(model, real);
   }
   override toString = () => `cancel(${this.pick})`;
 }
 
 /** R18: the partner confirms the one service moved: the source is cancelled and the move completes. */
-class ServiceMoved extends OnSubscription {
-  override check = (model: Readonly<Model>) => model.subscriptions.some((s) => s.migrations.length > 0);
-  override async run(model: Model, real: Real) {
-    const s = this.subscription(model);
-    const m = latest(s);
-    if (!m) return;
-    const answer = await real.journey.call("POST", `/api/migrations/${m.id!}/services/vm-1/moved`, {
-      token: (await real.journey.refresh(real.partner)).token,
-    });
+class ServiceMoved extends OnMigration {
+  protected override readonly action = "services/vm-1/moved";
+  protected override apply(
+    model: Model,
+    s: ModelSubscription,
+    m: ModelMigration,
+    status: number,
+    text: string,
+  ) {
     if (m.strategy !== "newAzureSubscription") {
-      expect(answer.status, answer.text).toBe(409);
+      expect(status, text).toBe(409);
     } else if (m.serviceMoved) {
       // A repeat changes nothing.
-      expect(answer.status, answer.text).toBe(200);
+      expect(status, text).toBe(200);
     } else if (m.status !== "waitingForServices") {
-      expect(answer.status, answer.text).toBe(409);
+      expect(status, text).toBe(409);
     } else {
-      expect(answer.status, answer.text).toBe(200);
+      expect(status, text).toBe(200);
       m.serviceMoved = true;
       end(model, s, m, "completed");
     }
-    await compare(model, real);
   }
   override toString = () => `serviceMoved(${this.pick})`;
 }

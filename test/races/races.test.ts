@@ -16,6 +16,7 @@ import {
   register,
   resellerOf,
   start,
+  switchRequested,
   until,
   waiting,
   type Customer,
@@ -352,32 +353,7 @@ describe("races: migrations", () => {
 describe("races: a partner switch", () => {
   it("R19: approve against decline against expiry at once: one outcome, the partner of record changed only if approved", async () => {
     const journey = host();
-    const { partner, customer } = await resellerOf(journey);
-    const current = await journey.enrolPartner();
-    await register(journey, partner, customer, {
-      id: "AZ-1",
-      offer: "Azure plan",
-      billing: "usage",
-      channel: "csp",
-      currentPartnerId: current.id,
-      currentPartnerContactEmail: current.contactEmail,
-    });
-    const started = await start(journey, partner, {
-      customerTenantId: customer.tenantId,
-      subscriptionId: "AZ-1",
-    });
-    expect([started.status, started.body.strategy]).toEqual([202, "partnerSwitch"]);
-    const id = started.body.id;
-    const switchLink = (mail: { text: string; html: string }) => {
-      const match =
-        /\/switch\/([A-Za-z0-9_-]{20,})/.exec(mail.text) ?? /\/switch\/([A-Za-z0-9_-]{20,})/.exec(mail.html);
-      if (!match) throw new Error("no switch link");
-      return `/switch/${match[1]}`;
-    };
-    // The customer's first email was the invitation; the second is the switch request.
-    const customerMail = await journey.waitForMail(customer.adminEmail, 2);
-    const link = switchLink(customerMail.find((m) => /\/switch\//.test(m.text + m.html))!);
-    await waiting(journey, id);
+    const { partner, customer, current, id, link } = await switchRequested(journey, "AZ-1");
     const released = await journey.call("POST", `/api/switch-requests/${id}/approve`, {
       token: current.token,
     });
@@ -418,26 +394,7 @@ describe("races: a partner switch", () => {
 describe("races: duplicate switch answers", () => {
   it("R19: the same answer twice at once, then approve against decline at once, then approve after decline: one outcome; a repeat is 200 storing and signalling nothing, a change or a late answer 409/410", async () => {
     const journey = host();
-    const { partner, customer } = await resellerOf(journey);
-    const current = await journey.enrolPartner();
-    await register(journey, partner, customer, {
-      id: "AZ-2",
-      offer: "Azure plan",
-      billing: "usage",
-      channel: "csp",
-      currentPartnerId: current.id,
-      currentPartnerContactEmail: current.contactEmail,
-    });
-    const started = await start(journey, partner, {
-      customerTenantId: customer.tenantId,
-      subscriptionId: "AZ-2",
-    });
-    expect(started.status, started.text).toBe(202);
-    const id = started.body.id;
-    const customerMail = await journey.waitForMail(customer.adminEmail, 2);
-    const link = /\/switch\/[A-Za-z0-9_-]{20,}/.exec(customerMail.map((m) => m.text + m.html).join(" "))?.[0];
-    if (!link) throw new Error("no switch link");
-    await waiting(journey, id);
+    const { partner, customer, current, id, link } = await switchRequested(journey, "AZ-2");
     const customerToken = await journey.customerToken(customer.tenantId);
 
     // The customer's approval twice at once: one write, one signal; the repeat answers 200 (contract).
