@@ -279,6 +279,7 @@ const deps = {
   invitationStartRecovery: {
     clock,
     invitations: repositories.invitations,
+    migrations: repositories.migrations,
     schedule: settings.INVITATION_START_RECOVERY_SCHEDULE,
   },
   openApi: { version: "0.1.0", devMode: settings.AUTH_MODE === "dev", functions: () => registeredHttp },

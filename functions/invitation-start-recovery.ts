@@ -1,4 +1,6 @@
 import type { TimerHandler } from "@azure/functions";
+import * as df from "durable-functions";
+import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
 import { timerFunction } from "../src/adapters/durable/registration";
 import {
   recoverInvitationDecisions,
@@ -6,6 +8,10 @@ import {
   type DecisionRecoveryDeps,
   type StartRecoveryDeps,
 } from "../src/application/invitations/start-recovery";
+import {
+  recoverSwitchAnswers,
+  type SwitchAnswerRecoveryDeps,
+} from "../src/application/migrations/partner-switch";
 import { durableInvitationWorkflow } from "./invitations";
 
 export const INVITATION_START_RECOVERY_FUNCTION = "invitationStartRecovery";
@@ -15,6 +21,8 @@ export interface InvitationStartRecoveryDependencies extends Omit<
   "workflow" | "invitations"
 > {
   invitations: StartRecoveryDeps["invitations"] & DecisionRecoveryDeps["invitations"];
+  /** R19: the partner switches' answer intents, swept in the same run. */
+  migrations: SwitchAnswerRecoveryDeps["migrations"];
   /** INVITATION_START_RECOVERY_SCHEDULE (six-field NCRONTAB). */
   schedule: string;
 }
@@ -35,13 +43,23 @@ export function makeInvitationStartRecoveryHandler(deps: InvitationStartRecovery
         `Invitation decision recovery: raised ${decisions.raised} customer decision(s) a crash had left untold; dropped ${decisions.dropped}; ${decisions.failed} failed and stay for the next run.`,
       );
     }
+    const answers = await recoverSwitchAnswers({
+      migrations: deps.migrations,
+      workflows: durableMigrationWorkflows(df.getClient(context)),
+    });
+    if (answers.raised + answers.dropped + answers.failed > 0) {
+      context.warn(
+        `Partner switch answer recovery: raised ${answers.raised} answer(s) a crash had left untold; dropped ${answers.dropped}; ${answers.failed} failed and stay for the next run.`,
+      );
+    }
   };
 }
 
 /**
- * Every invitation stored has its orchestration started, and every customer decision stored reaches
- * its orchestration, whatever crashed in between: a timer (and the host's start-up) sweeps the start
- * intents older than a grace period, then the decision intents.
+ * Every invitation stored has its orchestration started, and every customer decision and partner
+ * switch answer stored reaches its orchestration, whatever crashed in between: a timer (and the
+ * host's start-up) sweeps the start intents older than a grace period, then the decision intents,
+ * then the switch answer intents (application/event-intents.ts).
  */
 export const invitationStartRecoveryFunction = timerFunction({
   name: INVITATION_START_RECOVERY_FUNCTION,

@@ -259,6 +259,53 @@ for (const [name, make] of implementations) {
       );
     });
 
+    it("R19: an answer is stored with its answer intent (one per party) only when its replace wins; settling forgets the intent only", async () => {
+      const { migrations } = make();
+      const m = migration({
+        strategy: "partnerSwitch",
+        status: "awaitingApproval",
+        approvals: { customer: "pending", currentPartner: "pending" },
+      });
+      const created = await migrations.create(m);
+      const mine = async () =>
+        (await migrations.pendingAnswers(1000))
+          .filter((i) => i.partnerId === m.partnerId)
+          .map((i) => `${i.migrationId}:${i.party}`);
+      const answered = await migrations.replaceWithAnswerIntent(
+        { ...m, approvals: { customer: "approved", currentPartner: "pending" } },
+        created.etag,
+        "customer",
+      );
+      expect(answered.value.approvals?.customer).toBe("approved");
+      expect((await migrations.get(m.partnerId, m.id))?.etag).toBe(answered.etag);
+      const both = await migrations.replaceWithAnswerIntent(
+        { ...m, status: "declined", approvals: { customer: "approved", currentPartner: "declined" } },
+        answered.etag,
+        "currentPartner",
+      );
+      expect((await mine()).sort()).toEqual([`${m.id}:currentPartner`, `${m.id}:customer`]);
+      // Settling one party's intent leaves the other's.
+      await migrations.settleAnswer({ partnerId: m.partnerId, migrationId: m.id, party: "customer" });
+      expect(await mine()).toEqual([`${m.id}:currentPartner`]);
+      await migrations.settleAnswer({ partnerId: m.partnerId, migrationId: m.id, party: "currentPartner" });
+      await migrations.settleAnswer({ partnerId: m.partnerId, migrationId: m.id, party: "currentPartner" });
+      expect(await mine()).toEqual([]);
+      // A stale ETag: nothing written, neither the answer nor an intent.
+      await expect(
+        migrations.replaceWithAnswerIntent(
+          { ...m, approvals: { customer: "declined", currentPartner: "pending" } },
+          created.etag,
+          "customer",
+        ),
+      ).rejects.toBeInstanceOf(ConcurrencyConflict);
+      expect(await mine()).toEqual([]);
+      expect((await migrations.get(m.partnerId, m.id))?.value).toEqual(both.value);
+      // The intents are not migrations: the partner's lists never show them.
+      expect((await migrations.listForCustomer(m.partnerId, m.customerTenantId)).map((x) => x.id)).toEqual([
+        m.id,
+      ]);
+    });
+
     it("migrations: listed per partner and customer, newest first, filtered and paged", async () => {
       const { migrations } = make();
       const partnerId = randomUUID();

@@ -4,6 +4,7 @@ import {
   answerSwitchByLink,
   listSwitchRequests,
   lookUpSwitchLink,
+  recoverSwitchAnswers,
 } from "../../src/application/migrations/partner-switch";
 import {
   completeSwitch,
@@ -164,12 +165,40 @@ describe("R19 partner switch: answers through the links", () => {
     expect(w.migrations.read(m.id)!.etag).toBe(before);
   });
 
+  it("R19: an answer stored but never signalled (the durable store unreachable, or the host died) is signalled by the recovery from its intent, once", async () => {
+    const token = tokenOf(m, "customer");
+    const signal = w.answers.workflows.signal;
+    w.answers.workflows = { signal: () => Promise.reject(new Error("durable store down")) };
+    const first = await answerSwitchByLink(w.answers, { token, decision: "approved", identity: customerGA });
+    expect(first.migration.approvals?.customer).toBe("approved");
+    expect(w.signals).toEqual([]);
+    expect([...w.answerIntents.values()].map((i) => [i.migrationId, i.party])).toEqual([[m.id, "customer"]]);
+    // The customer's retry is a no-op: its answer is stored; only the recovery can tell.
+    w.answers.workflows = { signal };
+    await answerSwitchByLink(w.answers, { token, decision: "approved", identity: customerGA });
+    expect(w.signals).toEqual([]);
+    const recover = () => recoverSwitchAnswers({ migrations: w.migrationRepo, workflows: { signal } });
+    expect(await recover()).toEqual({ raised: 1, dropped: 0, failed: 0 });
+    expect(w.signals).toEqual([
+      { migrationId: m.id, signal: { kind: "approval", party: "customer", decision: "approved" } },
+    ]);
+    expect(await recover()).toEqual({ raised: 0, dropped: 0, failed: 0 });
+    // Signalled at once, an answer leaves no intent behind.
+    await answerSwitchByLink(w.answers, {
+      token: tokenOf(m, "currentPartner"),
+      decision: "approved",
+      identity: currentPartnerUser,
+    });
+    expect(w.signals).toHaveLength(2);
+    expect(w.answerIntents.size).toBe(0);
+  });
+
   it("a concurrent write is decided again on what won (ETag loop)", async () => {
-    const original = w.answers.migrations.replace;
+    const original = w.answers.migrations.replaceWithAnswerIntent;
     let raced = false;
     w.answers.migrations = {
       ...w.answers.migrations,
-      replace: async (next, etag) => {
+      replaceWithAnswerIntent: async (next, etag, party) => {
         if (!raced) {
           raced = true;
           const current = w.migrations.read(m.id)!;
@@ -178,7 +207,7 @@ describe("R19 partner switch: answers through the links", () => {
             approvals: { customer: "pending", currentPartner: "approved" },
           });
         }
-        return original(next, etag);
+        return original(next, etag, party);
       },
     };
     const done = await answerSwitchByLink(w.answers, {

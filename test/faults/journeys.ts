@@ -407,40 +407,62 @@ export const newAzureJourney: JourneyKind = {
   },
 };
 
+/** R19: a partner registers a CSP subscription of another partner and asks to switch it; both asked by email. */
+export async function switchRequested(world: FaultWorld): Promise<{ made: Made; customerLink: string }> {
+  const made = await reseller(world);
+  made.other = await enrol(world, "Current");
+  await register(world, made, {
+    id: "CSP-1",
+    offer: "Azure plan",
+    billing: "usage",
+    channel: "csp",
+    currentPartnerId: made.other.id,
+    currentPartnerContactEmail: made.other.contactEmail,
+  });
+  made.migrationId = await startMigration(world, made, "CSP-1");
+  const toCustomer = await mailArrives(world, made.customer.adminEmail, /asks to take over/);
+  const link =
+    /\/switch\/([A-Za-z0-9_-]{20,})/.exec(toCustomer.text) ??
+    /\/switch\/([A-Za-z0-9_-]{20,})/.exec(toCustomer.html);
+  if (!link) throw new Error(`no switch link in "${toCustomer.subject}"`);
+  return { made, customerLink: `/switch/${link[1]!}` };
+}
+
+/**
+ * One party approves: the customer's Global Administrator through its link, the current partner
+ * through the API. Run again after a host death, the answer is stored already: 200 (the same
+ * answer again), or a refusal once the switch ended.
+ */
+export async function approveSwitch(
+  world: FaultWorld,
+  made: Made,
+  party: "customer" | "currentPartner",
+  customerLink: string,
+): Promise<number> {
+  return world.step(`the ${party} approves`, async (j) => {
+    const answer =
+      party === "customer"
+        ? await j.call("POST", `${customerLink}/approve`, {
+            token: await j.customerToken(made.customer.tenantId),
+          })
+        : await j.call("POST", `/api/switch-requests/${made.migrationId!}/approve`, {
+            token: await partnerToken(j, made.other!),
+          });
+    // The link's answer once the switch ended is the generic 410; the API's names the state (409) or expiry (410).
+    const expected = party === "customer" ? [200, 410] : [200, 409, 410];
+    if (!expected.includes(answer.status)) throw new Error(`${answer.status} ${answer.text}`);
+    return answer.status;
+  });
+}
+
 /** R19: a CSP subscription switched from another partner, approved by the customer and that partner. */
 export const partnerSwitchJourney: JourneyKind = {
   name: "migration partnerSwitch with approvals",
   sample: activityFaultPoint(COMPLETE_SWITCH_ACTIVITY, "after"),
   async run(world) {
-    const made = await reseller(world);
-    made.other = await enrol(world, "Current");
-    await register(world, made, {
-      id: "CSP-1",
-      offer: "Azure plan",
-      billing: "usage",
-      channel: "csp",
-      currentPartnerId: made.other.id,
-      currentPartnerContactEmail: made.other.contactEmail,
-    });
-    made.migrationId = await startMigration(world, made, "CSP-1");
-    const toCustomer = await mailArrives(world, made.customer.adminEmail, /asks to take over/);
-    const link =
-      /\/switch\/([A-Za-z0-9_-]{20,})/.exec(toCustomer.text) ??
-      /\/switch\/([A-Za-z0-9_-]{20,})/.exec(toCustomer.html);
-    if (!link) throw new Error(`no switch link in "${toCustomer.subject}"`);
-    await world.step("the customer approves", async (j) => {
-      const answer = await j.call("POST", `/switch/${link[1]!}/approve`, {
-        token: await j.customerToken(made.customer.tenantId),
-      });
-      if (answer.status !== 200 && answer.status !== 410) throw new Error(`${answer.status} ${answer.text}`);
-    });
-    await world.step("the current partner approves", async (j) => {
-      const answer = await j.call("POST", `/api/switch-requests/${made.migrationId!}/approve`, {
-        token: await partnerToken(j, made.other!),
-      });
-      if (answer.status !== 200 && answer.status !== 409 && answer.status !== 410)
-        throw new Error(`${answer.status} ${answer.text}`);
-    });
+    const { made, customerLink } = await switchRequested(world);
+    await approveSwitch(world, made, "customer", customerLink);
+    await approveSwitch(world, made, "currentPartner", customerLink);
     await waitFor(
       world,
       "the switch",

@@ -42,6 +42,34 @@ export async function resellerOf(
   return { partner, customer };
 }
 
+/**
+ * R19: a reseller of a fresh customer asks to take over a CSP subscription an enrolled partner sells;
+ * returns once the orchestration waits, with the customer's link (from the request email).
+ */
+export async function switchRequested(journey: Journey, subscriptionId: string) {
+  const { partner, customer } = await resellerOf(journey);
+  const current = await journey.enrolPartner();
+  await register(journey, partner, customer, {
+    id: subscriptionId,
+    offer: "Azure plan",
+    billing: "usage",
+    channel: "csp",
+    currentPartnerId: current.id,
+    currentPartnerContactEmail: current.contactEmail,
+  });
+  const started = await start(journey, partner, { customerTenantId: customer.tenantId, subscriptionId });
+  expect([started.status, started.body.strategy], started.text).toEqual([202, "partnerSwitch"]);
+  const id = started.body.id;
+  // The customer's first email was the invitation; the second is the switch request.
+  const customerMail = await journey.waitForMail(customer.adminEmail, 2);
+  const link = /\/switch\/[A-Za-z0-9_-]{20,}/.exec(
+    customerMail.map((m) => `${m.text} ${m.html}`).join(" "),
+  )?.[0];
+  if (!link) throw new Error("no switch link in the customer's email");
+  await waiting(journey, id);
+  return { partner, customer, current, id, link };
+}
+
 export async function now(journey: Journey): Promise<number> {
   const answer = await journey.call<{ now: string }>("GET", "/dev/clock");
   return Date.parse(answer.body.now);

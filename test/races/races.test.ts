@@ -16,6 +16,7 @@ import {
   register,
   resellerOf,
   start,
+  switchRequested,
   until,
   waiting,
   type Customer,
@@ -352,32 +353,7 @@ describe("races: migrations", () => {
 describe("races: a partner switch", () => {
   it("R19: approve against decline against expiry at once: one outcome, the partner of record changed only if approved", async () => {
     const journey = host();
-    const { partner, customer } = await resellerOf(journey);
-    const current = await journey.enrolPartner();
-    await register(journey, partner, customer, {
-      id: "AZ-1",
-      offer: "Azure plan",
-      billing: "usage",
-      channel: "csp",
-      currentPartnerId: current.id,
-      currentPartnerContactEmail: current.contactEmail,
-    });
-    const started = await start(journey, partner, {
-      customerTenantId: customer.tenantId,
-      subscriptionId: "AZ-1",
-    });
-    expect([started.status, started.body.strategy]).toEqual([202, "partnerSwitch"]);
-    const id = started.body.id;
-    const switchLink = (mail: { text: string; html: string }) => {
-      const match =
-        /\/switch\/([A-Za-z0-9_-]{20,})/.exec(mail.text) ?? /\/switch\/([A-Za-z0-9_-]{20,})/.exec(mail.html);
-      if (!match) throw new Error("no switch link");
-      return `/switch/${match[1]}`;
-    };
-    // The customer's first email was the invitation; the second is the switch request.
-    const customerMail = await journey.waitForMail(customer.adminEmail, 2);
-    const link = switchLink(customerMail.find((m) => /\/switch\//.test(m.text + m.html))!);
-    await waiting(journey, id);
+    const { partner, customer, current, id, link } = await switchRequested(journey, "AZ-1");
     const released = await journey.call("POST", `/api/switch-requests/${id}/approve`, {
       token: current.token,
     });
@@ -412,6 +388,84 @@ describe("races: a partner switch", () => {
       { token: (await journey.refresh(partner)).token },
     );
     expect(subscriptionNow.body.partnerOfRecord === partner.id).toBe(expected === "completed");
+  });
+});
+
+describe("races: duplicate switch answers", () => {
+  it("R19: the same answer twice at once, then approve against decline at once, then approve after decline: one outcome; a repeat is 200 storing and signalling nothing, a change or a late answer 409/410", async () => {
+    const journey = host();
+    const { partner, customer, current, id, link } = await switchRequested(journey, "AZ-2");
+    const customerToken = await journey.customerToken(customer.tenantId);
+
+    // The customer's approval twice at once: one write, one signal; the repeat answers 200 (contract).
+    const twice = await Promise.all([
+      journey.call("POST", `${link}/approve`, { token: customerToken }),
+      journey.call("POST", `${link}/approve`, { token: customerToken }),
+    ]);
+    expect(twice.map((a) => a.status)).toEqual([200, 200]);
+    const raised = async () =>
+      (
+        ((await journey.orchestration(id)) as { historyEvents?: { EventType: string }[] }).historyEvents ?? []
+      ).filter((e) => e.EventType === "EventRaised").length;
+    await eventually(raised, (n) => n >= 1, "the customer's approval to reach the switch");
+    const audited = async () =>
+      (
+        await query<{ action: string; outcome: string }>(
+          cosmos().db,
+          "invitations",
+          "SELECT * FROM c WHERE c.docType = 'audit' AND c.resourceId = @id",
+          { id },
+        )
+      ).filter(
+        (r) => r.outcome === "applied" && /Switch$/.test(r.action) && /^(approve|decline)/.test(r.action),
+      );
+    expect((await audited()).map((r) => r.action)).toEqual(["approveSwitch"]);
+
+    // The current partner approves and declines at once: exactly one wins, the other is 409 R19.
+    const [approve, decline] = await Promise.all([
+      journey.call("POST", `/api/switch-requests/${id}/approve`, { token: current.token }),
+      journey.call("POST", `/api/switch-requests/${id}/decline`, { token: current.token }),
+    ]);
+    expect([approve.status, decline.status].sort()).toEqual([200, 409]);
+    const outcome = approve.status === 200 ? "completed" : "declined";
+    await eventually(
+      () => journey.orchestration(id),
+      (o) => o.runtimeStatus === "Completed",
+      "the switch's orchestration to finish",
+    );
+    const [stored] = await migrationsOf(partner.id);
+    expect(stored!.status).toBe(outcome);
+    expect(await raised(), "one signal per answer that changed the document").toBe(2);
+    expect(await audited()).toHaveLength(2);
+
+    // After the end: the loser's answer again is 409; the customer changing its answer is 409; a
+    // repeat is still 200 and changes nothing.
+    const late = await journey.call(
+      "POST",
+      `/api/switch-requests/${id}/${outcome === "completed" ? "decline" : "approve"}`,
+      {
+        token: current.token,
+      },
+    );
+    expect(late.status).toBe(409);
+    expect((await journey.call("POST", `${link}/decline`, { token: customerToken })).status).toBe(409);
+    expect((await journey.call("POST", `${link}/approve`, { token: customerToken })).status).toBe(200);
+    const updatedAt = (m: unknown) => (m as { updatedAt?: string }).updatedAt;
+    expect(updatedAt((await migrationsOf(partner.id))[0])).toBe(updatedAt(stored));
+    const transfers = await query(
+      cosmos().db,
+      "lookups",
+      "SELECT * FROM c WHERE c.docType = 'commerceOrder' AND c.kind = 'transferPartnerOfRecord' AND c.request.customerTenantId = @t",
+      { t: customer.tenantId },
+    );
+    expect(transfers).toHaveLength(outcome === "completed" ? 1 : 0);
+    // Each of the three told of the outcome once.
+    for (const address of [customer.adminEmail, partner.contactEmail, current.contactEmail]) {
+      const told = async () =>
+        (await journey.mailTo(address)).filter((m) => /moved to|declined/i.test(m.subject)).length;
+      await eventually(told, (n) => n >= 1, `the outcome notice to ${address}`);
+      expect(await told(), address).toBe(1);
+    }
   });
 });
 

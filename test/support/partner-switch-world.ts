@@ -11,7 +11,7 @@ import type {
 import type { PartnerSwitchLifecycleDependencies } from "../../src/application/migrations/partner-switch-lifecycle";
 import { approvalToken, withApprovalLinks } from "../../src/application/migrations/partner-switch-links";
 import { ConcurrencyConflict, type OutgoingEmail, type Versioned } from "../../src/application/ports";
-import type { MigrationSignal } from "../../src/application/subscriptions/ports";
+import type { AnswerIntent, MigrationSignal } from "../../src/application/subscriptions/ports";
 import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Invitation } from "../../src/domain/model";
 import { newMigration, type ApprovalParty } from "../../src/domain/subscriptions/migration";
 import type { Migration, Subscription } from "../../src/domain/subscriptions/model";
@@ -63,6 +63,8 @@ export function world() {
   const audit = new MemoryAuditLog();
   const invitations = new MemoryInvitationRepository(audit);
   const signals: { migrationId: string; signal: MigrationSignal }[] = [];
+  /** Answers stored and not yet signalled (a host death between the two leaves them here). */
+  const answerIntents = new Map<string, AnswerIntent>();
   const sent = new Map<string, OutgoingEmail>();
   const transfers: string[] = [];
   const migrationRepo = {
@@ -71,6 +73,21 @@ export function world() {
       return Promise.resolve(found?.value.partnerId === partnerId ? found : undefined);
     },
     replace: (m: Migration, etag: string) => migrations.replace(m, etag),
+    replaceWithAnswerIntent: async (m: Migration, etag: string, party: ApprovalParty) => {
+      const stored = await migrations.replace(m, etag);
+      answerIntents.set(`${m.id}:${party}`, {
+        partnerId: m.partnerId,
+        migrationId: m.id,
+        party,
+        createdAt: m.updatedAt,
+      });
+      return stored;
+    },
+    pendingAnswers: (limit: number) => Promise.resolve([...answerIntents.values()].slice(0, limit)),
+    settleAnswer: (intent: Omit<AnswerIntent, "createdAt">) => {
+      answerIntents.delete(`${intent.migrationId}:${intent.party}`);
+      return Promise.resolve();
+    },
     findByApprovalTokenHash: (hash: string) => {
       for (const stored of migrations.items.values()) {
         for (const party of ["customer", "currentPartner"] as ApprovalParty[]) {
@@ -154,6 +171,8 @@ export function world() {
     invitations,
     audit,
     signals,
+    answerIntents,
+    migrationRepo,
     sent,
     transfers,
     answers,

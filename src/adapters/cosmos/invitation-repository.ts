@@ -29,6 +29,7 @@ import {
   requireEtag,
   toDocument,
 } from "./documents";
+import { deleteIntent, pendingIntents, replaceWithIntent, transactionalBatch } from "./intents";
 
 /**
  * A lost race on the window's counter means another creation got in, so retrying while the count is
@@ -185,11 +186,8 @@ export class CosmosInvitationRepository implements InvitationRepository {
       this.knownWindows.delete(this.knownWindows.keys().next().value!);
   }
 
-  // A failed atomic batch is an answer (207 with each operation's status), not an exception.
-  private async batch(operations: OperationInput[], partnerId: string): Promise<OperationResponse[]> {
-    const response = await this.invitations.items.batch(operations, partnerId);
-    if (!response.result) throw new Error(`A transactional batch failed (status ${response.code}).`);
-    return response.result;
+  private batch(operations: OperationInput[], partnerId: string): Promise<OperationResponse[]> {
+    return transactionalBatch(this.invitations, operations, partnerId);
   }
 
   private async readWindow(
@@ -305,10 +303,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
     };
   }
 
-  /**
-   * The replace goes first in the batch: a lost race (412) fails it before the intent (and the audit
-   * records) are written (the embedded emulator does not roll a batch back).
-   */
+  /** The decision, its intent and its audit records in one batch (cosmos/intents.ts). */
   async replaceWithDecisionIntent(
     invitation: Invitation,
     etag: string,
@@ -319,41 +314,26 @@ export class CosmosInvitationRepository implements InvitationRepository {
       throw new Error("An invitation's audit records belong to its partner's partition.");
     }
     const decidedAt = invitation.decidedAt ?? new Date().toISOString();
-    const results = await this.batch(
+    const { resourceBody, eTag } = await replaceWithIntent(
+      this.invitations,
+      invitation.partnerId,
+      {
+        id: invitation.id,
+        document: toDocument(invitation, { docType: "invitation" }) as JSONObject,
+        etag,
+      },
       [
         {
-          operationType: BulkOperationType.Replace,
-          id: invitation.id,
-          partitionKey: invitation.partnerId,
-          resourceBody: toDocument(invitation, { docType: "invitation" }) as JSONObject,
-          ifMatch: etag,
+          id: decisionIntentId(invitation.id),
+          partnerId: invitation.partnerId,
+          docType: "decisionIntent",
+          invitationId: invitation.id,
+          createdAt: decidedAt,
         },
-        {
-          operationType: BulkOperationType.Upsert,
-          partitionKey: invitation.partnerId,
-          resourceBody: {
-            id: decisionIntentId(invitation.id),
-            partnerId: invitation.partnerId,
-            docType: "decisionIntent",
-            invitationId: invitation.id,
-            createdAt: decidedAt,
-          },
-        },
-        ...records.map((record): OperationInput => ({
-          operationType: BulkOperationType.Upsert,
-          partitionKey: invitation.partnerId,
-          resourceBody: toDocument(record, { docType: "audit" }) as JSONObject,
-        })),
+        ...records.map((record) => toDocument(record, { docType: "audit" }) as JSONObject),
       ],
-      invitation.partnerId,
+      `Invitation ${invitation.id}`,
     );
-    const replaced = results[0]?.statusCode ?? 0;
-    if (replaced === 412 || replaced === 404) throw new ConcurrencyConflict(`Invitation ${invitation.id}`);
-    const failed = results.slice(1).find((r) => r.statusCode >= 400)?.statusCode ?? 0;
-    if (replaced >= 400 || failed >= 400) {
-      throw new Error(`Storing a decision failed (status ${replaced}, intent or audit ${failed}).`);
-    }
-    const { resourceBody, eTag } = results[0] ?? {};
     if (resourceBody && eTag) return { value: invitationDocumentSchema.parse(resourceBody), etag: eTag };
     const stored = await this.get(invitation.partnerId, invitation.id);
     if (!stored) throw new ConcurrencyConflict(`Invitation ${invitation.id}`);
@@ -362,25 +342,16 @@ export class CosmosInvitationRepository implements InvitationRepository {
 
   /** As `pendingStarts`: a cross-partition query over the intents only, normally none. */
   async pendingDecisions(limit: number): Promise<DecisionIntent[]> {
-    const { resources } = await this.invitations.items
-      .query<Record<string, unknown>>(
-        "SELECT c.partnerId, c.invitationId, c.createdAt FROM c WHERE c.docType = 'decisionIntent'",
-        { maxItemCount: limit },
-      )
-      .fetchNext();
-    return resources
-      .map((doc) => startIntentSchema.parse(doc))
-      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
-      .slice(0, limit);
+    const found = await pendingIntents(this.invitations, {
+      select: "c.partnerId, c.invitationId, c.createdAt",
+      docType: "decisionIntent",
+      limit,
+    });
+    return found.map((doc) => startIntentSchema.parse(doc));
   }
 
   async settleDecision(partnerId: string, invitationId: string): Promise<void> {
-    await this.invitations
-      .item(decisionIntentId(invitationId), partnerId)
-      .delete()
-      .catch((error: unknown) => {
-        if (cosmosStatus(error) !== 404) throw error;
-      });
+    await deleteIntent(this.invitations, decisionIntentId(invitationId), partnerId);
   }
 
   async list(
@@ -495,11 +466,6 @@ export class CosmosInvitationRepository implements InvitationRepository {
       for (const document of documents) await this.invitations.items.upsert(document);
       return;
     }
-    await this.invitations
-      .item(startIntentId(invitationId), partnerId)
-      .delete()
-      .catch((error: unknown) => {
-        if (cosmosStatus(error) !== 404) throw error;
-      });
+    await deleteIntent(this.invitations, startIntentId(invitationId), partnerId);
   }
 }

@@ -1,11 +1,16 @@
-import type { Container, Database } from "@azure/cosmos";
+import type { Container, Database, JSONObject } from "@azure/cosmos";
+import { z } from "zod";
 import {
   ConcurrencyConflict,
   InvalidContinuationToken,
   type Page,
   type Versioned,
 } from "../../application/ports";
-import { MigrationExists, type MigrationRepository } from "../../application/subscriptions/ports";
+import {
+  MigrationExists,
+  type AnswerIntent,
+  type MigrationRepository,
+} from "../../application/subscriptions/ports";
 import type { ApprovalParty } from "../../domain/subscriptions/migration";
 import { migrationSchema, type Migration, type MigrationStatus } from "../../domain/subscriptions/model";
 import {
@@ -18,11 +23,23 @@ import {
   requireEtag,
   toDocument,
 } from "./documents";
+import { deleteIntent, pendingIntents, replaceWithIntent } from "./intents";
 
 const APPROVAL_PARTIES: readonly ApprovalParty[] = ["customer", "currentPartner"];
 
 const toMigrationDocument = (migration: Migration): Record<string, unknown> =>
   toDocument(migration, { docType: "migration" });
+
+/** An answer intent's id, in its migration's partition: one per party. */
+export const answerIntentId = (migrationId: string, party: ApprovalParty): string =>
+  `answer:${migrationId}:${party}`;
+
+const answerIntentSchema = z.object({
+  partnerId: z.string(),
+  migrationId: z.string(),
+  party: z.enum(["customer", "currentPartner"]),
+  createdAt: z.string(),
+});
 
 /**
  * Migrations in their partner's partition (`migrations`, pk `/partnerId`): the owner's GET is a point
@@ -105,6 +122,48 @@ export class CosmosMigrationRepository implements MigrationRepository {
       if (status === 412 || status === 404) throw new ConcurrencyConflict(`Migration ${migration.id}`);
       throw error;
     }
+  }
+
+  /** The answer and its intent in one batch (cosmos/intents.ts). */
+  async replaceWithAnswerIntent(
+    migration: Migration,
+    etag: string,
+    party: ApprovalParty,
+  ): Promise<Versioned<Migration>> {
+    const { resourceBody, eTag } = await replaceWithIntent(
+      this.migrations,
+      migration.partnerId,
+      { id: migration.id, document: toMigrationDocument(migration) as JSONObject, etag },
+      [
+        {
+          id: answerIntentId(migration.id, party),
+          partnerId: migration.partnerId,
+          docType: "answerIntent",
+          migrationId: migration.id,
+          party,
+          createdAt: migration.updatedAt,
+        },
+      ],
+      `Migration ${migration.id}`,
+    );
+    if (resourceBody && eTag) return { value: migrationSchema.parse(resourceBody), etag: eTag };
+    const stored = await this.get(migration.partnerId, migration.id);
+    if (!stored) throw new ConcurrencyConflict(`Migration ${migration.id}`);
+    return stored;
+  }
+
+  /** Cross-partition over the intents only, normally none (cosmos/intents.ts). */
+  async pendingAnswers(limit: number): Promise<AnswerIntent[]> {
+    const found = await pendingIntents(this.migrations, {
+      select: "c.partnerId, c.migrationId, c.party, c.createdAt",
+      docType: "answerIntent",
+      limit,
+    });
+    return found.map((doc) => answerIntentSchema.parse(doc));
+  }
+
+  async settleAnswer(intent: Omit<AnswerIntent, "createdAt">): Promise<void> {
+    await deleteIntent(this.migrations, answerIntentId(intent.migrationId, intent.party), intent.partnerId);
   }
 
   async findByApprovalTokenHash(

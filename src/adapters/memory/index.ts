@@ -32,6 +32,7 @@ import type {
 import {
   MigrationExists,
   SubscriptionExists,
+  type AnswerIntent,
   type CommercePort,
   type MigrationRepository,
   type MigrationSignal,
@@ -115,6 +116,14 @@ function newestFirst(a: PageCursor, b: PageCursor): number {
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
+/** Event intents as the recovery sweep reads them: oldest first, at most `limit`, copies. */
+function oldestIntents<I extends { createdAt: string }>(intents: Iterable<I>, limit: number): I[] {
+  return [...intents]
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+    .slice(0, limit)
+    .map(copy);
+}
+
 export class MemoryInvitationRepository implements InvitationRepository {
   /** `audit`: where records written with a replace go (as one Cosmos batch writes both). */
   constructor(private readonly audit?: AuditLog) {}
@@ -193,12 +202,7 @@ export class MemoryInvitationRepository implements InvitationRepository {
   }
 
   pendingDecisions(limit: number): Promise<StartIntent[]> {
-    return Promise.resolve(
-      [...this.decisionIntents.values()]
-        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
-        .slice(0, limit)
-        .map(copy),
-    );
+    return Promise.resolve(oldestIntents(this.decisionIntents.values(), limit));
   }
 
   settleDecision(partnerId: string, invitationId: string): Promise<void> {
@@ -595,7 +599,35 @@ export class MemoryMigrationRepository implements MigrationRepository {
     { partnerId: string; migrationId: string; party: ApprovalParty }
   >();
 
+  /** Answer intents by migration and party, stored with the answer (as in one Cosmos batch). */
+  private readonly answerIntents = new Map<string, AnswerIntent>();
+
   private key = (partnerId: string, id: string): string => `${partnerId}\u001f${id}`;
+
+  async replaceWithAnswerIntent(
+    migration: Migration,
+    etag: string,
+    party: ApprovalParty,
+  ): Promise<Versioned<Migration>> {
+    const replaced = await this.replace(migration, etag);
+    this.answerIntents.set(this.key(migration.id, party), {
+      partnerId: migration.partnerId,
+      migrationId: migration.id,
+      party,
+      createdAt: migration.updatedAt,
+    });
+    return replaced;
+  }
+
+  pendingAnswers(limit: number): Promise<AnswerIntent[]> {
+    return Promise.resolve(oldestIntents(this.answerIntents.values(), limit));
+  }
+
+  settleAnswer(intent: Omit<AnswerIntent, "createdAt">): Promise<void> {
+    const key = this.key(intent.migrationId, intent.party);
+    if (this.answerIntents.get(key)?.partnerId === intent.partnerId) this.answerIntents.delete(key);
+    return Promise.resolve();
+  }
 
   create(migration: Migration): Promise<Versioned<Migration>> {
     return settle(() => {

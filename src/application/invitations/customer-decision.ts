@@ -20,6 +20,7 @@ import {
   type PartnerRepository,
   type TenantDirectory,
 } from "../ports";
+import { raiseThenSettle } from "../event-intents";
 import type { CustomerDecisionEvent } from "./contracts";
 
 /**
@@ -181,10 +182,15 @@ export async function decideInvitation(
           decidedBy: actor,
         },
         after: async ({ value }) => {
-          if (await raise(deps, value.id, { decision, by: actor })) {
-            // Left behind, the intent only costs a harmless second event at the next recovery.
-            await deps.invitations.settleDecision(value.partnerId, value.id).catch(() => undefined);
-          }
+          await raiseThenSettle(
+            () => deps.raiseDecision(value.id, { decision, by: actor }),
+            () => deps.invitations.settleDecision(value.partnerId, value.id),
+            (error) =>
+              deps.warn?.(
+                `Could not raise the decision on invitation ${value.id} (${(error as Error).name}); ` +
+                  "the decision recovery raises it again from its intent.",
+              ),
+          );
           return value;
         },
       };
@@ -194,28 +200,6 @@ export async function decideInvitation(
       deps.invitations.replaceWithDecisionIntent(next, etag, applied ? { audit: [applied] } : undefined),
     attempts: MAX_CONFLICT_RETRIES + 1,
   });
-}
-
-/** Whether the event was raised. */
-async function raise(
-  deps: CustomerDecisionDependencies,
-  invitationId: string,
-  event: CustomerDecisionEvent,
-): Promise<boolean> {
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    try {
-      await deps.raiseDecision(invitationId, event);
-      return true;
-    } catch (error) {
-      if (attempt === 2) {
-        deps.warn?.(
-          `Could not raise the decision on invitation ${invitationId} (${(error as Error).name}); ` +
-            "the decision recovery raises it again from its intent.",
-        );
-      }
-    }
-  }
-  return false;
 }
 
 async function audit(

@@ -1,3 +1,4 @@
+import { recoverIntents, type IntentRecoveryResult } from "../event-intents";
 import type { Clock, InvitationRepository, InvitationWorkflow } from "../ports";
 
 /**
@@ -8,9 +9,6 @@ import type { Clock, InvitationRepository, InvitationWorkflow } from "../ports";
  * belong to requests that may still be running, which start their own orchestration.
  */
 export const START_RECOVERY_GRACE_MS = 60_000;
-
-/** Intents per query; the sweep queries again until none is left. */
-const BATCH = 100;
 
 export interface StartRecoveryDeps {
   clock: Clock;
@@ -23,14 +21,8 @@ export interface DecisionRecoveryDeps {
   workflow: Pick<InvitationWorkflow, "raiseCustomerDecision">;
 }
 
-export interface DecisionRecoveryResult {
-  /** Decisions raised again on their orchestration (a finished or missing one counts: nothing to tell). */
-  raised: number;
-  /** Intents whose invitation is gone or no longer says decided: nothing to tell. */
-  dropped: number;
-  /** Intents that failed this time; they stay for the next run. */
-  failed: number;
-}
+/** `raised`: decisions raised again; `dropped`: the invitation is gone or no longer says decided. */
+export type DecisionRecoveryResult = IntentRecoveryResult;
 
 export interface StartRecoveryResult {
   /** Orchestrations started (or found already running) for stored invitations. */
@@ -46,67 +38,47 @@ export async function recoverInvitationStarts(
   graceMs: number = START_RECOVERY_GRACE_MS,
 ): Promise<StartRecoveryResult> {
   const before = new Date(deps.clock.now().getTime() - graceMs).toISOString();
-  const result: StartRecoveryResult = { started: 0, dropped: 0, failed: 0 };
-  for (;;) {
-    const intents = await deps.invitations.pendingStarts(before, BATCH);
-    for (const intent of intents) {
-      try {
-        const stored = await deps.invitations.get(intent.partnerId, intent.invitationId);
-        if (stored) {
-          await deps.workflow.start({
-            invitationId: intent.invitationId,
-            partnerId: intent.partnerId,
-            outcomeFromEvents: true,
-          });
-        }
-        await deps.invitations.settleStart(intent.partnerId, intent.invitationId);
-        if (stored) result.started++;
-        else result.dropped++;
-      } catch {
-        // One intent that cannot be carried out now (backend throttling, say) must not hold up the
-        // others; it stays, and the next run tries it again.
-        result.failed++;
-      }
-    }
-    // A batch with failures would be read again as it is: leave it to the next run.
-    if (intents.length < BATCH || result.failed > 0) return result;
-  }
+  const { raised, dropped, failed } = await recoverIntents({
+    pending: (limit) => deps.invitations.pendingStarts(before, limit),
+    tell: async (intent) => {
+      if (!(await deps.invitations.get(intent.partnerId, intent.invitationId))) return false;
+      await deps.workflow.start({
+        invitationId: intent.invitationId,
+        partnerId: intent.partnerId,
+        outcomeFromEvents: true,
+      });
+      return true;
+    },
+    settle: (intent) => deps.invitations.settleStart(intent.partnerId, intent.invitationId),
+  });
+  return { started: raised, dropped, failed };
 }
 
 /**
- * A customer's decision is stored with a decision intent, the event raised, then the intent settled.
- * A host that dies in between leaves the intent; the customer's retry gets 410 and cannot help, so
- * this sweep (start-up and timer) raises the event again. No grace period, unlike starts: the
- * orchestration reads the document on any decision event, so a second event (from a request still
- * running, or to an instance already finished) changes nothing.
+ * A customer's decision is stored with a decision intent, the event raised, then the intent settled
+ * (event-intents.ts). A host that dies in between leaves the intent; the customer's retry gets 410
+ * and cannot help, so this sweep (start-up and timer) raises the event again. No grace period, unlike
+ * starts: the orchestration reads the document on any decision event, so a second event (from a
+ * request still running, or to an instance already finished) changes nothing.
  */
 export async function recoverInvitationDecisions(
   deps: DecisionRecoveryDeps,
 ): Promise<DecisionRecoveryResult> {
-  const result: DecisionRecoveryResult = { raised: 0, dropped: 0, failed: 0 };
-  for (;;) {
-    const intents = await deps.invitations.pendingDecisions(BATCH);
-    for (const intent of intents) {
-      try {
-        const stored = await deps.invitations.get(intent.partnerId, intent.invitationId);
-        const invitation = stored?.value;
-        const decided =
-          invitation && (invitation.status === "accepted" || invitation.status === "declined")
-            ? { decision: invitation.status, by: invitation.decidedBy }
-            : undefined;
-        if (decided?.by) {
-          await deps.workflow.raiseCustomerDecision(intent.invitationId, {
-            decision: decided.decision,
-            by: decided.by,
-          });
-        }
-        await deps.invitations.settleDecision(intent.partnerId, intent.invitationId);
-        if (decided?.by) result.raised++;
-        else result.dropped++;
-      } catch {
-        result.failed++;
-      }
-    }
-    if (intents.length < BATCH || result.failed > 0) return result;
-  }
+  return recoverIntents({
+    pending: (limit) => deps.invitations.pendingDecisions(limit),
+    tell: async (intent) => {
+      const invitation = (await deps.invitations.get(intent.partnerId, intent.invitationId))?.value;
+      const decided =
+        invitation && (invitation.status === "accepted" || invitation.status === "declined")
+          ? { decision: invitation.status, by: invitation.decidedBy }
+          : undefined;
+      if (!decided?.by) return false;
+      await deps.workflow.raiseCustomerDecision(intent.invitationId, {
+        decision: decided.decision,
+        by: decided.by,
+      });
+      return true;
+    },
+    settle: (intent) => deps.invitations.settleDecision(intent.partnerId, intent.invitationId),
+  });
 }

@@ -9,6 +9,7 @@ import { GLOBAL_ADMINISTRATOR_ROLE_ID, PARTNER_WRITE_ROLES, type Actor } from ".
 import { recordApproval, type ApprovalParty } from "../../domain/subscriptions/migration";
 import type { Migration, Subscription } from "../../domain/subscriptions/model";
 import { updateWithRetry } from "../concurrency";
+import { raiseThenSettle, recoverIntents, type IntentRecoveryResult } from "../event-intents";
 import type { AuditLog, Clock, Page, PartnerRepository, Versioned } from "../ports";
 import type { MigrationRepository, MigrationWorkflows, SubscriptionRepository } from "../subscriptions/ports";
 
@@ -16,8 +17,10 @@ import type { MigrationRepository, MigrationWorkflows, SubscriptionRepository } 
  * R19's answers: the customer's Global Administrator and the current partner each approve or
  * decline a partnerSwitch, through the link in their email (R15, R16: reading never changes
  * anything, one answer for every unusable link) or, for an enrolled current partner, through the
- * API. The migration document is changed first (If-Match); the orchestration is told afterwards and
- * re-reads the document whenever it wakes, so a lost signal only delays the outcome.
+ * API. The migration document is changed (If-Match) together with an answer intent, in one atomic
+ * write; the orchestration is told afterwards, and re-reads the document whenever it wakes. A host
+ * that dies before the signal is raised leaves the intent, which the recovery sweep at start-up and
+ * on its timer raises again (application/event-intents.ts): the party's retry is a no-op and cannot.
  *
  * Who may answer (verifiable from the token alone):
  * - customer: a Global Administrator (`wids`) of the subscription's customer tenant (`tid`).
@@ -50,7 +53,10 @@ export interface SwitchRequestDirectory {
 }
 
 export interface PartnerSwitchDependencies {
-  migrations: Pick<MigrationRepository, "findByApprovalTokenHash" | "get" | "replace">;
+  migrations: Pick<
+    MigrationRepository,
+    "findByApprovalTokenHash" | "get" | "replaceWithAnswerIntent" | "settleAnswer"
+  >;
   subscriptions: Pick<SubscriptionRepository, "get">;
   partners: PartnerRepository;
   directory: SwitchRequestDirectory;
@@ -191,6 +197,8 @@ async function answer(
   closed: (migration: Migration) => DomainError,
 ): Promise<SwitchAnswer> {
   const actor: Actor = { kind: "partner", tenantId: identity.tenantId, userId: identity.userId };
+  // The party whose answer is being written (the link or route decides it, on every attempt).
+  let answering: ApprovalParty | undefined;
   return updateWithRetry<
     Migration,
     SwitchAnswer,
@@ -201,6 +209,7 @@ async function answer(
       return { value: found.migration, etag: found.etag, context: found, open: found.open };
     },
     decide: async ({ value: migration, context: current, open }) => {
+      answering = current.party;
       const who: Actor =
         current.party === "customer"
           ? { kind: "customer", tenantId: identity.tenantId, userId: identity.userId }
@@ -226,12 +235,25 @@ async function answer(
         write: transition.migration,
         after: async ({ value }) => {
           await audit(deps, value, decision, who, "applied");
-          await signal(deps, value.id, current.party, decision);
+          const intent = { partnerId: value.partnerId, migrationId: value.id, party: current.party };
+          await raiseThenSettle(
+            () => deps.workflows.signal(value.id, { kind: "approval", party: current.party, decision }),
+            () => deps.migrations.settleAnswer(intent),
+            (error) =>
+              deps.warn?.(
+                `Migration ${value.id} was not told of an approval (${error instanceof Error ? error.name : "error"}); ` +
+                  "the answer recovery raises it again from its intent.",
+              ),
+          );
           return result(value);
         },
       };
     },
-    replace: (next, etag) => deps.migrations.replace(next, etag),
+    // The answer and the intent to tell the orchestration: one atomic write.
+    replace: (next, etag) => {
+      if (!answering) throw new Error("An answer is written only after it was decided.");
+      return deps.migrations.replaceWithAnswerIntent(next, etag, answering);
+    },
     attempts: CONFLICT_ATTEMPTS,
     exhausted: () => refuse.conflict("The switch changed concurrently; try again.", "R19"),
   });
@@ -322,25 +344,28 @@ export async function answerSwitchAsCurrentPartner(
   );
 }
 
-async function signal(
-  deps: PartnerSwitchDependencies,
-  migrationId: string,
-  party: ApprovalParty,
-  decision: SwitchDecision,
-): Promise<void> {
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    try {
-      await deps.workflows.signal(migrationId, { kind: "approval", party, decision });
-      return;
-    } catch (error) {
-      if (attempt === 2) {
-        deps.warn?.(
-          `Migration ${migrationId} was not told of an approval (${error instanceof Error ? error.name : "error"}); ` +
-            "it reads the document when it next wakes.",
-        );
-      }
-    }
-  }
+export interface SwitchAnswerRecoveryDeps {
+  migrations: Pick<MigrationRepository, "get" | "pendingAnswers" | "settleAnswer">;
+  workflows: Pick<MigrationWorkflows, "signal">;
+}
+
+/**
+ * R19: raises again each answer a host death (or an unreachable durable store) left untold, from
+ * what the migration document records for that party; run with the invitations' recovery at host
+ * start-up and on its timer. No grace period: the orchestration reads the document on every signal.
+ */
+export async function recoverSwitchAnswers(deps: SwitchAnswerRecoveryDeps): Promise<IntentRecoveryResult> {
+  return recoverIntents({
+    pending: (limit) => deps.migrations.pendingAnswers(limit),
+    tell: async (intent) => {
+      const migration = (await deps.migrations.get(intent.partnerId, intent.migrationId))?.value;
+      const decision = migration?.approvals?.[intent.party];
+      if (decision === undefined || decision === "pending") return false;
+      await deps.workflows.signal(intent.migrationId, { kind: "approval", party: intent.party, decision });
+      return true;
+    },
+    settle: (intent) => deps.migrations.settleAnswer(intent),
+  });
 }
 
 async function audit(

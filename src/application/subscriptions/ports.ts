@@ -57,12 +57,35 @@ export class MigrationExists extends Error {
   }
 }
 
+/** "This migration's orchestration must hear this party's answer": written atomically with the answer. */
+export interface AnswerIntent {
+  partnerId: string;
+  migrationId: string;
+  party: ApprovalParty;
+  createdAt: string;
+}
+
 export interface MigrationRepository {
   /** MigrationExists when the id is taken. */
   create(migration: Migration): Promise<Versioned<Migration>>;
   /** Scoped to the migrating partner: another partner's id reads as undefined. */
   get(partnerId: string, id: string): Promise<Versioned<Migration> | undefined>;
   replace(migration: Migration, etag: string): Promise<Versioned<Migration>>;
+  /**
+   * R19, one party's answer: `replace`, and in the same atomic write an answer intent ("tell the
+   * orchestration"), so a host that dies before the approval signal is raised leaves the intent
+   * behind for the recovery sweep (application/event-intents.ts). One intent per party: two answers
+   * in flight never settle each other's.
+   */
+  replaceWithAnswerIntent(
+    migration: Migration,
+    etag: string,
+    party: ApprovalParty,
+  ): Promise<Versioned<Migration>>;
+  /** Answer intents not yet settled (any age: signalling an answer twice is harmless). At most `limit`, oldest first. */
+  pendingAnswers(limit: number): Promise<AnswerIntent[]>;
+  /** The orchestration was told (or has nobody left to tell): forgets the answer intent (idempotent). */
+  settleAnswer(intent: Omit<AnswerIntent, "createdAt">): Promise<void>;
   /** partnerSwitch: the migration whose approval link carries this token hash, and for which party. */
   findByApprovalTokenHash(
     tokenHash: string,
