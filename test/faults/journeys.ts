@@ -83,7 +83,10 @@ async function waitFor<T>(
 function mailArrives(world: FaultWorld, address: string, subject: RegExp) {
   return world.step(`mail to ${address} (${String(subject)})`, () =>
     eventually(
-      () => Promise.resolve(world.mailTo(address).filter((m) => subject.test(m.subject))),
+      () => {
+        world.assertHostUp();
+        return Promise.resolve(world.mailTo(address).filter((m) => subject.test(m.subject)));
+      },
       (items) => items.length > 0,
       `mail ${String(subject)} to ${address}`,
       WAIT_MS,
@@ -279,7 +282,10 @@ export const invitationJourney: JourneyKind = {
     await waitFor(
       world,
       "the webhook events",
-      () => Promise.resolve(webhookIds(world, webhookPath)),
+      () => {
+        world.assertHostUp();
+        return Promise.resolve(webhookIds(world, webhookPath));
+      },
       (ids) =>
         ["invitation.accepted", "adminRelationship.activated", "adminRelationship.extended"].every(
           (t) => t in ids,

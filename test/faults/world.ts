@@ -126,6 +126,15 @@ export class FaultWorld {
     await this.start();
   }
 
+  /**
+   * Throws while no host is up. Waits that look only at what the test process holds (the mailbox,
+   * the webhook receiver) call it between probes: a host that died before sending would otherwise
+   * be noticed only when the wait times out.
+   */
+  assertHostUp(): void {
+    if (!this.current || this.dead) throw new Error("the host is down");
+  }
+
   /** Whether the host died (or dies within a few seconds of a failed request). */
   private async died(): Promise<boolean> {
     const host = this.host;
