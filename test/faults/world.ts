@@ -4,7 +4,7 @@ import path from "node:path";
 import type { CosmosClient } from "@azure/cosmos";
 import { loopbackCosmosClient } from "../../src/localhost/services/cosmos";
 import { startEmailEndpoint, type EmailEndpoint, type StoredMail } from "../../src/localhost/services/email";
-import { Journey } from "../journey/support";
+import { eventually, Journey } from "../journey/support";
 import { startHostProcess, type HostProcess } from "../support/host-process";
 import { Receiver } from "../support/webhook-receiver";
 
@@ -133,6 +133,46 @@ export class FaultWorld {
    */
   assertHostUp(): void {
     if (!this.current || this.dead) throw new Error("the host is down");
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the running host to die (at its armed fault point), then starts a
+   * clean host on the same data. A journey's last step can end before the host reaches a point it
+   * passes right after (the outcome emails are sent, the activity's result is not recorded yet):
+   * checking then would race the death.
+   */
+  async awaitArmedDeath(timeoutMs: number): Promise<boolean> {
+    const host = this.host;
+    if (!host) return false;
+    const died = await Promise.race([
+      host.exited.then(() => true),
+      new Promise<false>((resolve) => {
+        setTimeout(() => resolve(false), timeoutMs).unref();
+      }),
+    ]);
+    if (died) await this.ensureHost();
+    return died;
+  }
+
+  /**
+   * Waits until no orchestration is pending or running but the admin relationships' lifecycles
+   * (they wait for their end dates): what a restart re-ran is done before anything is checked.
+   */
+  async settle(timeoutMs: number): Promise<void> {
+    await this.step("the orchestrations to settle", (j) =>
+      eventually(
+        async () => {
+          const answer = await j.call<{ name: string; instanceId: string }[]>(
+            "GET",
+            "/runtime/webhooks/durabletask/instances?runtimeStatus=Pending,Running",
+          );
+          return answer.body.filter((o) => !/^adminRelationship/i.test(o.name));
+        },
+        (open) => open.length === 0,
+        "the orchestrations to settle",
+        timeoutMs,
+      ),
+    );
   }
 
   /** Whether the host died (or dies within a few seconds of a failed request). */
