@@ -69,6 +69,12 @@ class ClockBarrier {
 const counts = { journeys: 0, kills: 0, faults: 0, emails: 0, orders: 0, failures: [] as string[] };
 let world: FaultWorld | undefined;
 
+/** Printed as it happens too: a run cut short (a deadline, a killed runner) still tells what broke. */
+function fail(message: string): void {
+  counts.failures.push(message);
+  console.log(`soak: failure ${counts.failures.length}: ${message}`);
+}
+
 afterAll(async () => {
   console.log(
     `soak (seed ${SEED}): ${counts.journeys} journeys, ${counts.kills} kills, ${counts.faults} faults injected, ` +
@@ -111,7 +117,7 @@ it(`R4: ${TOTAL} mixed journeys with random host kills and email faults all end 
         try {
           return await kind.run(w);
         } catch (error) {
-          counts.failures.push(`${kind.name}: ${(error as Error).message.slice(0, 500)}`);
+          fail(`${kind.name}: ${(error as Error).message.slice(0, 500)}`);
           return undefined;
         } finally {
           barrier.leave();
@@ -124,7 +130,7 @@ it(`R4: ${TOTAL} mixed journeys with random host kills and email faults all end 
       try {
         await round[i]!.check(w, m);
       } catch (error) {
-        counts.failures.push(`${round[i]!.name} check: ${(error as Error).message.slice(0, 500)}`);
+        fail(`${round[i]!.name} check: ${(error as Error).message.slice(0, 500)}`);
       }
     }
     console.log(
