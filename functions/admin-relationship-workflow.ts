@@ -10,7 +10,7 @@ import {
   startAdminLifecycles,
   type AdminLifecycleDependencies,
   type AdminRelationshipEmailRenderer,
-  type LifecycleStarter,
+  type AdminLifecycleStartDependencies,
 } from "../src/application/admin-relationships";
 import {
   sendAdminConfirmation,
@@ -37,7 +37,7 @@ export {
 } from "../src/workflows/admin-relationship";
 
 type Deps = { adminLifecycle: AdminLifecycleDependencies; webhooks: WebhookDependencies };
-type StartDeps = Deps & { adminConfirmation: AdminConfirmationDependencies };
+export type StartDeps = Deps & { adminConfirmation: AdminConfirmationDependencies };
 
 /** The lifecycle's dependencies for one activity invocation, publishing to the partner's webhook. */
 function withWebhooks(deps: Deps, context: InvocationContext): AdminLifecycleDependencies {
@@ -73,28 +73,37 @@ export const adminRelationshipActivities = [
 ];
 
 /**
- * Called by the invitation orchestration after creating relationships. It starts instances (one
- * per relationship, by deterministic id) and does not wait on them: a relationship outlives the
- * invitation by years.
+ * What starting admin lifecycles takes inside an activity: instances started through the durable
+ * client (by deterministic id, not awaited: a relationship outlives the invitation by years), the
+ * partner's webhook, and the customer's confirmation.
+ */
+export function adminLifecycleStartFor(
+  deps: StartDeps,
+  context: InvocationContext,
+): AdminLifecycleStartDependencies {
+  const client = df.getClient(context);
+  const { webhooks } = withWebhooks(deps, context);
+  return {
+    start: (instanceId, lifecycleInput) =>
+      startIfAbsent(client, ADMIN_RELATIONSHIP_ORCHESTRATION, instanceId, lifecycleInput),
+    ...(webhooks ? { webhooks } : {}),
+    // The customer's acceptance confirmation, with the link to end it (R9).
+    confirm: (relationship, invitation) =>
+      sendAdminConfirmation(deps.adminConfirmation, relationship, invitation),
+  };
+}
+
+/**
+ * Called by the invitation orchestration after creating relationships, when the creation did not
+ * start them itself (see createRelationships): reads each relationship and starts its lifecycle.
  */
 export const startAdminLifecyclesActivityFunction = activityFunction(startAdminLifecyclesActivity, {
   durableClient: true,
-  handler: (deps: StartDeps) => (input, context) => {
-    const client = df.getClient(context);
-    const start: LifecycleStarter = (instanceId, lifecycleInput) =>
-      startIfAbsent(client, ADMIN_RELATIONSHIP_ORCHESTRATION, instanceId, lifecycleInput);
-    const { relationships, webhooks } = withWebhooks(deps, context);
-    return startAdminLifecycles(
-      {
-        relationships,
-        start,
-        ...(webhooks ? { webhooks } : {}),
-        // The customer's acceptance confirmation, with the link to end it (R9).
-        confirm: (relationship) => sendAdminConfirmation(deps.adminConfirmation, relationship),
-      },
+  handler: (deps: StartDeps) => (input, context) =>
+    startAdminLifecycles(
+      { relationships: deps.adminLifecycle.relationships, ...adminLifecycleStartFor(deps, context) },
       input,
-    );
-  },
+    ),
 });
 
 /** English partner notices, fed from the stored relationship and the invitation it came from. */

@@ -9,6 +9,8 @@ import {
   type LifecycleDependencies,
 } from "../src/application/invitations/lifecycle";
 import { DAY_MS } from "../src/domain/time";
+import { startAdminLifecycle } from "../src/application/admin-relationships";
+import { adminLifecycleStartFor, type StartDeps } from "./admin-relationship-workflow";
 import { webhookPublisherFor, type WebhookDependencies } from "./webhooks";
 import { customerReminderEmail, invitationEmail, partnerNotificationEmail } from "../src/web";
 import {
@@ -38,7 +40,10 @@ export {
 } from "../src/workflows/invitation";
 
 export type InvitationWorkflowDependencies = LifecycleDependencies;
-type Deps = { invitationLifecycle: InvitationWorkflowDependencies; webhooks: WebhookDependencies };
+type Deps = StartDeps & {
+  invitationLifecycle: InvitationWorkflowDependencies;
+  webhooks: WebhookDependencies;
+};
 
 export const invitationOrchestration = orchestrationFunction({
   name: INVITATION_ORCHESTRATION,
@@ -67,10 +72,22 @@ export const invitationActivities = [
         expireInvitation(invitationLifecycle, input),
   }),
   activityFunction(createRelationshipsActivity, {
-    handler:
-      ({ invitationLifecycle }: Deps) =>
-      (input) =>
-        createRelationships(invitationLifecycle, input),
+    // Its first run also starts the admin lifecycles and tells the partner (and their webhooks).
+    durableClient: true,
+    handler: (deps: Deps) => (input, context) => {
+      const start = adminLifecycleStartFor(deps, context);
+      return createRelationships(
+        {
+          ...deps.invitationLifecycle,
+          webhooks: webhookPublisherFor(deps.webhooks, context),
+          followUp: {
+            startAdminLifecycle: (relationship, invitation) =>
+              startAdminLifecycle(start, relationship, invitation).then(() => undefined),
+          },
+        },
+        input,
+      );
+    },
   }),
   activityFunction(notifyPartnerActivity, {
     // Publishes the outcome to the partner's webhook, which starts a delivery orchestration.

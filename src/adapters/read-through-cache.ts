@@ -4,10 +4,12 @@
  * TTL are answered from memory, concurrent reads of one key share a single request, and callers get
  * copies. Another instance's write is seen here within the TTL at most.
  */
-export interface ReadThroughCacheOptions {
+export interface ReadThroughCacheOptions<V = unknown> {
   ttlMs: number;
   now?: () => number;
   maxEntries?: number;
+  /** How callers get a value without sharing it (a structured clone unless the value is read-only). */
+  copy?: <T extends V>(value: T) => T;
 }
 
 interface Entry<V> {
@@ -18,7 +20,11 @@ interface Entry<V> {
 export class ReadThroughCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
 
-  constructor(private readonly options: ReadThroughCacheOptions) {}
+  constructor(private readonly options: ReadThroughCacheOptions<V>) {}
+
+  private copy(value: V): V {
+    return this.options.copy ? this.options.copy(value) : structuredClone(value);
+  }
 
   private now(): number {
     return this.options.now?.() ?? performance.now();
@@ -37,14 +43,14 @@ export class ReadThroughCache<V> {
       });
     }
     const found = await entry.value;
-    return found === undefined ? undefined : structuredClone(found);
+    return found === undefined ? undefined : this.copy(found);
   }
 
   /** What a write through this instance stored (or `undefined` for a deletion). */
   set(key: string, value: V | undefined): void {
     this.remember(key, {
       at: this.now(),
-      value: Promise.resolve(value === undefined ? undefined : structuredClone(value)),
+      value: Promise.resolve(value === undefined ? undefined : this.copy(value)),
     });
   }
 

@@ -12,15 +12,28 @@ export function adminRelationshipInstanceId(relationshipId: string): string {
 }
 
 /** `customerTenantId` (the relationship's partition) makes every read one point read. */
-export const adminRelationshipInputSchema = z
+/** Which relationship an instance or step is about. */
+export const adminRelationshipRefSchema = z
   .object({
     relationshipId: z.string().min(1).max(200),
     customerTenantId: z.string().min(1).max(200),
   })
   .strict();
+export type AdminRelationshipRef = z.infer<typeof adminRelationshipRefSchema>;
+
+/**
+ * A lifecycle's input. `period` is what the starter had just written (the relationship in force, its
+ * end and effective auto-extend): it spares the first execution a read. Later executions
+ * (continueAsNew after an extension or a change) and instances started without it read the document.
+ */
+export const adminRelationshipInputSchema = adminRelationshipRefSchema
+  .extend({
+    period: z.object({ endsAt: z.iso.datetime(), autoExtend: z.boolean() }).strict().optional(),
+  })
+  .strict();
 export type AdminRelationshipInput = z.infer<typeof adminRelationshipInputSchema>;
 
-export const readAdminRelationshipInputSchema = adminRelationshipInputSchema;
+export const readAdminRelationshipInputSchema = adminRelationshipRefSchema;
 /** `autoExtend` is the effective one: never with Global Administrator (R6), whatever was stored. */
 export const readAdminRelationshipResultSchema = z.object({
   status: relationshipStatusSchema,
@@ -30,7 +43,7 @@ export const readAdminRelationshipResultSchema = z.object({
 export type ReadAdminRelationshipResult = z.infer<typeof readAdminRelationshipResultSchema>;
 
 /** The period (its `endsAt`) is part of every step: a step of one period never acts on another. */
-export const remindAdminPartnerInputSchema = adminRelationshipInputSchema
+export const remindAdminPartnerInputSchema = adminRelationshipRefSchema
   .extend({
     endsAt: z.iso.datetime(),
     daysBefore: z.union([z.literal(30), z.literal(7), z.literal(1)]),
@@ -43,7 +56,7 @@ export const remindAdminPartnerResultSchema = z.object({
 });
 export type RemindAdminPartnerResult = z.infer<typeof remindAdminPartnerResultSchema>;
 
-export const endAdminRelationshipInputSchema = adminRelationshipInputSchema
+export const endAdminRelationshipInputSchema = adminRelationshipRefSchema
   .extend({ endsAt: z.iso.datetime() })
   .strict();
 export type EndAdminRelationshipInput = z.infer<typeof endAdminRelationshipInputSchema>;
@@ -54,7 +67,7 @@ export const endAdminRelationshipResultSchema = z.object({
 });
 export type EndAdminRelationshipResult = z.infer<typeof endAdminRelationshipResultSchema>;
 
-export const notifyAdminExpiredInputSchema = adminRelationshipInputSchema;
+export const notifyAdminExpiredInputSchema = adminRelationshipRefSchema;
 export const notifyAdminExpiredResultSchema = z.object({ sent: z.boolean() });
 export type NotifyAdminExpiredResult = z.infer<typeof notifyAdminExpiredResultSchema>;
 

@@ -1,6 +1,7 @@
 import {
   adminRelationshipInstanceId,
   type AdminRelationshipInput,
+  type AdminRelationshipRef,
   type EndAdminRelationshipInput,
   type EndAdminRelationshipResult,
   type NotifyAdminExpiredResult,
@@ -98,7 +99,7 @@ function customerScope(input: { customerTenantId?: string | undefined }): { cust
 
 async function load(
   deps: Pick<AdminLifecycleDependencies, "relationships">,
-  input: AdminRelationshipInput,
+  input: AdminRelationshipRef,
 ): Promise<Loaded> {
   const { relationshipId } = input;
   const found = await deps.relationships.get(relationshipId, { customerTenantId: input.customerTenantId });
@@ -112,7 +113,7 @@ async function load(
 
 export async function readAdminRelationship(
   deps: Pick<AdminLifecycleDependencies, "relationships">,
-  input: AdminRelationshipInput,
+  input: AdminRelationshipRef,
 ): Promise<ReadAdminRelationshipResult> {
   const { value, endsAt } = await load(deps, input);
   return { status: value.status, endsAt, autoExtend: effectiveAutoExtend(value) };
@@ -238,7 +239,7 @@ async function auditEnd(
 /** Tells the partner's contact that the relationship expired; once, however often it runs. */
 export async function notifyAdminExpired(
   deps: AdminLifecycleDependencies,
-  input: AdminRelationshipInput,
+  input: AdminRelationshipRef,
 ): Promise<NotifyAdminExpiredResult> {
   const { value, endsAt } = await load(deps, input);
   if (value.status !== "expired")
@@ -266,24 +267,49 @@ export async function notifyPartnerOfTermination(
 export type LifecycleStarter = (instanceId: string, input: AdminRelationshipInput) => Promise<void>;
 
 /** Hands each admin relationship still in force to its own lifecycle instance (one per relationship). */
+export interface AdminLifecycleStartDependencies extends Pick<AdminLifecycleDependencies, "webhooks"> {
+  start: LifecycleStarter;
+  /**
+   * Tells the customer it is active, with the link to end it (R9); idempotent per relationship. The
+   * invitation it came from, when the caller holds it, spares a read.
+   */
+  confirm?: (relationship: Relationship, invitation?: Invitation) => Promise<void>;
+}
+
 export async function startAdminLifecycles(
-  deps: Pick<AdminLifecycleDependencies, "relationships" | "webhooks"> & {
-    start: LifecycleStarter;
-    /** Tells the customer it is active, with the link to end it (R9); idempotent per relationship. */
-    confirm?: (relationship: Relationship) => Promise<void>;
-  },
+  deps: Pick<AdminLifecycleDependencies, "relationships"> & AdminLifecycleStartDependencies,
   input: StartAdminLifecyclesInput,
 ): Promise<StartAdminLifecyclesResult> {
   const instanceIds: string[] = [];
   for (const relationshipId of input.relationshipIds) {
     const found = await deps.relationships.get(relationshipId, customerScope(input));
     if (!found || found.value.type !== "admin" || !inForce(found.value.status)) continue;
-    const instanceId = adminRelationshipInstanceId(relationshipId);
-    // The customer rides along so that each of the instance's reads is one point read, no lookup.
-    await deps.start(instanceId, { relationshipId, customerTenantId: found.value.customerTenantId });
-    await deps.webhooks?.publish(found.value.partnerId, adminRelationshipEvent(found.value, "activated"));
-    await deps.confirm?.(found.value);
-    instanceIds.push(instanceId);
+    instanceIds.push(await startAdminLifecycle(deps, found.value));
   }
   return { instanceIds };
+}
+
+/**
+ * Starts one admin relationship's lifecycle from its document as read (or as just written, in
+ * force): the instance (by deterministic id), the partner's "activated" event and the customer's
+ * confirmation. Each part is idempotent, so a re-run repeats none of them.
+ */
+export async function startAdminLifecycle(
+  deps: AdminLifecycleStartDependencies,
+  relationship: Relationship,
+  invitation?: Invitation,
+): Promise<string> {
+  const instanceId = adminRelationshipInstanceId(relationship.id);
+  // The customer rides along so that each of the instance's reads is one point read, no lookup; the
+  // period spares its first execution the read of what the caller holds.
+  await deps.start(instanceId, {
+    relationshipId: relationship.id,
+    customerTenantId: relationship.customerTenantId,
+    ...(relationship.endsAt
+      ? { period: { endsAt: relationship.endsAt, autoExtend: effectiveAutoExtend(relationship) } }
+      : {}),
+  });
+  await deps.webhooks?.publish(relationship.partnerId, adminRelationshipEvent(relationship, "activated"));
+  await deps.confirm?.(relationship, invitation);
+  return instanceId;
 }

@@ -204,8 +204,13 @@ export function adminConfirmationOperationId(relationshipId: string): string {
 export async function sendAdminConfirmation(
   deps: AdminConfirmationDependencies,
   relationship: Relationship,
+  /** The invitation it came from, when the caller holds it already (as read or just written). */
+  known?: Invitation,
 ): Promise<void> {
-  const invitation = (await deps.invitations.get(relationship.partnerId, relationship.invitationId))?.value;
+  const invitation =
+    known?.id === relationship.invitationId
+      ? known
+      : (await deps.invitations.get(relationship.partnerId, relationship.invitationId))?.value;
   if (!invitation)
     throw new Error(`Invitation ${relationship.invitationId} of ${relationship.id} does not exist.`);
   const partner = await deps.partners.get(relationship.partnerId);

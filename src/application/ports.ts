@@ -86,6 +86,14 @@ export interface PartnerRepository {
   put(partner: Partner): Promise<{ created: boolean; partner: Partner }>;
   /** Ids of the indirect resellers attached to a provider (an operator-only, cross-partition query). */
   resellerIdsOf(providerId: string): Promise<string[]>;
+  /**
+   * Is this (customer's) tenant an enrolled partner, and which (R11 and the cloud checks)? Unlike
+   * `get`, which authenticates partners, it may answer "no" from the set of enrolled ids as recently
+   * as a cache allows (CachedPartnerRepository), without a read per tenant asked about.
+   */
+  findEnrolled(tenantId: string): Promise<Partner | undefined>;
+  /** Every enrolled partner's id: a cross-partition query, for that set. */
+  enrolledIds(): Promise<string[]>;
 }
 
 /**
@@ -110,15 +118,20 @@ export class CreationWindowFull extends Error {
 
 export interface InvitationRepository {
   /**
-   * Stores the invitation and its token lookup (token hash -> invitation) together, idempotently.
+   * Stores the invitation, its start intent and the `audit` records together, idempotently.
    * With a window, the invitation is counted in it in the same write, or refused with
    * CreationWindowFull and nothing stored.
    */
-  create(invitation: Invitation, window?: CreationWindow): Promise<void>;
+  create(invitation: Invitation, window?: CreationWindow, also?: { audit?: AuditRecord[] }): Promise<void>;
   /** Creations counted so far in the partner's window (0 when none). */
   countInWindow(partnerId: string, windowStart: string): Promise<number>;
   /** Scoped to the owning partner: another partner's id reads as undefined. */
   get(partnerId: string, id: string): Promise<Versioned<Invitation> | undefined>;
+  /**
+   * As `get`, and settles the start intent in the same request: the caller is the orchestration
+   * the intent was there to start. A start intent already gone is no error (a re-run, a sweep).
+   */
+  getSettlingStart(partnerId: string, id: string): Promise<Versioned<Invitation> | undefined>;
   /**
    * Conditional on the ETag; throws ConcurrencyConflict when someone else wrote first. `audit`:
    * the records of this change (in the invitation's partner's trail), stored in the same atomic
@@ -133,8 +146,11 @@ export interface InvitationRepository {
     partnerId: string,
     query: { status?: InvitationStatus; limit: number; continuationToken?: string },
   ): Promise<Page<Invitation>>;
-  /** Compensation only: removes an invitation (its token lookup and start intent) whose workflow never started. */
-  remove(partnerId: string, id: string): Promise<void>;
+  /**
+   * Compensation only: removes an invitation whose workflow never started, its start intent, and
+   * the audit records (`auditIds`) stored with it.
+   */
+  remove(partnerId: string, id: string, also?: { auditIds?: string[] }): Promise<void>;
   /**
    * Start intents stored (with `create`, in the same atomic write) before `before` (ISO) and not yet
    * settled: invitations whose orchestration may not have started. At most `limit`, oldest first.
@@ -174,6 +190,13 @@ export type DecisionIntent = StartIntent;
 /** Where a relationship is looked for: its customer's, or a partner party to it (partner or indirect reseller). */
 export type RelationshipScope = { customerTenantId: string } | { partnerId: string };
 
+export interface CreatedRelationships {
+  /** Index copies left to the caller's own write in that partner's partition (`deferIndexOf`). */
+  deferred: Relationship[];
+  /** This call created every one of them, as given: none existed before (not a re-run's find). */
+  fresh: boolean;
+}
+
 export interface RelationshipRepository {
   /**
    * All of one customer's new relationships in one transactional batch; re-running with the same ids
@@ -185,7 +208,7 @@ export interface RelationshipRepository {
     customerTenantId: string,
     relationships: Relationship[],
     options?: { deferIndexOf?: string },
-  ): Promise<{ deferred: Relationship[] }>;
+  ): Promise<CreatedRelationships>;
   listForCustomer(customerTenantId: string): Promise<Relationship[]>;
   /**
    * By id, where the caller may look: in the customer's partition (one point read), or among the

@@ -150,7 +150,9 @@ export const adminRelationshipOrchestrator: OrchestrationHandler = function* (co
     return { relationshipId: input.relationshipId, outcome, remindersSent };
   }
 
-  const start = yield* read();
+  // Started with the period just written (in force): no read first. Which path an execution takes
+  // depends on its input alone, so its replays take the same one.
+  const start = input.period ? { status: "active" as const, ...input.period } : yield* read();
   if (!inForce(start.status)) return finish(start.status);
 
   const schedule = lifecycleSchedule(new Date(start.endsAt), start.autoExtend, context.df.currentUtcDateTime);
@@ -172,7 +174,7 @@ export const adminRelationshipOrchestrator: OrchestrationHandler = function* (co
     if (winner === changed) {
       timer.cancel();
       // Reminders depend on auto-extend (R7): a new execution reads the document and plans again.
-      context.df.continueAsNew(input);
+      context.df.continueAsNew(ref);
       return undefined;
     }
     if (winner !== timer) {
@@ -210,7 +212,7 @@ export const adminRelationshipOrchestrator: OrchestrationHandler = function* (co
     if (ended.outcome === "extended") {
       context.df.setCustomStatus({ phase: "extended", endsAt: ended.endsAt });
       // A new execution per period: the schedule is recomputed from the stored (new) end date.
-      context.df.continueAsNew(input);
+      context.df.continueAsNew(ref);
       return undefined;
     }
     if (ended.outcome === "expired") {

@@ -241,16 +241,21 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
   context.df.setCustomStatus({ phase: "concluding", outcome, emailFailures });
   let relationshipIds: string[] = [];
   let lifecycleStartFailed = false;
+  // The creation's first run starts the admin lifecycles and tells the partner itself (from the
+  // documents it just wrote); a result without that (a re-run, a failure there, an older history)
+  // leaves both to the activities below.
+  let concluded = false;
   if (outcome === "accepted") {
     const created = createRelationshipsResultSchema.parse(
       yield callActivity(context, createRelationshipsActivity, ref),
     );
     relationshipIds = created.relationshipIds;
+    concluded = created.concluded === true;
     // Admin relationships live on in their own instances (started, not awaited: their lifetime is
     // the relationship's, not the invitation's). A start that keeps failing must not keep the
     // partner from being told; it shows in the custom status for operators. A reseller-only
     // acceptance has none to start (known from results that list them).
-    if (created.adminRelationshipIds?.length !== 0)
+    if (!concluded && created.adminRelationshipIds?.length !== 0)
       try {
         startAdminLifecyclesResultSchema.parse(
           yield callActivity(context, startAdminLifecyclesActivity, {
@@ -266,7 +271,7 @@ export const invitationOrchestrator: OrchestrationHandler = function* (context: 
         lifecycleStartFailed = true;
       }
   }
-  yield callActivity(context, notifyPartnerActivity, { ...ref, outcome });
+  if (!concluded) yield callActivity(context, notifyPartnerActivity, { ...ref, outcome });
   context.df.setCustomStatus({
     phase: "done",
     outcome,

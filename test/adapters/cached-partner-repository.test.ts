@@ -15,9 +15,15 @@ const partner = (id: string, name = "Contoso"): Partner => ({
 });
 
 /** The memory twin, counting the reads that reach it. */
-function counted(): { repo: PartnerRepository; reads: () => number; failNext: () => void } {
+function counted(): {
+  repo: PartnerRepository;
+  reads: () => number;
+  idQueries: () => number;
+  failNext: () => void;
+} {
   const inner = new MemoryPartnerRepository();
   let reads = 0;
+  let idQueries = 0;
   let fail = false;
   return {
     repo: {
@@ -31,8 +37,14 @@ function counted(): { repo: PartnerRepository; reads: () => number; failNext: ()
       },
       put: (p) => inner.put(p),
       resellerIdsOf: (id) => inner.resellerIdsOf(id),
+      findEnrolled: (id) => inner.findEnrolled(id),
+      enrolledIds: () => {
+        idQueries++;
+        return inner.enrolledIds();
+      },
     },
     reads: () => reads,
+    idQueries: () => idQueries,
     failNext: () => (fail = true),
   };
 }
@@ -76,5 +88,31 @@ describe("CachedPartnerRepository (issue 11: one partner read per TTL, not per s
     const first = await cache.get("p1");
     first!.name = "changed by a caller";
     expect((await cache.get("p1"))?.name).toBe("Contoso");
+  });
+
+  it("answers R11's question about many customer tenants with one id query per TTL, no read each", async () => {
+    const store = counted();
+    await store.repo.put(partner("p1"));
+    let now = 0;
+    const cache = new CachedPartnerRepository(store.repo, { ttlMs: 1000, now: () => now });
+    const asked = await Promise.all(["c1", "c2", "c3", "p1"].map((id) => cache.findEnrolled(id)));
+    expect(asked).toEqual([undefined, undefined, undefined, partner("p1")]);
+    expect(store.idQueries()).toBe(1);
+    // Only the enrolled one is read (for its document); the rest never reach the store.
+    expect(store.reads()).toBe(1);
+    // Enrolled elsewhere: seen once the TTL is over.
+    await store.repo.put(partner("c1"));
+    expect(await cache.findEnrolled("c1")).toBeUndefined();
+    now = 1000;
+    expect((await cache.findEnrolled("c1"))?.id).toBe("c1");
+    expect(store.idQueries()).toBe(2);
+  });
+
+  it("an enrolment through it counts at once for R11", async () => {
+    const store = counted();
+    const cache = new CachedPartnerRepository(store.repo, { ttlMs: 1000, now: () => 0 });
+    expect(await cache.findEnrolled("p2")).toBeUndefined();
+    await cache.put(partner("p2"));
+    expect((await cache.findEnrolled("p2"))?.id).toBe("p2");
   });
 });

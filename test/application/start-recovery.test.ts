@@ -122,13 +122,33 @@ describe("R5: an invitation stored before a crash still gets its orchestration",
     expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
   });
 
-  it("R5: a creation that started its orchestration leaves nothing for the sweep", async () => {
+  it("R5: an orchestration's first email settles the start intent: nothing is left for the sweep", async () => {
     const w = await world();
     await w.create();
     await w.create(randomUUID());
+    // What the orchestration's first email activity does: read the invitation, settle the intent.
+    for (const [invitationId, input] of w.workflow.started) {
+      expect((await w.invitations.getSettlingStart(input.partnerId, invitationId))?.value.id).toBe(
+        invitationId,
+      );
+    }
     w.advance(START_RECOVERY_GRACE_MS + 1);
     expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
     expect(w.workflow.started.size).toBe(2);
+  });
+
+  it("R5: an orchestration started but not yet at its first email is found running, not started twice", async () => {
+    const w = await world();
+    await w.create();
+    w.advance(START_RECOVERY_GRACE_MS + 1);
+    expect(await w.recover()).toEqual({ started: 1, dropped: 0, failed: 0 });
+    expect(w.workflow.started.size).toBe(1);
+    // Settled by the sweep: the email's read then finds no intent, and still reads the invitation.
+    expect(await w.recover()).toEqual({ started: 0, dropped: 0, failed: 0 });
+    const [invitationId, input] = [...w.workflow.started][0]!;
+    expect((await w.invitations.getSettlingStart(input.partnerId, invitationId))?.value.status).toBe(
+      "pending",
+    );
   });
 
   it("R5: a failed start that was compensated (invitation removed) leaves nothing to start", async () => {

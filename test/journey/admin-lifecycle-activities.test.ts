@@ -242,10 +242,12 @@ describe("admin relationship activities (each run twice)", () => {
       {
         relationships: d.relationships,
         start: (instanceId, startInput) => {
-          // The customer rides along, so the lifecycle's reads skip the relationship lookup.
+          // The customer rides along, so the lifecycle's reads skip the relationship lookup; the
+          // period as read spares its first execution the read.
           expect(startInput).toEqual({
             relationshipId: admin.relationship.id,
             customerTenantId: admin.relationship.customerTenantId,
+            period: { endsAt: admin.relationship.endsAt, autoExtend: admin.relationship.autoExtend ?? false },
           });
           started.push(instanceId);
           return Promise.resolve();

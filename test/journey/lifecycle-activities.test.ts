@@ -28,7 +28,12 @@ import {
   isWellFormedInvitationToken,
   newLinkNonce,
 } from "../../src/domain/invitation-token";
-import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Invitation, type Partner } from "../../src/domain/model";
+import {
+  GLOBAL_ADMINISTRATOR_ROLE_ID,
+  type Invitation,
+  type Partner,
+  type Relationship,
+} from "../../src/domain/model";
 import { startEmailEndpoint, type EmailEndpoint } from "../../src/localhost/services/email";
 import { wakeSchedule } from "../../src/workflows/invitation";
 import { webInvitationEmails } from "../../functions/invitation-workflow";
@@ -255,6 +260,45 @@ describe("invitation activities (each run twice)", () => {
     expect((await deps.invitations.get(ref.partnerId, ref.invitationId))?.value.relationshipIds).toEqual(
       first.relationshipIds,
     );
+  });
+
+  it("issue 11: the first run also starts the admin lifecycle and tells the partner, from what it wrote; a re-run leaves that to the activities", async () => {
+    const deps = lifecycle();
+    const { invitation, partner } = await seed({ status: "accepted", decidedAt: clock.now().toISOString() });
+    const ref = { invitationId: invitation.id, partnerId: invitation.partnerId };
+    const started: { relationship: string; invitation: string }[] = [];
+    const followUp = {
+      startAdminLifecycle: (relationship: Relationship, from: Invitation) => {
+        started.push({ relationship: relationship.id, invitation: from.id });
+        return Promise.resolve();
+      },
+    };
+    const first = await createRelationships({ ...deps, followUp }, ref);
+    expect(first.concluded).toBe(true);
+    expect(started).toEqual([{ relationship: first.adminRelationshipIds![0]!, invitation: invitation.id }]);
+    expect(mailTo(partner.contactEmail).map((m) => m.subject)).toEqual([expect.stringMatching(/accepted/i)]);
+    // A re-run finds the relationships there: it cannot know what became of them since, so it
+    // concludes nothing and the orchestration's own activities (idempotent) take over.
+    const again = await createRelationships({ ...deps, followUp }, ref);
+    expect(again.concluded).toBeUndefined();
+    expect(again.relationshipIds).toEqual(first.relationshipIds);
+    expect(started).toHaveLength(1);
+    await notifyPartner(deps, { ...ref, outcome: "accepted" });
+    expect(mailTo(partner.contactEmail)).toHaveLength(1);
+  });
+
+  it("issue 11: a follow-up that fails leaves the relationships created and the rest to the activities", async () => {
+    const deps = lifecycle();
+    const { invitation, partner } = await seed({ status: "accepted", decidedAt: clock.now().toISOString() });
+    const ref = { invitationId: invitation.id, partnerId: invitation.partnerId };
+    const failing = { startAdminLifecycle: () => Promise.reject(new Error("durable backend unavailable")) };
+    const result = await createRelationships({ ...deps, followUp: failing }, ref);
+    expect(result.concluded).toBeUndefined();
+    expect(await deps.relationships.listForCustomer(invitation.customer.tenantId!)).toHaveLength(2);
+    expect((await deps.invitations.get(ref.partnerId, ref.invitationId))?.value.relationshipIds).toEqual(
+      result.relationshipIds,
+    );
+    expect(mailTo(partner.contactEmail)).toHaveLength(0);
   });
 
   it("R3/R13: an indirect provider's reseller relationship carries the reseller it was made for", () => {

@@ -58,6 +58,19 @@ const startIntentSchema = z.object({
   createdAt: z.string(),
 });
 
+/** Audit records as upserts in the partner's partition: their ids derive from the change. */
+function auditUpserts(partnerId: string, records: AuditRecord[]): OperationInput[] {
+  if (records.some((r) => r.partnerId !== partnerId)) {
+    throw new Error("An invitation's audit records belong to its partner's partition.");
+  }
+  return records.map((record) => ({
+    operationType: BulkOperationType.Upsert,
+    // Named per operation too: the embedded emulator reads it there.
+    partitionKey: partnerId,
+    resourceBody: toDocument(record, { docType: "audit" }) as JSONObject,
+  }));
+}
+
 function startIntentDocument(invitation: Invitation): JSONObject {
   return {
     id: startIntentId(invitation.id),
@@ -97,8 +110,13 @@ export class CosmosInvitationRepository implements InvitationRepository {
    * The invitation and its start intent go in one transactional batch (same partition): there is
    * no stored invitation whose orchestration nobody is bound to start (docs/invitation-lifecycle.md).
    */
-  async create(invitation: Invitation, window?: CreationWindow): Promise<void> {
-    if (window) return this.createCounted(invitation, window);
+  async create(
+    invitation: Invitation,
+    window?: CreationWindow,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<void> {
+    const records = auditUpserts(invitation.partnerId, also?.audit ?? []);
+    if (window) return this.createCounted(invitation, window, records);
     const results = await this.batch(
       [
         {
@@ -106,6 +124,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
           resourceBody: toDocument(invitation, { docType: "invitation" }) as JSONObject,
         },
         { operationType: BulkOperationType.Create, resourceBody: startIntentDocument(invitation) },
+        ...records,
       ],
       invitation.partnerId,
     );
@@ -122,7 +141,11 @@ export class CosmosInvitationRepository implements InvitationRepository {
    * read again. The embedded emulator does not roll a batch back, so that order is also what keeps
    * a refused creation from leaving an invitation behind there.
    */
-  private async createCounted(invitation: Invitation, window: CreationWindow): Promise<void> {
+  private async createCounted(
+    invitation: Invitation,
+    window: CreationWindow,
+    records: OperationInput[],
+  ): Promise<void> {
     const partnerId = invitation.partnerId;
     for (let attempt = 1; attempt <= maxWindowAttempts(window.limit); attempt++) {
       if (attempt > 1) await backoff(attempt);
@@ -158,6 +181,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
           resourceBody: toDocument(invitation, { docType: "invitation" }) as JSONObject,
         },
         { operationType: BulkOperationType.Create, resourceBody: startIntentDocument(invitation) },
+        ...records,
       ];
       const results = await this.batch(operations, partnerId);
       const [counted, created] = [results[0]?.statusCode ?? 0, results[1]?.statusCode ?? 0];
@@ -219,6 +243,26 @@ export class CosmosInvitationRepository implements InvitationRepository {
       if (cosmosStatus(error) === 404) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * One transactional batch: read the invitation, delete its start intent. When the intent is gone
+   * already (a re-run, the sweep settled it) the batch fails as a whole and a point read answers.
+   */
+  async getSettlingStart(partnerId: string, id: string): Promise<Versioned<Invitation> | undefined> {
+    const results = await this.batch(
+      [
+        { operationType: BulkOperationType.Read, id, partitionKey: partnerId },
+        { operationType: BulkOperationType.Delete, id: startIntentId(id), partitionKey: partnerId },
+      ],
+      partnerId,
+    );
+    const [read, settled] = results;
+    if (!read || !settled || read.statusCode >= 400 || settled.statusCode >= 400)
+      return this.get(partnerId, id);
+    const resource = read.resourceBody as Record<string, unknown> | undefined;
+    if (!resource || resource.docType !== "invitation") return undefined;
+    return { value: invitationDocumentSchema.parse(resource), etag: requireEtag(read.eTag, "an invitation") };
   }
 
   async replace(
@@ -389,15 +433,17 @@ export class CosmosInvitationRepository implements InvitationRepository {
       : { items };
   }
 
-  async remove(partnerId: string, id: string): Promise<void> {
+  async remove(partnerId: string, id: string, also?: { auditIds?: string[] }): Promise<void> {
     const found = await this.get(partnerId, id);
     if (!found) return;
-    await this.invitations
-      .item(id, partnerId)
-      .delete()
-      .catch((error: unknown) => {
-        if (cosmosStatus(error) !== 404) throw error;
-      });
+    for (const doc of [id, ...(also?.auditIds ?? [])]) {
+      await this.invitations
+        .item(doc, partnerId)
+        .delete()
+        .catch((error: unknown) => {
+          if (cosmosStatus(error) !== 404) throw error;
+        });
+    }
     await this.settleStart(partnerId, id);
   }
 

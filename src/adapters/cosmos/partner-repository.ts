@@ -21,6 +21,17 @@ export class CosmosPartnerRepository implements PartnerRepository {
     }
   }
 
+  findEnrolled(tenantId: string): Promise<Partner | undefined> {
+    return this.get(tenantId);
+  }
+
+  async enrolledIds(): Promise<string[]> {
+    const { resources } = await this.container.items
+      .query<string>("SELECT VALUE c.id FROM c WHERE c.docType = 'partner'")
+      .fetchAll();
+    return resources;
+  }
+
   async resellerIdsOf(providerId: string): Promise<string[]> {
     const { resources } = await this.container.items
       .query<string>({

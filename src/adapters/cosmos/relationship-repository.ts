@@ -3,6 +3,7 @@ import { BulkOperationType, type CreateOperationInput, type Database, type JSONO
 import {
   ConcurrencyConflict,
   InvalidContinuationToken,
+  type CreatedRelationships,
   type Page,
   type PartnerRelationshipQuery,
   type RelationshipRepository,
@@ -53,7 +54,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
     customerTenantId: string,
     relationships: Relationship[],
     options: { deferIndexOf?: string } = {},
-  ): Promise<{ deferred: Relationship[] }> {
+  ): Promise<CreatedRelationships> {
     if (relationships.some((r) => r.customerTenantId !== customerTenantId)) {
       throw new Error("Every relationship of one batch must belong to the same customer.");
     }
@@ -75,6 +76,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
       await this.indexAll(relationships, except);
       return {
         deferred: except ? relationships.filter((r) => relationshipParties(r).includes(except)) : [],
+        fresh: true,
       };
     }
     // Re-running must not overwrite a relationship that has moved on (e.g. been terminated).
@@ -87,7 +89,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
         relationships.map((r) => r.id),
         customerTenantId,
       );
-      return { deferred: [] };
+      return { deferred: [], fresh: false };
     }
     const operations: CreateOperationInput[] = missing.map((r) => ({
       operationType: BulkOperationType.Create,
@@ -100,7 +102,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
         relationships.map((r) => r.id),
         customerTenantId,
       );
-      return { deferred: [] };
+      return { deferred: [], fresh: false };
     }
     // A concurrent run created them first: fine as long as all of them exist now.
     for (const relationship of missing) {
@@ -114,7 +116,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
       relationships.map((r) => r.id),
       customerTenantId,
     );
-    return { deferred: [] };
+    return { deferred: [], fresh: false };
   }
 
   /** Copies what is stored (not what was asked) into the index of each partner party to it. */

@@ -5,6 +5,7 @@ import {
   CreationWindowFull,
   InvalidContinuationToken,
   type AuditLog,
+  type CreatedRelationships,
   type CreationWindow,
   type IdempotencyRecord,
   type IdempotencyStore,
@@ -91,6 +92,14 @@ export class MemoryPartnerRepository implements PartnerRepository {
       [...this.partners.values()].filter((p) => p.indirectProviderId === providerId).map((p) => p.id),
     );
   }
+
+  findEnrolled(tenantId: string): Promise<Partner | undefined> {
+    return this.get(tenantId);
+  }
+
+  enrolledIds(): Promise<string[]> {
+    return Promise.resolve([...this.partners.keys()]);
+  }
 }
 
 /** Keyset paging: the token names the last item returned, so items stored meanwhile never shift a page. */
@@ -126,7 +135,7 @@ function oldestIntents<I extends { createdAt: string }>(intents: Iterable<I>, li
 
 export class MemoryInvitationRepository implements InvitationRepository {
   /** `audit`: where records written with a replace go (as one Cosmos batch writes both). */
-  constructor(private readonly audit?: AuditLog) {}
+  constructor(private readonly audit?: MemoryAuditLog) {}
 
   /** By partner, then id: another partner's id is simply absent, as in its own Cosmos partition. */
   private readonly invitations = new Map<string, Map<string, Stored<Invitation>>>();
@@ -145,7 +154,20 @@ export class MemoryInvitationRepository implements InvitationRepository {
     return partition;
   }
 
-  create(invitation: Invitation, window?: CreationWindow): Promise<void> {
+  async create(
+    invitation: Invitation,
+    window?: CreationWindow,
+    also?: { audit?: AuditRecord[] },
+  ): Promise<void> {
+    const records = also?.audit ?? [];
+    if (records.length > 0 && !this.audit) {
+      throw new Error("This invitation repository was built without the audit log its records go to.");
+    }
+    await this.store(invitation, window);
+    for (const record of records) await this.audit!.record(record);
+  }
+
+  private store(invitation: Invitation, window?: CreationWindow): Promise<void> {
     const partition = this.partition(invitation.partnerId);
     // Idempotent: a retry of the same creation finds the first one stored (and not counted again).
     if (partition.has(invitation.id)) return Promise.resolve();
@@ -265,32 +287,38 @@ export class MemoryInvitationRepository implements InvitationRepository {
     );
   }
 
-  remove(partnerId: string, id: string): Promise<void> {
+  remove(partnerId: string, id: string, also?: { auditIds?: string[] }): Promise<void> {
     const partition = this.invitations.get(partnerId);
     const stored = partition?.get(id);
     if (!partition || !stored) return Promise.resolve();
     partition.delete(id);
     this.startIntents.delete(id);
     this.decisionIntents.delete(id);
+    for (const recordId of also?.auditIds ?? []) this.audit?.forget(partnerId, recordId);
     return Promise.resolve();
+  }
+
+  async getSettlingStart(partnerId: string, id: string): Promise<Versioned<Invitation> | undefined> {
+    await this.settleStart(partnerId, id);
+    return this.get(partnerId, id);
   }
 }
 
 export class MemoryRelationshipRepository implements RelationshipRepository {
   private readonly relationships = new Map<string, Stored<Relationship>>();
 
-  createMany(customerTenantId: string, relationships: Relationship[]): Promise<{ deferred: Relationship[] }> {
+  createMany(customerTenantId: string, relationships: Relationship[]): Promise<CreatedRelationships> {
     if (relationships.some((r) => r.customerTenantId !== customerTenantId)) {
       return Promise.reject(new Error("Every relationship of one batch must belong to the same customer."));
     }
     // All or none (checked above, before any write); a re-run never overwrites one that moved on.
+    let fresh = true;
     for (const relationship of relationships) {
-      if (!this.relationships.has(relationship.id)) {
-        this.relationships.set(relationship.id, { value: copy(relationship), etag: nextEtag() });
-      }
+      if (this.relationships.has(relationship.id)) fresh = false;
+      else this.relationships.set(relationship.id, { value: copy(relationship), etag: nextEtag() });
     }
     // No index to defer: partners' lists here are read from the relationships themselves.
-    return Promise.resolve({ deferred: [] });
+    return Promise.resolve({ deferred: [], fresh });
   }
 
   listForCustomer(customerTenantId: string): Promise<Relationship[]> {
@@ -353,6 +381,11 @@ export class MemoryAuditLog implements AuditLog {
     const key = `${entry.partnerId}\u001f${entry.id}`;
     if (!this.records.has(key)) this.records.set(key, copy(entry));
     return Promise.resolve();
+  }
+
+  /** A compensated creation's record (the Cosmos adapter deletes it from the partition). */
+  forget(partnerId: string, id: string): void {
+    this.records.delete(`${partnerId}\u001f${id}`);
   }
 
   listFor(partnerId: string, resourceId: string): Promise<AuditRecord[]> {

@@ -85,6 +85,8 @@ export const createRelationshipsResultSchema = z.object({
   customerTenantId: z.string().optional(),
   /** Which of them are admin relationships; absent in results recorded before it was. */
   adminRelationshipIds: z.array(z.string()).optional(),
+  /** The run also started the admin lifecycles and told the partner (absent: still to do). */
+  concluded: z.literal(true).optional(),
 });
 export type CreateRelationshipsResult = z.infer<typeof createRelationshipsResultSchema>;
 

@@ -215,26 +215,13 @@ export async function createInvitation(
     );
   } catch (error) {
     if (idempotencyKey === undefined)
-      await deps.invitations.remove(caller.id, invitation.id).catch(() => undefined);
+      await deps.invitations
+        .remove(caller.id, invitation.id, { auditIds: [createdRecord(invitation).id] })
+        .catch(() => undefined);
     throw error;
   }
-  // The start intent stored with the invitation is done with. Should this fail (or the host die
-  // first), the recovery sweep finds the orchestration there and settles it then.
-  // Recorded once the invitation is live: a compensated (removed) attempt leaves no "created" record.
-  // It goes in the same request as the settling; should that fail, it is written alone.
-  const created: AuditRecord = {
-    id: `${invitation.id}:created`,
-    partnerId: caller.id,
-    resourceType: "invitation",
-    resourceId: invitation.id,
-    action: "created",
-    outcome: "applied",
-    actor,
-    at: invitation.createdAt,
-  };
-  await deps.invitations
-    .settleStart(caller.id, invitation.id, { audit: [created] })
-    .catch(() => deps.audit.record(created));
+  // The start intent stored with the invitation is settled by the orchestration's first email,
+  // in the request that reads the invitation (or, should the host die first, by the recovery sweep).
   const body = toInvitationView(invitation);
   const location = invitationLocation(invitation.id);
   if (record && idempotencyKey !== undefined) {
@@ -272,7 +259,7 @@ async function gatherFacts(
     ? await deps.partners.get(input.resellerPartnerId.toLowerCase())
     : undefined;
   const tenantId = input.customer.tenantId?.toLowerCase();
-  const customerPartner = tenantId ? await deps.partners.get(tenantId) : undefined;
+  const customerPartner = tenantId ? await deps.partners.findEnrolled(tenantId) : undefined;
   const customerClouds: KnownCloud[] = [];
   if (customerPartner)
     customerClouds.push({ cloud: customerPartner.cloud, source: "enrolled partner tenant" });
@@ -284,6 +271,20 @@ async function gatherFacts(
   const byDomain = cloudOfDomain(input.customer.domain);
   if (byDomain) customerClouds.push({ cloud: byDomain, source: "initial domain" });
   return { reseller, customerPartner, customerClouds };
+}
+
+/** The partner's trail: who created it, when. A fixed id: a repeated write is the same record. */
+function createdRecord(invitation: Invitation): AuditRecord {
+  return {
+    id: `${invitation.id}:created`,
+    partnerId: invitation.partnerId,
+    resourceType: "invitation",
+    resourceId: invitation.id,
+    action: "created",
+    outcome: "applied",
+    actor: invitation.createdBy,
+    at: invitation.createdAt,
+  };
 }
 
 async function storeInvitation(
@@ -327,7 +328,10 @@ async function storeInvitation(
     expiresAt: addDays(now.toISOString(), deps.invitationTtlDays),
   };
   try {
-    await deps.invitations.create(invitation, rateLimit?.window);
+    // Its "created" record goes in the same write: the invitation is live from here (the start
+    // intent stored with it binds someone to start its orchestration); a compensated attempt
+    // removes the record with it.
+    await deps.invitations.create(invitation, rateLimit?.window, { audit: [createdRecord(invitation)] });
   } catch (error) {
     if (rateLimit && error instanceof CreationWindowFull) throw creationRateLimited(rateLimit, deps.clock);
     throw error;

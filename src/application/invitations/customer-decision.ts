@@ -122,7 +122,7 @@ async function check(
   // No tenant named at invitation time: the accepting tenant binds it, under the rules creation
   // would have applied had the partner named it (domain/rules.ts).
   const tenantId = identity.tenantId.trim().toLowerCase();
-  const customerPartner = await deps.partners.get(tenantId);
+  const customerPartner = await deps.partners.findEnrolled(tenantId);
   const clouds: KnownCloud[] = [];
   if (identity.cloud) clouds.push({ cloud: identity.cloud, source: "initial domain" });
   if (customerPartner) clouds.push({ cloud: customerPartner.cloud, source: "enrolled partner tenant" });

@@ -95,14 +95,22 @@ export function invitationLink(publicBaseUrl: string, linkKey: string, invitatio
   return `${publicBaseUrl.replace(/\/+$/, "")}/invite/${token}`;
 }
 
-async function load(
+function load(
   deps: LifecycleDependencies,
   ref: InvitationOrchestrationInput,
 ): Promise<Versioned<Invitation>> {
-  const found = await deps.invitations.get(ref.partnerId, ref.invitationId);
+  return found(deps.invitations.get(ref.partnerId, ref.invitationId), ref);
+}
+
+async function found(
+  read: Promise<Versioned<Invitation> | undefined>,
+  ref: InvitationOrchestrationInput,
+): Promise<Versioned<Invitation>> {
+  const invitation = await read;
   // Not retryable in any useful way: the orchestration was started for a document that is not there.
-  if (!found) throw new Error(`Invitation ${ref.invitationId} of partner ${ref.partnerId} does not exist.`);
-  return found;
+  if (!invitation)
+    throw new Error(`Invitation ${ref.invitationId} of partner ${ref.partnerId} does not exist.`);
+  return invitation;
 }
 
 async function content(
@@ -123,7 +131,12 @@ export async function sendCustomerEmail(
   deps: LifecycleDependencies,
   input: InvitationOrchestrationInput & { step: CustomerEmailStep },
 ): Promise<SendCustomerEmailResult> {
-  const { value: invitation } = await load(deps, input);
+  // The first email comes from the running orchestration: the start intent stored with the
+  // invitation is done with, and goes in the same request as the read.
+  const { value: invitation } =
+    input.step === "invitation"
+      ? await found(deps.invitations.getSettlingStart(input.partnerId, input.invitationId), input)
+      : await load(deps, input);
   const result = { sent: false, status: invitation.status };
   const expired = deps.clock.now().getTime() >= Date.parse(invitation.expiresAt);
   if (invitation.status !== "pending" || expired) return result;
@@ -239,9 +252,24 @@ export function relationshipsFor(invitation: Invitation): Relationship[] {
   return relationships;
 }
 
-/** Creates the relationships of an accepted invitation (one transactional batch) and links them to it. */
+/**
+ * What follows an acceptance once its relationships exist: each admin relationship's lifecycle
+ * started (with the customer's confirmation). The creation does it itself when it has just written
+ * them, from the documents in hand; otherwise the orchestration runs the separate activities.
+ */
+export interface AcceptanceFollowUp {
+  startAdminLifecycle(relationship: Relationship, invitation: Invitation): Promise<void>;
+}
+
+/**
+ * Creates the relationships of an accepted invitation (one transactional batch) and links them to
+ * it. When this run created them and linked them (the first run, the usual case), it also starts
+ * the admin lifecycles and tells the partner, from the documents it holds: no step after it reads
+ * them again. A failure there is not the creation's: the result says the rest is still to do, and
+ * the orchestration does it with the separate activities, each with its own retries.
+ */
 export async function createRelationships(
-  deps: LifecycleDependencies,
+  deps: LifecycleDependencies & { followUp?: AcceptanceFollowUp },
   input: InvitationOrchestrationInput,
 ): Promise<CreateRelationshipsResult> {
   const loaded = await load(deps, input);
@@ -251,9 +279,13 @@ export async function createRelationships(
   }
   const relationships = relationshipsFor(invitation);
   // The partner's index copies go with the link below: same partition, one request.
-  const { deferred } = await deps.relationships.createMany(invitation.customer.tenantId!, relationships, {
-    deferIndexOf: invitation.partnerId,
-  });
+  const { deferred, fresh } = await deps.relationships.createMany(
+    invitation.customer.tenantId!,
+    relationships,
+    {
+      deferIndexOf: invitation.partnerId,
+    },
+  );
   const relationshipIds = relationships.map((r) => r.id);
   // The first attempt links them on the version read above (its ETag still decides the write);
   // only a conflict reads again.
@@ -270,7 +302,7 @@ export async function createRelationships(
     detail: `${relationship.type} relationship from invitation ${invitation.id}`,
   }));
   let first: typeof loaded | undefined = loaded;
-  const linked = await updateWithRetry<Invitation, boolean>({
+  const linked = await updateWithRetry<Invitation, Invitation | undefined>({
     read: () => {
       const known = first;
       first = undefined;
@@ -278,8 +310,8 @@ export async function createRelationships(
     },
     decide: ({ value: current }) =>
       sameIds(current.relationshipIds, relationshipIds)
-        ? { done: false }
-        : { write: { ...current, relationshipIds }, after: () => true },
+        ? { done: undefined }
+        : { write: { ...current, relationshipIds }, after: ({ value }) => value },
     // The link, the creations' audit records and the partner's index copies: one atomic write in
     // the partner's partition.
     replace: (next, etag) =>
@@ -294,11 +326,31 @@ export async function createRelationships(
     if (deferred.length > 0)
       await deps.relationships.createMany(invitation.customer.tenantId!, relationships);
   }
+  const concluded = linked && fresh && deps.followUp ? await conclude(deps, linked, relationships) : false;
   return {
     relationshipIds,
     customerTenantId: invitation.customer.tenantId!,
     adminRelationshipIds: relationships.filter((r) => r.type === "admin").map((r) => r.id),
+    ...(concluded ? { concluded } : {}),
   };
+}
+
+/** The follow-up of a first run, from what it just wrote; false leaves it to the orchestration. */
+async function conclude(
+  deps: LifecycleDependencies & { followUp?: AcceptanceFollowUp },
+  invitation: Invitation,
+  relationships: Relationship[],
+): Promise<boolean> {
+  try {
+    for (const relationship of relationships) {
+      if (relationship.type === "admin") await deps.followUp?.startAdminLifecycle(relationship, invitation);
+    }
+    await tellPartner(deps, invitation, "accepted");
+    return true;
+  } catch {
+    // Every part is idempotent: the separate activities repeat what was done and finish the rest.
+    return false;
+  }
 }
 
 function sameIds(a: string[] | undefined, b: string[]): boolean {
@@ -314,12 +366,20 @@ export async function notifyPartner(
   if (invitation.status !== input.outcome) {
     throw new Error(`Invitation ${invitation.id} is ${invitation.status}, not ${input.outcome}.`);
   }
+  await tellPartner(deps, invitation, input.outcome);
+  return { sent: true };
+}
+
+async function tellPartner(
+  deps: LifecycleDependencies,
+  invitation: Invitation,
+  outcome: InvitationOutcome,
+): Promise<void> {
   const { partner, ...rest } = await content(deps, invitation);
-  const email = deps.render.partnerNotification({ partner, ...rest, outcome: input.outcome });
+  const email = deps.render.partnerNotification({ partner, ...rest, outcome });
   await deps.email.send(
     { ...email, to: [partner.contactEmail] },
-    partnerNotificationOperationId(invitation.id, input.outcome),
+    partnerNotificationOperationId(invitation.id, outcome),
   );
-  await deps.webhooks?.publish(invitation.partnerId, invitationEvent(invitation, input.outcome));
-  return { sent: true };
+  await deps.webhooks?.publish(invitation.partnerId, invitationEvent(invitation, outcome));
 }

@@ -49,7 +49,7 @@ export async function migrationFacts(
       (r.partnerId === caller.id || r.indirectResellerId === caller.id),
   );
   // A customer that is itself an enrolled partner tenant has a known cloud.
-  const enrolled = await deps.partners.get(customerTenantId);
+  const enrolled = await deps.partners.findEnrolled(customerTenantId);
   return enrolled
     ? { hasActiveResellerRelationship, customerCloud: enrolled.cloud }
     : { hasActiveResellerRelationship };
