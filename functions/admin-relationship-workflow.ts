@@ -84,8 +84,8 @@ export function adminLifecycleStartFor(
   const client = df.getClient(context);
   const { webhooks } = withWebhooks(deps, context);
   return {
-    start: (instanceId, lifecycleInput) =>
-      startIfAbsent(client, ADMIN_RELATIONSHIP_ORCHESTRATION, instanceId, lifecycleInput),
+    start: (instanceId, lifecycleInput, options) =>
+      startIfAbsent(client, ADMIN_RELATIONSHIP_ORCHESTRATION, instanceId, lifecycleInput, options),
     ...(webhooks ? { webhooks } : {}),
     // The customer's acceptance confirmation, with the link to end it (R9).
     confirm: (relationship, invitation) =>

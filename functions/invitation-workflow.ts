@@ -81,8 +81,8 @@ export const invitationActivities = [
           ...deps.invitationLifecycle,
           webhooks: webhookPublisherFor(deps.webhooks, context),
           followUp: {
-            startAdminLifecycle: (relationship, invitation) =>
-              startAdminLifecycle(start, relationship, invitation).then(() => undefined),
+            startAdminLifecycle: (relationship, invitation, options) =>
+              startAdminLifecycle(start, relationship, invitation, options).then(() => undefined),
           },
         },
         input,

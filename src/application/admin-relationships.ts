@@ -264,7 +264,15 @@ export async function notifyPartnerOfTermination(
 }
 
 /** Starts an orchestration instance; an instance that already exists counts as started. */
-export type LifecycleStarter = (instanceId: string, input: AdminRelationshipInput) => Promise<void>;
+/**
+ * Starts the instance unless it exists. `fresh`: the relationship did not exist before the caller
+ * created it just now, so neither can its instance (ids derive from it): no need to look first.
+ */
+export type LifecycleStarter = (
+  instanceId: string,
+  input: AdminRelationshipInput,
+  options?: { fresh?: boolean },
+) => Promise<void>;
 
 /** Hands each admin relationship still in force to its own lifecycle instance (one per relationship). */
 export interface AdminLifecycleStartDependencies extends Pick<AdminLifecycleDependencies, "webhooks"> {
@@ -298,17 +306,22 @@ export async function startAdminLifecycle(
   deps: AdminLifecycleStartDependencies,
   relationship: Relationship,
   invitation?: Invitation,
+  options: { fresh?: boolean } = {},
 ): Promise<string> {
   const instanceId = adminRelationshipInstanceId(relationship.id);
   // The customer rides along so that each of the instance's reads is one point read, no lookup; the
   // period spares its first execution the read of what the caller holds.
-  await deps.start(instanceId, {
-    relationshipId: relationship.id,
-    customerTenantId: relationship.customerTenantId,
-    ...(relationship.endsAt
-      ? { period: { endsAt: relationship.endsAt, autoExtend: effectiveAutoExtend(relationship) } }
-      : {}),
-  });
+  await deps.start(
+    instanceId,
+    {
+      relationshipId: relationship.id,
+      customerTenantId: relationship.customerTenantId,
+      ...(relationship.endsAt
+        ? { period: { endsAt: relationship.endsAt, autoExtend: effectiveAutoExtend(relationship) } }
+        : {}),
+    },
+    options,
+  );
   await deps.webhooks?.publish(relationship.partnerId, adminRelationshipEvent(relationship, "activated"));
   await deps.confirm?.(relationship, invitation);
   return instanceId;

@@ -29,6 +29,10 @@ const NOT_DRIVEN: Record<string, string> = {
     "the partner-switch journey approves on both sides; a switch nobody answers expires in 30 days",
   partnerSwitchReleaseSubscription:
     "only a declined or expired switch hands the subscription back; the journey approves on both sides",
+  invitationNotifyPartner:
+    "on a clean run the acceptance's relationship step tells the partner itself (issue 11); this activity runs when that step re-runs, which the kill points at and after invitationCreateRelationships cause",
+  adminRelationshipStartLifecycles:
+    "on a clean run the acceptance's relationship step starts the lifecycles itself (issue 11); this activity runs when that step re-runs, which the kill points at and after invitationCreateRelationships cause",
   diagnosticsEcho:
     "the diagnostics canary (POST /api/diagnostics/canary), not part of any partner or customer flow",
 };

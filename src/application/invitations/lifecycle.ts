@@ -258,7 +258,12 @@ export function relationshipsFor(invitation: Invitation): Relationship[] {
  * them, from the documents in hand; otherwise the orchestration runs the separate activities.
  */
 export interface AcceptanceFollowUp {
-  startAdminLifecycle(relationship: Relationship, invitation: Invitation): Promise<void>;
+  /** `fresh`: the relationship was created by this run (see LifecycleStarter). */
+  startAdminLifecycle(
+    relationship: Relationship,
+    invitation: Invitation,
+    options: { fresh: boolean },
+  ): Promise<void>;
 }
 
 /**
@@ -343,7 +348,9 @@ async function conclude(
 ): Promise<boolean> {
   try {
     for (const relationship of relationships) {
-      if (relationship.type === "admin") await deps.followUp?.startAdminLifecycle(relationship, invitation);
+      // Only a first run concludes: this run created the relationships, so no instance exists yet.
+      if (relationship.type === "admin")
+        await deps.followUp?.startAdminLifecycle(relationship, invitation, { fresh: true });
     }
     await tellPartner(deps, invitation, "accepted");
     return true;
