@@ -136,11 +136,13 @@ export interface InvitationRepository {
    * Conditional on the ETag; throws ConcurrencyConflict when someone else wrote first. `audit`:
    * the records of this change (in the invitation's partner's trail), stored in the same atomic
    * write, so a change and its record exist together or not at all, at the cost of one request.
+   * `settleDecision`: the change carries out the customer's decision, so its decision intent is
+   * done with, and is settled in the same write (one already gone is no error).
    */
   replace(
     invitation: Invitation,
     etag: string,
-    also?: { audit?: AuditRecord[]; relationshipIndex?: Relationship[] },
+    also?: { audit?: AuditRecord[]; relationshipIndex?: Relationship[]; settleDecision?: boolean },
   ): Promise<Versioned<Invitation>>;
   list(
     partnerId: string,

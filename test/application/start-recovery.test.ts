@@ -179,7 +179,11 @@ describe("R5: an invitation stored before a crash still gets its orchestration",
 
 describe("R4: a customer's decision stored before a crash still reaches its orchestration", () => {
   /** Accepts through the link; `raised` false: the event never got out (the host died, or the backend refused it). */
-  async function decided(w: Awaited<ReturnType<typeof world>>, raised: boolean) {
+  async function decided(
+    w: Awaited<ReturnType<typeof world>>,
+    raised: boolean,
+    decision: "accepted" | "declined" = "accepted",
+  ) {
     const id = (await w.create()).body.id;
     const invitation = (await w.invitations.get(w.partner.id, id))!.value;
     const token = invitationLinkToken(LINK_KEY, invitation.partnerId, id, invitation.linkNonce);
@@ -193,7 +197,7 @@ describe("R4: a customer's decision stored before a crash still reaches its orch
         raiseDecision: () => (raised ? Promise.resolve() : Promise.reject(new HostDied("SIGKILL"))),
         warn: (m) => warnings.push(m),
       },
-      { token, decision: "accepted", identity },
+      { token, decision, identity },
     );
     return { id, identity, warnings };
   }
@@ -222,15 +226,38 @@ describe("R4: a customer's decision stored before a crash still reaches its orch
     });
   });
 
-  it("R4: a decision whose event was raised leaves nothing for the recovery", async () => {
+  it("R4: a decline whose event was raised leaves nothing for the recovery", async () => {
     const w = await world();
-    await decided(w, true);
+    await decided(w, true, "declined");
     expect(await recoverInvitationDecisions({ invitations: w.invitations, workflow: w.workflow })).toEqual({
       raised: 0,
       dropped: 0,
       failed: 0,
     });
     expect(w.workflow.decisions).toEqual([]);
+  });
+
+  it("R4: an acceptance's intent is settled by the relationship step's write; a sweep before that raises it again, harmlessly", async () => {
+    const w = await world();
+    const early = await decided(w, true);
+    // The orchestration has not written the relationships yet: the sweep tells it once more.
+    expect(await recoverInvitationDecisions({ invitations: w.invitations, workflow: w.workflow })).toEqual({
+      raised: 1,
+      dropped: 0,
+      failed: 0,
+    });
+    expect(w.workflow.decisions.map((d) => d.invitationId)).toEqual([early.id]);
+    const { id } = await decided(w, true);
+    // What the relationship step writes (the link), with the intent's settlement in the same write.
+    const stored = (await w.invitations.get(w.partner.id, id))!;
+    await w.invitations.replace({ ...stored.value, relationshipIds: [] }, stored.etag, {
+      settleDecision: true,
+    });
+    expect(await recoverInvitationDecisions({ invitations: w.invitations, workflow: w.workflow })).toEqual({
+      raised: 0,
+      dropped: 0,
+      failed: 0,
+    });
   });
 
   it("R4: a raise that fails during recovery keeps its intent for the next run", async () => {

@@ -287,6 +287,35 @@ describe("invitation activities (each run twice)", () => {
     expect(mailTo(partner.contactEmail)).toHaveLength(1);
   });
 
+  it("R4: the relationship step settles the acceptance's decision intent in its own write, also when it is gone already", async () => {
+    const deps = lifecycle();
+    const { invitation } = await seed({
+      customer: {
+        domain: "contoso.example",
+        displayName: "Contoso",
+        adminEmail: "a@contoso.example",
+        tenantId: randomUUID(),
+      },
+    });
+    const stored = (await deps.invitations.get(invitation.partnerId, invitation.id))!;
+    const decided = { ...stored.value, status: "accepted" as const, decidedAt: clock.now().toISOString() };
+    await deps.invitations.replaceWithDecisionIntent(decided, stored.etag);
+    const pending = async () =>
+      (await deps.invitations.pendingDecisions(1000)).filter((i) => i.invitationId === invitation.id);
+    expect(await pending()).toHaveLength(1);
+    const ref = { invitationId: invitation.id, partnerId: invitation.partnerId };
+    await createRelationships(deps, ref);
+    expect(await pending()).toHaveLength(0);
+    // Settled before the step ran (the recovery's delete): the step's write does not fail on it.
+    const other = await seed({ status: "accepted", decidedAt: clock.now().toISOString() });
+    await deps.invitations.settleDecision(other.invitation.partnerId, other.invitation.id);
+    const created = await createRelationships(deps, {
+      invitationId: other.invitation.id,
+      partnerId: other.invitation.partnerId,
+    });
+    expect(created.relationshipIds).toHaveLength(2);
+  });
+
   it("issue 11: a follow-up that fails leaves the relationships created and the rest to the activities", async () => {
     const deps = lifecycle();
     const { invitation, partner } = await seed({ status: "accepted", decidedAt: clock.now().toISOString() });

@@ -58,6 +58,9 @@ const startIntentSchema = z.object({
   createdAt: z.string(),
 });
 
+/** How long a settled intent's marker stays (Cosmos removes it; the embedded server keeps it). */
+const SETTLED_INTENT_TTL_SECONDS = 3_600;
+
 /** Audit records as upserts in the partner's partition: their ids derive from the change. */
 function auditUpserts(partnerId: string, records: AuditRecord[]): OperationInput[] {
   if (records.some((r) => r.partnerId !== partnerId)) {
@@ -268,14 +271,14 @@ export class CosmosInvitationRepository implements InvitationRepository {
   async replace(
     invitation: Invitation,
     etag: string,
-    also?: { audit?: AuditRecord[]; relationshipIndex?: Relationship[] },
+    also?: { audit?: AuditRecord[]; relationshipIndex?: Relationship[]; settleDecision?: boolean },
   ): Promise<Versioned<Invitation>> {
     const records = also?.audit ?? [];
     const copies = (also?.relationshipIndex ?? []).filter((r) =>
       relationshipParties(r).includes(invitation.partnerId),
     );
-    if (records.length > 0 || copies.length > 0)
-      return this.replaceAudited(invitation, etag, records, copies);
+    if (records.length > 0 || copies.length > 0 || also?.settleDecision)
+      return this.replaceAudited(invitation, etag, records, copies, also?.settleDecision ?? false);
     try {
       const response = await this.invitations
         .item(invitation.id, invitation.partnerId)
@@ -305,6 +308,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
     etag: string,
     records: AuditRecord[],
     copies: Relationship[] = [],
+    settleDecision = false,
   ): Promise<Versioned<Invitation>> {
     if (records.some((r) => r.partnerId !== invitation.partnerId)) {
       throw new Error("An invitation's audit records belong to its partner's partition.");
@@ -329,6 +333,23 @@ export class CosmosInvitationRepository implements InvitationRepository {
           partitionKey: invitation.partnerId,
           resourceBody: relationshipIndexCopy(relationship, invitation.partnerId),
         })),
+        // Settled by overwriting it with a marker the recovery's query does not match: a delete
+        // would fail the whole batch when the intent is gone already. The marker expires (ttl).
+        ...(settleDecision
+          ? [
+              {
+                operationType: BulkOperationType.Upsert,
+                partitionKey: invitation.partnerId,
+                resourceBody: {
+                  id: decisionIntentId(invitation.id),
+                  partnerId: invitation.partnerId,
+                  docType: "settledIntent",
+                  invitationId: invitation.id,
+                  ttl: SETTLED_INTENT_TTL_SECONDS,
+                },
+              } satisfies OperationInput,
+            ]
+          : []),
       ],
       invitation.partnerId,
     );

@@ -245,7 +245,7 @@ export class MemoryInvitationRepository implements InvitationRepository {
   async replace(
     invitation: Invitation,
     etag: string,
-    also?: { audit?: AuditRecord[] },
+    also?: { audit?: AuditRecord[]; settleDecision?: boolean },
   ): Promise<Versioned<Invitation>> {
     const records = also?.audit ?? [];
     if (records.length > 0 && !this.audit) {
@@ -258,6 +258,7 @@ export class MemoryInvitationRepository implements InvitationRepository {
     }
     const next = { value: copy(invitation), etag: nextEtag() };
     partition.set(invitation.id, next);
+    if (also?.settleDecision) this.decisionIntents.delete(invitation.id);
     for (const record of records) await this.audit!.record(record);
     return versioned(next);
   }

@@ -184,7 +184,12 @@ export async function decideInvitation(
         after: async ({ value }) => {
           await raiseThenSettle(
             () => deps.raiseDecision(value.id, { decision, by: actor }),
-            () => deps.invitations.settleDecision(value.partnerId, value.id),
+            // An acceptance's intent is settled by the relationship step's own write (one request
+            // less here); should that never come, the recovery raises it again, harmlessly.
+            () =>
+              decision === "accepted"
+                ? Promise.resolve()
+                : deps.invitations.settleDecision(value.partnerId, value.id),
             (error) =>
               deps.warn?.(
                 `Could not raise the decision on invitation ${value.id} (${(error as Error).name}); ` +

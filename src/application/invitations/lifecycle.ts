@@ -317,10 +317,15 @@ export async function createRelationships(
       sameIds(current.relationshipIds, relationshipIds)
         ? { done: undefined }
         : { write: { ...current, relationshipIds }, after: ({ value }) => value },
-    // The link, the creations' audit records and the partner's index copies: one atomic write in
-    // the partner's partition.
+    // The link, the creations' audit records, the partner's index copies and the decision intent's
+    // settlement: one atomic write in the partner's partition.
     replace: (next, etag) =>
-      deps.invitations.replace(next, etag, { audit: records, relationshipIndex: deferred }),
+      deps.invitations.replace(next, etag, {
+        audit: records,
+        relationshipIndex: deferred,
+        // The acceptance's decision intent is carried out here: settled in the same write.
+        settleDecision: true,
+      }),
     attempts: CONFLICT_ATTEMPTS,
   });
   // Already linked (a re-run, or a run of an older version that linked before recording): the
