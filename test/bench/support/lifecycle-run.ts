@@ -12,6 +12,7 @@ import { startHostProcess, type HostProcess } from "../../support/host-process";
 import { BASELINE_CREATE_ROUTE } from "../bench-names";
 import type { CosmosCountsMessage } from "./cosmos-counter";
 import type { CosmosRequestKind } from "./cosmos-kinds";
+import { askHost } from "./ipc";
 import { BenchMailbox } from "./mailbox";
 import { envInt, runConcurrently } from "./stats";
 
@@ -74,21 +75,10 @@ async function token(host: HostProcess, claims: Record<string, unknown>): Promis
   return (answer.body as { access_token: string }).access_token;
 }
 
-function ask<T>(host: HostProcess, type: string, reply: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type?: string }): void => {
-      if (message?.type !== reply) return;
-      host.child.off("message", onMessage);
-      resolve(message as T);
-    };
-    host.child.on("message", onMessage);
-    if (!host.child.send({ type }, (e) => e && reject(e))) reject(new Error("IPC channel closed"));
-  });
-}
-
-const resetCounts = (host: HostProcess): Promise<unknown> => ask(host, "cosmos-reset", "cosmos-reset-done");
+const resetCounts = (host: HostProcess): Promise<unknown> =>
+  askHost(host, "cosmos-reset", "cosmos-reset-done");
 const readCounts = (host: HostProcess): Promise<CosmosCountsMessage> =>
-  ask<CosmosCountsMessage>(host, "cosmos-counts", "cosmos-counts");
+  askHost<CosmosCountsMessage>(host, "cosmos-counts", "cosmos-counts");
 
 async function startHost(mailbox: BenchMailbox, app?: string): Promise<HostProcess> {
   return startHostProcess({
