@@ -1,6 +1,5 @@
 import type { InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
-import { startIfAbsent } from "../src/adapters/durable/client";
+import { lazyDurableClient, startIfAbsent } from "../src/adapters/durable/client";
 import { activityFunction, orchestrationFunction } from "../src/adapters/durable/registration";
 import {
   endAdminRelationship,
@@ -81,11 +80,11 @@ export function adminLifecycleStartFor(
   deps: StartDeps,
   context: InvocationContext,
 ): AdminLifecycleStartDependencies {
-  const client = df.getClient(context);
+  const client = lazyDurableClient(context);
   const { webhooks } = withWebhooks(deps, context);
   return {
     start: (instanceId, lifecycleInput, options) =>
-      startIfAbsent(client, ADMIN_RELATIONSHIP_ORCHESTRATION, instanceId, lifecycleInput, options),
+      startIfAbsent(client(), ADMIN_RELATIONSHIP_ORCHESTRATION, instanceId, lifecycleInput, options),
     ...(webhooks ? { webhooks } : {}),
     // The customer's acceptance confirmation, with the link to end it (R9).
     confirm: (relationship, invitation) =>

@@ -1,8 +1,7 @@
 import type { HttpHandler, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
-import { startIfAbsent } from "../src/adapters/durable/client";
+import { lazyDurableClient, startIfAbsent } from "../src/adapters/durable/client";
 import { activityFunction, orchestrationFunction } from "../src/adapters/durable/registration";
 import type { DeliveryStarter, WebhookPublisher, WebhookTransport } from "../src/application/webhooks/ports";
 import {
@@ -55,8 +54,8 @@ type ApiDeps = { webhooks: WebhookDependencies; partnerApi: { verifier: TokenVer
 
 /** Starts delivery orchestrations through the invocation's durable client (idempotent by instance id). */
 export function deliveryStarter(context: InvocationContext): DeliveryStarter {
-  const client = df.getClient(context);
-  return (instanceId, input) => startIfAbsent(client, WEBHOOK_DELIVERY_ORCHESTRATION, instanceId, input);
+  const client = lazyDurableClient(context);
+  return (instanceId, input) => startIfAbsent(client(), WEBHOOK_DELIVERY_ORCHESTRATION, instanceId, input);
 }
 
 /**

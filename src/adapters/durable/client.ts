@@ -1,3 +1,5 @@
+import type { InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
 import type { DurableClient } from "durable-functions";
 
 /**
@@ -5,6 +7,15 @@ import type { DurableClient } from "durable-functions";
  * deterministic wherever a thing must exist once, so starting and raising must both tolerate the
  * instance already being there, or already being gone.
  */
+
+/**
+ * The invocation's durable client, made on first use: building one is not free, and most
+ * invocations that could start something (a webhook delivery, say) start nothing.
+ */
+export function lazyDurableClient(context: InvocationContext): () => DurableClient {
+  let client: DurableClient | undefined;
+  return () => (client ??= df.getClient(context));
+}
 
 /** Whether an instance with this id exists (running or finished). */
 export async function instanceExists(client: DurableClient, instanceId: string): Promise<boolean> {
