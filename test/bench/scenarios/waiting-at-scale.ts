@@ -17,6 +17,7 @@ import { askHost } from "../support/ipc";
 import { BenchMailbox } from "../support/mailbox";
 import type { MemoryMessage } from "../support/memory-probe";
 import type { BenchScenario } from "../scenario";
+import { envInt } from "../support/stats";
 
 /** Requests in flight while creating: a few partners' worth of traffic, not a storm. */
 const CONCURRENCY = 8;
@@ -118,7 +119,8 @@ async function tableSize(
 export const scenario: BenchScenario = {
   name: "waiting-at-scale",
   async run({ quick }) {
-    const each = quick ? 1_000 : 10_000;
+    // BENCH_WAITING_EACH picks another size (each kind); the table names it.
+    const each = envInt("BENCH_WAITING_EACH", quick ? 1_000 : 10_000);
     const checkpoint = 1_000;
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-waiting-"));
     // Cosmos and the email endpoint outside the host process, so the host's memory is the
@@ -187,11 +189,17 @@ export const scenario: BenchScenario = {
       let migrating = 0;
       let lap = performance.now();
       // The creation rate as the store grows: a rate that falls with the count is a per-row cost.
+      // The heap beside it, so that even a run cut short shows how memory follows the count.
       const created = (): void => {
         if ((invited + migrating) % 2_000 !== 0) return;
         const now = performance.now();
-        progress(`${invited + migrating} created, last 2,000 at ${Math.round(2_000_000 / (now - lap))}/s`);
+        const rate = Math.round(2_000_000 / (now - lap));
         lap = now;
+        const count = invited + migrating;
+        void askHost<MemoryMessage>(host!, "memory", "memory").then(
+          (memory) => progress(`${count} created, last 2,000 at ${rate}/s, heap ${memory.heapUsedMiB} MiB`),
+          () => progress(`${count} created, last 2,000 at ${rate}/s`),
+        );
       };
       const invite = async (i: number): Promise<void> => {
         const partner = partners[Math.floor(i / PER_PARTNER)] as PartnerSetup;
