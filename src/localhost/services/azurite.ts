@@ -20,6 +20,8 @@ export interface AzuriteOptions {
   silent?: boolean;
   /** Keep data in memory only (nothing survives a stop). */
   inMemory?: boolean;
+  /** Fold the write journal into a snapshot once it is this large (default 64 MiB). */
+  journalCompactBytes?: number;
   /** Give up if Azurite has not answered within this many milliseconds (default 60 s). */
   startTimeoutMs?: number;
 }
@@ -37,18 +39,31 @@ export interface AzuriteInstance {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+/** A journal past this many bytes is folded into a snapshot (in the background). */
+const JOURNAL_COMPACT_BYTES = 64 * 2 ** 20;
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at (\S+)/;
 
 /**
  * Azurite keeps its tables in LokiJS and saves them to disk every 5 seconds, so a kill loses what
  * it acknowledged in the last seconds. This preload (run in the Azurite process before Azurite
- * itself) makes every write wait, before Azurite answers, for a save of the database that includes
- * it. Saves are shared by the writes that queue while one runs, are never taken in the middle of an
- * entity-group transaction (whose rows change one by one and may still be rolled back), and replace
- * the file by rename, so the file on disk always holds whole, answered transactions. The periodic
- * save is turned off: two saves writing the same temporary file at once could interleave.
+ * itself) makes every write durable before Azurite answers, without writing the whole database
+ * each time (a snapshot costs time in proportion to everything stored, so a store of 100,000 rows
+ * slowed every write to a crawl):
+ *
+ * - An entity write (or a whole entity-group transaction, once it ended, committed or rolled back)
+ *   appends the resulting state of each row it touched, one JSON line per row, to a journal beside
+ *   the database file, before the answer. Appends reach the OS before the answer, as the snapshot's
+ *   rename did: a killed process loses nothing it acknowledged.
+ * - Table and service changes (rare) still wait for a snapshot. A snapshot is also taken once the
+ *   journal grows past a size; the journal is sealed (renamed) in the same instant the snapshot is
+ *   serialized, and removed once the snapshot is on disk. Snapshots are never taken in the middle of
+ *   an entity-group transaction (whose rows change one by one and may still be rolled back), and
+ *   replace the file by rename. The periodic save is turned off.
+ * - At start-up, after Azurite loaded the last snapshot, the sealed journals and then the current
+ *   one are applied in order (each line states a row's whole state, so applying one twice is
+ *   harmless), and a snapshot is taken.
  */
-function saveBeforeAnswerPreload(): string {
+function durableWritesPreload(compactBytes: number): string {
   const storeModule = path.join(
     path.dirname(require.resolve("azurite/package.json")),
     "dist",
@@ -59,14 +74,49 @@ function saveBeforeAnswerPreload(): string {
   );
   const source = `
 import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
 const Store = createRequire(${JSON.stringify(storeModule)})(${JSON.stringify(storeModule)}).default;
-const WRITES = ["createTable", "deleteTable", "setTableACL", "insertTableEntity", "insertOrUpdateTableEntity",
-  "insertOrMergeTableEntity", "updateTableEntity", "mergeTableEntity", "deleteTableEntity", "setServiceProperties"];
+const SNAPSHOT_WRITES = ["createTable", "deleteTable", "setTableACL", "setServiceProperties"];
+const ENTITY_WRITES = ["insertTableEntity", "insertOrUpdateTableEntity", "insertOrMergeTableEntity",
+  "updateTableEntity", "mergeTableEntity", "deleteTableEntity"];
+const COMPACT_BYTES = ${compactBytes};
 const states = new WeakMap();
 const state = (store) => {
   let s = states.get(store);
-  if (!s) states.set(store, (s = { batches: 0, batchIds: new Set(), saving: false, waiters: [] }));
+  if (!s) states.set(store, (s = { batches: 0, batchKeys: new Map(), saving: false, waiters: [],
+    fd: undefined, bytes: 0, sealed: 0, compacting: false }));
   return s;
+};
+const journalPath = (store) => store.lokiDBPath + ".journal";
+const sealedPaths = (store) => {
+  const dir = path.dirname(store.lokiDBPath);
+  const prefix = path.basename(store.lokiDBPath) + ".journal.";
+  return fs.readdirSync(dir).filter((f) => f.startsWith(prefix)).map((f) => ({ f: path.join(dir, f), n: Number(f.slice(prefix.length)) }))
+    .filter((x) => Number.isInteger(x.n)).sort((a, b) => a.n - b.n);
+};
+const openJournal = (store) => {
+  const s = state(store);
+  s.fd = fs.openSync(journalPath(store), "a");
+  s.bytes = fs.fstatSync(s.fd).size;
+};
+/** The current state of one row as a line: its document without Loki's own fields, or null. */
+const rowLine = (collection, pk, rk) => {
+  const doc = collection.findOne({ PartitionKey: pk, RowKey: rk });
+  return JSON.stringify({ c: collection.name, pk, rk, d: doc ?? null }, (k, v) => (k === "$loki" || k === "meta" ? undefined : v)) + "\\n";
+};
+const append = (store, lines) => {
+  const s = state(store);
+  if (lines.length === 0) return;
+  if (s.fd === undefined) openJournal(store);
+  const text = lines.join("");
+  fs.writeSync(s.fd, text);
+  s.bytes += Buffer.byteLength(text);
+  // Compacting is a snapshot nobody waits for.
+  if (s.bytes > COMPACT_BYTES && !s.compacting) {
+    s.compacting = true;
+    saved(store).catch(() => undefined).finally(() => { s.compacting = false; });
+  }
 };
 const kick = (store) => {
   const s = state(store);
@@ -76,8 +126,17 @@ const kick = (store) => {
     if (s.batches > 0) { s.saving = false; return; }
     const waiters = s.waiters;
     s.waiters = [];
+    // Sealed in the same turn the snapshot is serialized: the snapshot holds every sealed line.
+    let sealedFile;
+    if (s.fd !== undefined && s.bytes > 0) {
+      fs.closeSync(s.fd);
+      s.fd = undefined;
+      sealedFile = journalPath(store) + "." + ++s.sealed;
+      fs.renameSync(journalPath(store), sealedFile);
+    }
     store.db.saveDatabase((err) => {
       s.saving = false;
+      if (!err) for (const x of sealedPaths(store)) if (x.n <= s.sealed) fs.rmSync(x.f, { force: true });
       for (const w of waiters) w(err);
       kick(store);
     });
@@ -87,19 +146,68 @@ const saved = (store) => new Promise((resolve, reject) => {
   state(store).waiters.push((err) => (err ? reject(err) : resolve()));
   kick(store);
 });
+const replay = (store) => {
+  const files = [...sealedPaths(store).map((x) => x.f), journalPath(store)].filter((f) => fs.existsSync(f));
+  let applied = 0;
+  for (const file of files) {
+    for (const line of fs.readFileSync(file, "utf8").split("\\n")) {
+      if (!line) continue;
+      let row;
+      // A line cut short by a kill was never acknowledged: nothing after it was either.
+      try { row = JSON.parse(line); } catch { break; }
+      const collection = store.db.getCollection(row.c);
+      if (!collection) continue;
+      const existing = collection.findOne({ PartitionKey: row.pk, RowKey: row.rk });
+      if (row.d === null) { if (existing) collection.remove(existing); }
+      else if (existing) {
+        for (const k of Object.keys(existing)) if (k !== "$loki" && k !== "meta") delete existing[k];
+        Object.assign(existing, row.d);
+        collection.update(existing);
+      } else collection.insert(row.d);
+      applied++;
+    }
+  }
+  const s = state(store);
+  s.sealed = Math.max(0, ...sealedPaths(store).map((x) => x.n));
+  return { files, applied };
+};
 const init = Store.prototype.init;
 Store.prototype.init = async function (...args) {
   this.db.autosaveDisable();
   this.db.autosave = false;
-  return init.apply(this, args);
+  const result = await init.apply(this, args);
+  const { files } = replay(this);
+  if (files.length > 0) {
+    // What was replayed goes into a snapshot; the journals it came from are then removed.
+    const s = state(this);
+    await new Promise((resolve, reject) => this.db.saveDatabase((err) => (err ? reject(err) : resolve())));
+    for (const f of files) fs.rmSync(f, { force: true });
+    s.sealed = 0;
+  }
+  openJournal(this);
+  return result;
 };
-for (const name of WRITES) {
+for (const name of SNAPSHOT_WRITES) {
   const write = Store.prototype[name];
   Store.prototype[name] = async function (...args) {
     const result = await write.apply(this, args);
-    // A row of a transaction is saved with the whole transaction, when it ends.
+    await saved(this);
+    return result;
+  };
+}
+for (const name of ENTITY_WRITES) {
+  const write = Store.prototype[name];
+  Store.prototype[name] = async function (...args) {
+    const [context, table, account] = args;
+    const [pk, rk] = name === "deleteTableEntity" ? [args[3], args[4]] : [args[3]?.PartitionKey, args[3]?.RowKey];
     const s = state(this);
-    if (!args.some((a) => typeof a === "string" && s.batchIds.has(a))) await saved(this);
+    const batchId = args.find((a) => typeof a === "string" && s.batchKeys.has(a));
+    const inBatch = batchId !== undefined;
+    // A row a transaction touches is written to the journal when the transaction ends (even when
+    // this operation fails: the rollback may have changed it back).
+    if (inBatch) s.batchKeys.get(batchId).set(JSON.stringify([account, table, pk, rk]), { table, account, pk, rk });
+    const result = await write.apply(this, args);
+    if (!inBatch) append(this, [rowLine(this.getEntityCollection(account, table, context), pk, rk)]);
     return result;
   };
 }
@@ -107,13 +215,24 @@ const begin = Store.prototype.beginBatchTransaction;
 Store.prototype.beginBatchTransaction = async function (...args) {
   const s = state(this);
   s.batches++;
-  s.batchIds.add(args[0]);
-  try { return await begin.apply(this, args); } catch (e) { s.batches--; s.batchIds.delete(args[0]); kick(this); throw e; }
+  s.batchKeys.set(args[0], new Map());
+  try { return await begin.apply(this, args); } catch (e) { s.batches--; s.batchKeys.delete(args[0]); kick(this); throw e; }
 };
 const end = Store.prototype.endBatchTransaction;
 Store.prototype.endBatchTransaction = async function (...args) {
   const s = state(this);
-  try { return await end.apply(this, args); } finally { s.batches--; s.batchIds.delete(args[2]); await saved(this); }
+  const [account, table, batchId, context] = args;
+  try { return await end.apply(this, args); } finally {
+    const keys = [...(s.batchKeys.get(batchId)?.values() ?? [])];
+    s.batchKeys.delete(batchId);
+    s.batches--;
+    const lines = [];
+    for (const k of keys) {
+      try { lines.push(rowLine(this.getEntityCollection(k.account ?? account, k.table ?? table, context), k.pk, k.rk)); } catch {}
+    }
+    append(this, lines);
+    kick(this);
+  }
 };
 `;
   return `data:text/javascript,${encodeURIComponent(source)}`;
@@ -177,7 +296,8 @@ export async function startAzurite(options: AzuriteOptions): Promise<AzuriteInst
   const exitWithParent =
     "data:text/javascript,process.stdin.on('end',()=>process.exit(0));process.stdin.resume();process.stdin.unref();";
   const preloads = ["--import", exitWithParent];
-  if (!options.inMemory) preloads.push("--import", saveBeforeAnswerPreload());
+  if (!options.inMemory)
+    preloads.push("--import", durableWritesPreload(options.journalCompactBytes ?? JOURNAL_COMPACT_BYTES));
   const child = spawn(process.execPath, [...preloads, ...args], {
     cwd: options.location,
     stdio: ["pipe", "pipe", "pipe"],

@@ -1,5 +1,13 @@
 import { TableClient, TableTransaction } from "@azure/data-tables";
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,7 +21,8 @@ import {
 
 /**
  * The embedded services keep what they acknowledged in their data folder, even when their process
- * is killed at once: the Cosmos journal is fsynced before a response, Azurite saves before it answers.
+ * is killed at once: the Cosmos journal is fsynced before a response, Azurite journals (or saves)
+ * before it answers.
  */
 const folders: string[] = [];
 const running: EmbeddedCosmos[] = [];
@@ -149,6 +158,86 @@ describe("embedded Azurite data folder", () => {
         ["t1", "two"],
         ["t2", "three"],
       ]);
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+
+  it("journals entity writes instead of rewriting the whole database per answer, and folds the journal in at the next start", async () => {
+    const location = folder("azurite-journal-");
+    const first = await startAzurite({ location, silent: true });
+    const table = "journaled";
+    const writer = TableClient.fromConnectionString(first.connectionString, table, {
+      allowInsecureConnection: true,
+    });
+    await writer.createTable();
+    const files = () => readdirSync(location).filter((f) => f.startsWith("__azurite_db_table__"));
+    const snapshot = files().find((f) => f.endsWith(".json"))!;
+    const snapshotAt = statSync(path.join(location, snapshot)).mtimeMs;
+    for (let i = 0; i < 50; i++) await writer.createEntity({ partitionKey: "p", rowKey: `r${i}`, value: i });
+    const transaction = new TableTransaction();
+    transaction.updateEntity({ partitionKey: "p", rowKey: "r0", value: "in a transaction" }, "Replace");
+    transaction.deleteEntity("p", "r1");
+    await writer.submitTransaction(transaction.actions);
+    // 50 answered writes and a transaction (a line per row it touched), and the snapshot was not
+    // written again for any of them.
+    expect(statSync(path.join(location, snapshot)).mtimeMs).toBe(snapshotAt);
+    const journal = readFileSync(path.join(location, `${snapshot}.journal`), "utf8")
+      .trim()
+      .split("\n");
+    expect(journal).toHaveLength(52);
+    process.kill(first.pid, "SIGKILL");
+    await first.stop();
+
+    const second = await startAzurite({ location, silent: true });
+    try {
+      const reader = TableClient.fromConnectionString(second.connectionString, table, {
+        allowInsecureConnection: true,
+      });
+      const rows = new Map<string, unknown>();
+      for await (const entity of reader.listEntities()) rows.set(entity.rowKey!, entity.value);
+      expect(rows.size).toBe(49);
+      expect(rows.get("r0")).toBe("in a transaction");
+      expect(rows.has("r1")).toBe(false);
+      expect(rows.get("r49")).toBe(49);
+      // Folded into a snapshot at start-up: the journal starts empty again.
+      expect(readFileSync(path.join(location, `${snapshot}.journal`), "utf8")).toBe("");
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+
+  it("folds a journal grown past its size into a snapshot while answering, and loses nothing to a kill afterwards", async () => {
+    const location = folder("azurite-compact-");
+    const first = await startAzurite({ location, silent: true, journalCompactBytes: 8 * 1024 });
+    const table = "compacted";
+    const writer = TableClient.fromConnectionString(first.connectionString, table, {
+      allowInsecureConnection: true,
+    });
+    await writer.createTable();
+    const snapshot = readdirSync(location).find(
+      (f) => f.startsWith("__azurite_db_table__") && f.endsWith(".json"),
+    )!;
+    const snapshotAt = statSync(path.join(location, snapshot)).mtimeMs;
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        writer.createEntity({ partitionKey: `p${i % 7}`, rowKey: `r${i}`, value: "x".repeat(200) }),
+      ),
+    );
+    // Each row's line is some 500 bytes: the journal passed 8 KiB many times over, and was folded in.
+    await expect.poll(() => statSync(path.join(location, snapshot)).mtimeMs).not.toBe(snapshotAt);
+    process.kill(first.pid, "SIGKILL");
+    await first.stop();
+    const second = await startAzurite({ location, silent: true });
+    try {
+      const reader = TableClient.fromConnectionString(second.connectionString, table, {
+        allowInsecureConnection: true,
+      });
+      let count = 0;
+      for await (const entity of reader.listEntities()) if (entity.value === "x".repeat(200)) count++;
+      expect(count).toBe(200);
+      // No sealed journal is left behind once its snapshot is on disk.
+      expect(readdirSync(location).filter((f) => /\.journal\.\d+$/.test(f))).toEqual([]);
     } finally {
       await second.stop();
     }
