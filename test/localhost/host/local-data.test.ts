@@ -11,7 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startAzurite } from "../../../src/localhost/services/azurite";
+import { startAzurite, type AzuriteInstance } from "../../../src/localhost/services/azurite";
 import {
   loopbackCosmosClient,
   startEmbeddedCosmos,
@@ -126,14 +126,23 @@ describe("embedded Cosmos data folder", () => {
   });
 });
 
+/** A client of one table on an Azurite (plain http: a loopback emulator). */
+function tableOn(azurite: AzuriteInstance, table: string): TableClient {
+  return TableClient.fromConnectionString(azurite.connectionString, table, { allowInsecureConnection: true });
+}
+
+/** Ends an Azurite the hard way: no save, no flush, as a crash would. */
+async function kill(azurite: AzuriteInstance): Promise<void> {
+  process.kill(azurite.pid, "SIGKILL");
+  await azurite.stop();
+}
+
 describe("embedded Azurite data folder", () => {
   it("keeps every answered write, transactions included, when Azurite is killed right after answering", async () => {
     const location = folder("azurite-kill-");
     const first = await startAzurite({ location, silent: true });
     const table = "keptrows";
-    const writer = TableClient.fromConnectionString(first.connectionString, table, {
-      allowInsecureConnection: true,
-    });
+    const writer = tableOn(first, table);
     await writer.createTable();
     await writer.createEntity({ partitionKey: "p", rowKey: "single", value: "one" });
     const transaction = new TableTransaction();
@@ -142,15 +151,12 @@ describe("embedded Azurite data folder", () => {
     await writer.submitTransaction(transaction.actions);
     await writer.updateEntity({ partitionKey: "p", rowKey: "single", value: "changed" }, "Replace");
     // Azurite's own periodic save runs every 5 s; these answers came well within that.
-    process.kill(first.pid, "SIGKILL");
-    await first.stop();
+    await kill(first);
     expect(existsSync(location)).toBe(true);
 
     const second = await startAzurite({ location, silent: true });
     try {
-      const reader = TableClient.fromConnectionString(second.connectionString, table, {
-        allowInsecureConnection: true,
-      });
+      const reader = tableOn(second, table);
       const rows: Record<string, unknown>[] = [];
       for await (const entity of reader.listEntities()) rows.push(entity);
       expect(rows.map((r) => [r.rowKey, r.value])).toEqual([
@@ -167,9 +173,7 @@ describe("embedded Azurite data folder", () => {
     const location = folder("azurite-journal-");
     const first = await startAzurite({ location, silent: true });
     const table = "journaled";
-    const writer = TableClient.fromConnectionString(first.connectionString, table, {
-      allowInsecureConnection: true,
-    });
+    const writer = tableOn(first, table);
     await writer.createTable();
     const files = () => readdirSync(location).filter((f) => f.startsWith("__azurite_db_table__"));
     const snapshot = files().find((f) => f.endsWith(".json"))!;
@@ -186,14 +190,11 @@ describe("embedded Azurite data folder", () => {
       .trim()
       .split("\n");
     expect(journal).toHaveLength(52);
-    process.kill(first.pid, "SIGKILL");
-    await first.stop();
+    await kill(first);
 
     const second = await startAzurite({ location, silent: true });
     try {
-      const reader = TableClient.fromConnectionString(second.connectionString, table, {
-        allowInsecureConnection: true,
-      });
+      const reader = tableOn(second, table);
       const rows = new Map<string, unknown>();
       for await (const entity of reader.listEntities()) rows.set(entity.rowKey!, entity.value);
       expect(rows.size).toBe(49);
@@ -211,9 +212,7 @@ describe("embedded Azurite data folder", () => {
     const location = folder("azurite-compact-");
     const first = await startAzurite({ location, silent: true, journalCompactBytes: 8 * 1024 });
     const table = "compacted";
-    const writer = TableClient.fromConnectionString(first.connectionString, table, {
-      allowInsecureConnection: true,
-    });
+    const writer = tableOn(first, table);
     await writer.createTable();
     const snapshot = readdirSync(location).find(
       (f) => f.startsWith("__azurite_db_table__") && f.endsWith(".json"),
@@ -226,13 +225,10 @@ describe("embedded Azurite data folder", () => {
     );
     // Each row's line is some 500 bytes: the journal passed 8 KiB many times over, and was folded in.
     await expect.poll(() => statSync(path.join(location, snapshot)).mtimeMs).not.toBe(snapshotAt);
-    process.kill(first.pid, "SIGKILL");
-    await first.stop();
+    await kill(first);
     const second = await startAzurite({ location, silent: true });
     try {
-      const reader = TableClient.fromConnectionString(second.connectionString, table, {
-        allowInsecureConnection: true,
-      });
+      const reader = tableOn(second, table);
       let count = 0;
       for await (const entity of reader.listEntities()) if (entity.value === "x".repeat(200)) count++;
       expect(count).toBe(200);
