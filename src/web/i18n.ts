@@ -75,28 +75,40 @@ export function catalog(locale: Locale): Catalog {
   return CATALOGS[locale];
 }
 
-const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
+/** One `make(locale)` per locale, made on first use: building an Intl object costs far more than using it. */
+function perLocale<T>(make: (locale: Locale) => T): (locale: Locale) => T {
+  const made = new Map<Locale, T>();
+  return (locale) => {
+    let value = made.get(locale);
+    if (value === undefined) {
+      value = make(locale);
+      made.set(locale, value);
+    }
+    return value;
+  };
+}
+
+const dateFormat = perLocale(
+  (locale) => new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" }),
+);
+const numberFormat = perLocale((locale) => new Intl.NumberFormat(locale));
+const pluralRules = perLocale((locale) => new Intl.PluralRules(locale));
 
 /** A date in the reader's language, e.g. "21 de novembro de 2026"; the calendar day in UTC. */
 export function formatDate(locale: Locale, value: string | Date): string {
   const date = typeof value === "string" ? new Date(value) : value;
   if (Number.isNaN(date.getTime())) throw new TypeError("formatDate needs a valid date.");
-  let format = dateFormats.get(locale);
-  if (!format) {
-    format = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" });
-    dateFormats.set(locale, format);
-  }
-  return format.format(date);
+  return dateFormat(locale).format(date);
 }
 
 export function formatNumber(locale: Locale, value: number): string {
-  return new Intl.NumberFormat(locale).format(value);
+  return numberFormat(locale).format(value);
 }
 
 function pick(locale: Locale, key: MessageKey, count: number | undefined): string {
   const message: Message = CATALOGS[locale][key];
   if (typeof message === "string") return message;
-  const category = new Intl.PluralRules(locale).select(count ?? 0);
+  const category = pluralRules(locale).select(count ?? 0);
   return category === "one" ? message.one : message.other;
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createAuth, TokenRejected } from "../../src/adapters/auth";
 import { createDevIssuer } from "../../src/adapters/auth/dev-issuer";
 import { loadJose } from "../../src/adapters/auth/jose";
-import { createTokenVerifier } from "../../src/adapters/auth/verifier";
+import { createTokenVerifier, VERIFIED_TOKEN_CACHE_SIZE } from "../../src/adapters/auth/verifier";
 
 function movableClock(start = new Date("2026-03-01T10:00:00Z")) {
   let now = start.getTime();
@@ -122,6 +122,82 @@ describe("token verification (one verifier for dev and Entra tokens)", () => {
     expect(await rejection(verifier.verify(await sign({ oid: "u" })))).toBe("claims");
     expect(await rejection(verifier.verify(await sign({ tid: "t" })))).toBe("claims");
     expect((await verifier.verify(await sign({ tid: "t", oid: "u" }))).roles).toEqual([]);
+  });
+});
+
+describe("remembered verifications", () => {
+  /** The dev issuer's key set, counting how often a signature check asks it for a key. */
+  function countingKeys(issuer: ReturnType<typeof createDevIssuer>) {
+    const asked = { count: 0 };
+    const keys: Parameters<typeof createTokenVerifier>[0]["keys"] = (header, token) => {
+      asked.count++;
+      return issuer.keys(header, token);
+    };
+    return { keys, asked };
+  }
+
+  it("checks a repeated token's signature once, and hands each caller its own principal", async () => {
+    const clock = movableClock();
+    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
+    const { keys, asked } = countingKeys(issuer);
+    const verifier = createTokenVerifier({ keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    const { token } = await issuer.issue({ tenantId: "t", roles: ["HelpdeskAgent"] });
+
+    const first = await verifier.verify(token);
+    first.roles.push("GlobalAdmin");
+    clock.advance(60_000);
+    const second = await verifier.verify(token);
+    expect(asked.count).toBe(1);
+    expect(second).toEqual({ tenantId: "t", userId: expect.any(String), roles: ["HelpdeskAgent"], wids: [] });
+  });
+
+  it("remembers only acceptances, and only the exact token", async () => {
+    const clock = movableClock();
+    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
+    const { keys, asked } = countingKeys(issuer);
+    const verifier = createTokenVerifier({ keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    const genuine = (await issuer.issue({ tenantId: "t", roles: ["HelpdeskAgent"] })).token;
+    await verifier.verify(genuine);
+
+    const [header, payload, signature] = genuine.split(".");
+    const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString()) as Record<string, unknown>;
+    const elevated = Buffer.from(JSON.stringify({ ...claims, roles: ["GlobalAdmin"] })).toString("base64url");
+    const tampered = `${header}.${elevated}.${signature}`;
+    for (let i = 0; i < 2; i++) expect(await rejection(verifier.verify(tampered))).toBe("signature");
+    expect(asked.count).toBe(3);
+  });
+
+  it("stops at the token's expiry by the app clock, and checks afresh when that clock runs back", async () => {
+    const clock = movableClock();
+    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
+    const { keys, asked } = countingKeys(issuer);
+    const verifier = createTokenVerifier({ keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    const { token } = await issuer.issue({ tenantId: "t", expiresInSeconds: 120 });
+    await verifier.verify(token);
+
+    // Issued "now", so with the clock wound back an hour it is not yet valid.
+    clock.advance(-60 * 60_000);
+    expect(await rejection(verifier.verify(token))).toBe("claims");
+    clock.advance(60 * 60_000 + 119_000);
+    await verifier.verify(token);
+    clock.advance(60_000);
+    expect(await rejection(verifier.verify(token))).toBe("expired");
+    expect(asked.count).toBe(4);
+  });
+
+  it("is bounded: past its size the oldest verification is checked afresh", async () => {
+    const clock = movableClock();
+    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
+    const { keys, asked } = countingKeys(issuer);
+    const verifier = createTokenVerifier({ keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    const tokens = await Promise.all(
+      Array.from({ length: VERIFIED_TOKEN_CACHE_SIZE + 1 }, (_, i) => issuer.issue({ tenantId: `t${i}` })),
+    );
+    for (const { token } of tokens) await verifier.verify(token);
+    await verifier.verify(tokens.at(-1)!.token);
+    expect(asked.count).toBe(VERIFIED_TOKEN_CACHE_SIZE + 1);
+    await verifier.verify(tokens[0]!.token);
+    expect(asked.count).toBe(VERIFIED_TOKEN_CACHE_SIZE + 2);
   });
 });
 
