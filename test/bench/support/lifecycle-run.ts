@@ -14,7 +14,7 @@ import type { CosmosCountsMessage } from "./cosmos-counter";
 import type { CosmosRequestKind } from "./cosmos-kinds";
 import { askHost } from "./ipc";
 import { BenchMailbox } from "./mailbox";
-import { envInt, runConcurrently } from "./stats";
+import { envInt, median, runConcurrently } from "./stats";
 
 const GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10";
 const EXCHANGE_ADMIN = "29232cdf-9323-42fd-ade2-1d097af3e4de";
@@ -32,11 +32,27 @@ export interface PhaseResult {
   cpuPerLifecycle: { processMs: number; mainThreadMs: number };
 }
 
-export interface LifecycleRun {
-  clients: number;
-  lifecycles: number;
+export interface LifecycleRound {
   durable: PhaseResult;
   baseline: PhaseResult;
+  /** durable / baseline lifecycles/s in this round. */
+  ratio: number;
+}
+
+export interface LifecycleRun {
+  clients: number;
+  /** Measured lifecycles per phase and round. */
+  lifecycles: number;
+  /**
+   * Each round runs both phases back to back (alternating which goes first), so a ratio compares
+   * two phases a few seconds apart: a shared 2-core machine drifts more than that between rounds.
+   */
+  rounds: LifecycleRound[];
+  /** All rounds pooled: latencies, counts and CPU over every lifecycle; lifecycles/s the rounds' median. */
+  durable: PhaseResult;
+  baseline: PhaseResult;
+  /** The median of the rounds' ratios. */
+  ratio: number;
 }
 
 interface Client {
@@ -251,6 +267,27 @@ async function baselinePhase(
   }
 }
 
+/** Pools phases: latencies and counts over every lifecycle, lifecycles/s the median phase's. */
+function pooled(phases: readonly PhaseResult[]): PhaseResult {
+  const lifecycles = phases.reduce((sum, p) => sum + p.lifecycles, 0);
+  const counts = new Map<string, PhaseResult["counts"][number]>();
+  for (const { kind, container, count } of phases.flatMap((p) => p.counts)) {
+    const key = `${kind}\u0000${container}`;
+    counts.set(key, { kind, container, count: (counts.get(key)?.count ?? 0) + count });
+  }
+  const cpuMs = (pick: (cpu: PhaseResult["cpuPerLifecycle"]) => number): number =>
+    phases.reduce((sum, p) => sum + pick(p.cpuPerLifecycle) * p.lifecycles, 0) / lifecycles;
+  return {
+    lifecycles,
+    seconds: phases.reduce((sum, p) => sum + p.seconds, 0),
+    perSecond: median(phases.map((p) => p.perSecond)),
+    post: phases.flatMap((p) => p.post),
+    createToEmail: phases.flatMap((p) => p.createToEmail),
+    counts: [...counts.values()],
+    cpuPerLifecycle: { processMs: cpuMs((c) => c.processMs), mainThreadMs: cpuMs((c) => c.mainThreadMs) },
+  };
+}
+
 let memo: { quick: boolean; run: Promise<LifecycleRun> } | undefined;
 
 /** Scenarios 1 and 2 read the same run: measured once per process. */
@@ -258,13 +295,33 @@ export function lifecycleRun(quick: boolean): Promise<LifecycleRun> {
   if (memo?.quick === quick) return memo.run;
   const clients = envInt("BENCH_CLIENTS", quick ? 5 : 20);
   const lifecycles = envInt("BENCH_LIFECYCLES", quick ? 25 : 200);
+  const roundCount = envInt("BENCH_ROUNDS", quick ? 1 : 5);
   const run = (async (): Promise<LifecycleRun> => {
     const mailbox = await BenchMailbox.start();
     try {
-      const baseline = await baselinePhase(mailbox, clients, lifecycles);
-      mailbox.clear();
-      const durable = await durablePhase(mailbox, clients, lifecycles);
-      return { clients, lifecycles, durable, baseline };
+      const rounds: LifecycleRound[] = [];
+      for (let r = 0; r < roundCount; r++) {
+        // Alternating the order keeps a warming or cooling machine from favouring either phase.
+        const phases = r % 2 === 0 ? (["baseline", "durable"] as const) : (["durable", "baseline"] as const);
+        const result: Partial<Record<(typeof phases)[number], PhaseResult>> = {};
+        for (const which of phases) {
+          mailbox.clear();
+          result[which] =
+            which === "durable"
+              ? await durablePhase(mailbox, clients, lifecycles)
+              : await baselinePhase(mailbox, clients, lifecycles);
+        }
+        const { durable, baseline } = result as Record<(typeof phases)[number], PhaseResult>;
+        rounds.push({ durable, baseline, ratio: durable.perSecond / baseline.perSecond });
+      }
+      return {
+        clients,
+        lifecycles,
+        rounds,
+        durable: pooled(rounds.map((r) => r.durable)),
+        baseline: pooled(rounds.map((r) => r.baseline)),
+        ratio: median(rounds.map((r) => r.ratio)),
+      };
     } finally {
       await mailbox.stop();
     }
