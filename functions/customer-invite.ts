@@ -1,7 +1,6 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit } from "@azure/functions";
-import * as df from "durable-functions";
 import { z } from "zod";
-import { raiseEventIfListening } from "../src/adapters/durable/client";
+import { raiseEventIfListening, durableClientOf } from "../src/adapters/durable/client";
 import {
   decideInvitation,
   lookUpLink,
@@ -245,7 +244,7 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
         decisionFormSchema,
       );
       const identity = "principal" in poster ? principalToIdentity(poster.principal) : poster.session;
-      const client = df.getClient(context);
+      const client = durableClientOf(context);
       const decided = await decideInvitation(
         {
           ...deps.decision,

@@ -1,5 +1,5 @@
 import type { HttpHandler } from "@azure/functions";
-import * as df from "durable-functions";
+import { durableClientOf } from "../src/adapters/durable/client";
 import { z } from "zod";
 import { activityFunction, orchestrationFunction } from "../src/adapters/durable/registration";
 import type { Clock } from "../src/application/ports";
@@ -34,7 +34,7 @@ export function makeStartCanaryHandler(): HttpHandler {
       const input = hasBody
         ? await readJsonBody(request, startCanaryInputSchema)
         : startCanaryInputSchema.parse({});
-      const client = df.getClient(context);
+      const client = durableClientOf(context);
       const instanceId = await client.startNew(DIAGNOSTICS_CANARY_ORCHESTRATION, { input });
       context.log(`Started diagnostics canary ${instanceId}`);
       return client.createCheckStatusResponse(request, instanceId);

@@ -1,5 +1,5 @@
 import type { HttpHandler } from "@azure/functions";
-import * as df from "durable-functions";
+import { durableClientOf } from "../src/adapters/durable/client";
 import { runHealthChecks } from "../src/application/health";
 import type { HealthCheck } from "../src/application/ports";
 import { httpFunction } from "../src/http/descriptor";
@@ -14,7 +14,7 @@ export interface HealthDependencies {
 /** 200 when every dependency answers, 503 naming the ones that did not. */
 export function makeHealthHandler(deps: HealthDependencies): HttpHandler {
   return async (_request, context) => {
-    const client = df.getClient(context);
+    const client = durableClientOf(context);
     const durable: HealthCheck = {
       name: "durable",
       // A query no instance can match still makes the backend answer.

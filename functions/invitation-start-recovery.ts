@@ -1,5 +1,5 @@
 import type { TimerHandler } from "@azure/functions";
-import * as df from "durable-functions";
+import { durableClientOf } from "../src/adapters/durable/client";
 import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
 import { timerFunction } from "../src/adapters/durable/registration";
 import {
@@ -45,7 +45,7 @@ export function makeInvitationStartRecoveryHandler(deps: InvitationStartRecovery
     }
     const answers = await recoverSwitchAnswers({
       migrations: deps.migrations,
-      workflows: durableMigrationWorkflows(df.getClient(context)),
+      workflows: durableMigrationWorkflows(durableClientOf(context)),
     });
     if (answers.raised + answers.dropped + answers.failed > 0) {
       context.warn(

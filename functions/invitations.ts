@@ -1,8 +1,7 @@
 import type { HttpHandler, HttpRequest, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
-import { raiseEventIfListening, startIfAbsent } from "../src/adapters/durable/client";
+import { raiseEventIfListening, startIfAbsent, durableClientOf } from "../src/adapters/durable/client";
 import { cancelInvitation, type CancelDeps } from "../src/application/invitations/cancel";
 import {
   createInvitation,
@@ -46,7 +45,7 @@ export { createInvitationInputSchema, listInvitationsQuerySchema };
  * an instance that already exists (a retried request) is left alone rather than restarted.
  */
 export function durableInvitationWorkflow(context: InvocationContext): InvitationWorkflow {
-  const client = df.getClient(context);
+  const client = durableClientOf(context);
   return {
     async start(input, options) {
       const parsed = invitationStartInputSchema.parse(input);

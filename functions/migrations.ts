@@ -1,5 +1,5 @@
 import type { HttpHandler, HttpRequest, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import { durableClientOf } from "../src/adapters/durable/client";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
 import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
@@ -39,7 +39,7 @@ export const SERVICE_MOVED_ROUTE = "api/migrations/{id}/services/{serviceId}/mov
 export { listMigrationsQuerySchema, startMigrationInputSchema };
 
 type WorkflowFactory = (context: InvocationContext) => MigrationWorkflows;
-const fromContext: WorkflowFactory = (context) => durableMigrationWorkflows(df.getClient(context));
+const fromContext: WorkflowFactory = (context) => durableMigrationWorkflows(durableClientOf(context));
 
 export type MigrationApiDeps = Omit<MigrationDeps, "workflows" | "log" | "webhooks"> & {
   verifier: TokenVerifier;

@@ -1,5 +1,5 @@
 import type { HttpHandler, HttpResponseInit, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import { durableClientOf } from "../src/adapters/durable/client";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth/verifier";
 import type { CustomerIdentity } from "../src/application/invitations/customer-decision";
@@ -112,7 +112,7 @@ function answersFor(
 ): PartnerSwitchDependencies {
   return {
     ...deps.answers,
-    workflows: deps.workflows ? deps.workflows(context) : durableMigrationWorkflows(df.getClient(context)),
+    workflows: deps.workflows ? deps.workflows(context) : durableMigrationWorkflows(durableClientOf(context)),
     warn: (message) => context.warn(message),
   };
 }

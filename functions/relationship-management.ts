@@ -1,8 +1,7 @@
 import type { HttpRequest } from "@azure/functions";
-import * as df from "durable-functions";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
-import { raiseEventIfListening } from "../src/adapters/durable/client";
+import { raiseEventIfListening, durableClientOf } from "../src/adapters/durable/client";
 import {
   createInvitationResultSchema,
   type CreateInvitationDeps,
@@ -119,7 +118,7 @@ export const patchRelationshipFunction = httpFunction({
       try {
         // The document is the truth; the lifecycle re-plans its reminders from it (R7).
         await raiseEventIfListening(
-          df.getClient(context),
+          durableClientOf(context),
           adminRelationshipInstanceId(id),
           ADMIN_RELATIONSHIP_CHANGED_EVENT,
           {},

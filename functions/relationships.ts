@@ -1,8 +1,7 @@
 import type { HttpHandler, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
-import { raiseEventIfListening } from "../src/adapters/durable/client";
+import { raiseEventIfListening, durableClientOf } from "../src/adapters/durable/client";
 import {
   listCustomerRelationships,
   relationshipListSchema,
@@ -67,7 +66,7 @@ export async function announceTermination(
   try {
     // A lifecycle that is missing or already finished has nothing left to stop.
     await raiseEventIfListening(
-      df.getClient(context),
+      durableClientOf(context),
       adminRelationshipInstanceId(id),
       ADMIN_RELATIONSHIP_TERMINATED_EVENT,
       { at: terminated.endsAt },

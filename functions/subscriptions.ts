@@ -1,5 +1,5 @@
 import type { HttpHandler, HttpRequest, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import { durableClientOf } from "../src/adapters/durable/client";
 import { z } from "zod";
 import type { TokenVerifier } from "../src/adapters/auth";
 import { webhookPublisherFactory, type WebhookDependencies, type WebhookPublisherFactory } from "./webhooks";
@@ -68,7 +68,7 @@ function subscriptionIdOf(request: HttpRequest): string {
 }
 
 type WorkflowsFactory = (context: InvocationContext) => MigrationWorkflows;
-const durableWorkflows: WorkflowsFactory = (context) => durableMigrationWorkflows(df.getClient(context));
+const durableWorkflows: WorkflowsFactory = (context) => durableMigrationWorkflows(durableClientOf(context));
 
 type Api = Omit<SubscriptionDeps, "webhooks" | "warn"> & {
   verifier: TokenVerifier;

@@ -1,4 +1,5 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
+import { durableClientOf } from "../src/adapters/durable/client";
 import * as df from "durable-functions";
 import { runTermEndSweep, type TermEndSweepDeps } from "../src/application/migrations/sweep";
 import { durableMigrationWorkflows } from "../src/adapters/durable/migration-workflows";
@@ -13,7 +14,7 @@ export function makeTermEndSweepHandler(deps: Omit<TermEndSweepDeps, "workflows"
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const report = await runTermEndSweep({
       ...deps,
-      workflows: durableMigrationWorkflows(df.getClient(context)),
+      workflows: durableMigrationWorkflows(durableClientOf(context)),
     });
     context.log(
       `Term-end sweep: ${report.days.length} day(s), ${report.pages} page(s), ${report.entries} entries, ${report.signals} signal(s)${report.stopped ? `, stopped: ${report.stopped}` : ""}.`,

@@ -8,13 +8,39 @@ import type { DurableClient } from "durable-functions";
  * instance already being there, or already being gone.
  */
 
+/** Clients by the binding value they were made from; a host hands every invocation the same one. */
+const clients = new Map<string, DurableClient>();
+const MAX_CLIENTS = 8;
+
 /**
- * The invocation's durable client, made on first use: building one is not free, and most
- * invocations that could start something (a webhook delivery, say) start nothing.
+ * The durable client for an invocation's `durableClient` binding. The SDK builds a new client (an
+ * HTTP client and its URL checks) per call; a client holds nothing but the binding's URLs, so one is
+ * kept per distinct binding value and shared. A changed value (a rotated system key, say) gets its own.
+ */
+export function durableClientOf(context: InvocationContext): DurableClient {
+  const binding = context.options.extraInputs.find(
+    (input) => input.type === "durableClient" || input.type === "orchestrationClient",
+  );
+  const data: unknown = binding ? context.extraInputs.get(binding) : undefined;
+  // Without a binding value the SDK's own error says what is missing.
+  if (data === undefined || data === null) return df.getClient(context);
+  const key = JSON.stringify(data);
+  let client = clients.get(key);
+  if (!client) {
+    client = df.getClient(context);
+    if (clients.size >= MAX_CLIENTS) clients.clear();
+    clients.set(key, client);
+  }
+  return client;
+}
+
+/**
+ * The invocation's durable client, looked up on first use: most invocations that could start
+ * something (a webhook delivery, say) start nothing.
  */
 export function lazyDurableClient(context: InvocationContext): () => DurableClient {
   let client: DurableClient | undefined;
-  return () => (client ??= df.getClient(context));
+  return () => (client ??= durableClientOf(context));
 }
 
 /** Whether an instance with this id exists (running or finished). */
