@@ -3,8 +3,16 @@
  * handlers doing the same Cosmos writes and email sends inline, with no durable orchestration, no
  * authentication and no rule checks. It runs on the same local host, against the same embedded
  * Cosmos and email endpoint, so the ratio of the two shows what the service's own machinery costs.
+ *
+ * "The same writes" are the product's documents: the invitation and its audit record; on
+ * acceptance the accepted invitation, its audit records (the acceptance, each relationship's
+ * creation), both relationships and the partner's index copies of them. Each in as few requests as
+ * a plain handler needs (a transactional batch per partition), without what only the durable path
+ * needs (start and decision intents, the activities' reads). The same three emails: the customer's
+ * invitation, the customer's confirmation and the partner's notice.
  */
 import { app } from "@azure/functions";
+import { BulkOperationType, type JSONObject, type OperationInput } from "@azure/cosmos";
 import { randomUUID } from "node:crypto";
 import { createCosmosDatabase } from "../../src/adapters/cosmos/client";
 import { AcsEmailSender } from "../../src/adapters/email/acs-email-sender";
@@ -32,6 +40,37 @@ interface BaselineInvitation {
   adminEmail: string;
   status: string;
   createdAt: string;
+  relationshipIds?: string[];
+}
+
+const audit = (partnerId: string, resourceId: string, action: string, at: string): OperationInput => ({
+  operationType: BulkOperationType.Upsert,
+  partitionKey: partnerId,
+  resourceBody: {
+    id: randomUUID(),
+    docType: "baselineAudit",
+    partnerId,
+    resourceType: "invitation",
+    resourceId,
+    action,
+    outcome: "applied",
+    actor: { kind: "partner", tenantId: partnerId },
+    at,
+  },
+});
+
+/**
+ * A batch that must apply whole: any failed operation fails the request. Each operation names its
+ * partition key too: the embedded emulator reads it there.
+ */
+async function batch(
+  partition: string,
+  operations: OperationInput[],
+  container = invitations,
+): Promise<void> {
+  const response = await container.items.batch(operations, partition);
+  const failed = response.result?.find((r) => r.statusCode >= 400);
+  if (failed) throw new Error(`baseline batch failed: ${failed.statusCode}`);
 }
 
 app.http("baselineCreateInvitation", {
@@ -46,7 +85,14 @@ app.http("baselineCreateInvitation", {
       status: "pending",
       createdAt: new Date().toISOString(),
     };
-    await invitations.items.create({ ...doc, docType: "baselineInvitation" });
+    await batch(doc.partnerId, [
+      {
+        operationType: BulkOperationType.Create,
+        partitionKey: doc.partnerId,
+        resourceBody: { ...doc, docType: "baselineInvitation" } as unknown as JSONObject,
+      },
+      audit(doc.partnerId, doc.id, "created", doc.createdAt),
+    ]);
     const link = `${env.PUBLIC_BASE_URL ?? ""}/api/baseline/invitations/${doc.partnerId}/${doc.id}/accept`;
     await email.send(
       { to: [doc.adminEmail], subject: "Invitation", html: `<a href="${link}">${link}</a>`, text: link },
@@ -63,23 +109,53 @@ app.http("baselineAcceptInvitation", {
   handler: async (request) => {
     const { partnerId = "", id = "" } = request.params;
     const { resource, etag } = await invitations.item(id, partnerId).read<BaselineInvitation>();
-    if (!resource) return { status: 404 };
-    const accepted = { ...resource, status: "accepted" };
-    await invitations
-      .item(id, partnerId)
-      .replace(accepted, { accessCondition: { type: "IfMatch", condition: etag } });
+    if (!resource || !etag) return { status: 404 };
     const now = new Date().toISOString();
-    for (const type of ["reseller", "admin"]) {
-      await customers.items.create({
-        id: `${id}-${type}`,
-        docType: "baselineRelationship",
-        customerTenantId: resource.customerTenantId,
-        partnerId,
-        type,
-        status: "active",
-        createdAt: now,
-      });
-    }
+    const relationships = ["reseller", "admin"].map((type) => ({
+      id: `${id}-${type}`,
+      docType: "baselineRelationship",
+      customerTenantId: resource.customerTenantId,
+      partnerId,
+      type,
+      status: "active",
+      createdAt: now,
+    }));
+    await batch(
+      resource.customerTenantId,
+      relationships.map((r) => ({
+        operationType: BulkOperationType.Create,
+        partitionKey: r.customerTenantId,
+        resourceBody: r,
+      })),
+      customers,
+    );
+    const accepted: BaselineInvitation = {
+      ...resource,
+      status: "accepted",
+      relationshipIds: relationships.map((r) => r.id),
+    };
+    await batch(partnerId, [
+      {
+        operationType: BulkOperationType.Replace,
+        id,
+        partitionKey: partnerId,
+        resourceBody: { ...accepted, docType: "baselineInvitation" } as unknown as JSONObject,
+        ifMatch: etag,
+      },
+      audit(partnerId, id, "accept", now),
+      ...relationships.flatMap((r): OperationInput[] => [
+        audit(partnerId, r.id, "create", now),
+        {
+          operationType: BulkOperationType.Upsert,
+          partitionKey: partnerId,
+          resourceBody: { ...r, id: `relationship-index:${r.id}`, docType: "baselineRelationshipIndex" },
+        },
+      ]),
+    ]);
+    await email.send(
+      { to: [resource.adminEmail], subject: "Relationship confirmed", html: "confirmed", text: "confirmed" },
+      randomUUID(),
+    );
     await email.send(
       { to: [resource.partnerEmail], subject: "Invitation accepted", html: "accepted", text: "accepted" },
       randomUUID(),

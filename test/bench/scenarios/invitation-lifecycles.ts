@@ -63,7 +63,7 @@ export const scenario: BenchScenario = {
         `${run.lifecycles} lifecycles (create -> customer email -> accept -> reseller and admin relationships active, partner told) by ${run.clients} concurrent partners, after one unmeasured lifecycle each, in each phase of ${run.rounds.length} round(s).`,
         `Each round runs the durable phase and the baseline phase back to back, on a fresh host each, alternating which goes first. lifecycles/s is the median round's and the ratio the median of the rounds' ratios; latencies, requests and CPU are over every round's lifecycles. Rounds (durable / baseline lifecycles/s): ${run.rounds.map((r) => `${round(r.durable.perSecond)} / ${round(r.baseline.perSecond)} (${round(r.ratio, 2)}x)`).join(", ")}.`,
         "Local host as `npm start` runs it with `--store memory`: one Node process serves HTTP and runs the durable engine on its main thread and the embedded Cosmos server on a worker thread; the benchmark runs the email endpoint.",
-        "Baseline: the same lifecycle as plain handlers on the same host, doing the same Cosmos writes and email sends inline (no durable, no auth, no rule checks).",
+        "Baseline: the same lifecycle as plain handlers on the same host, doing the same Cosmos writes (the invitation and its audit records, both relationships and the partner's index copies, one batch per partition) and the same three emails inline (no durable, no auth, no rule checks, no intents or re-reads).",
         `Host CPU per lifecycle (all threads / main thread): durable ${cpuText(durable)}, baseline ${cpuText(baseline)}.`,
       ],
     };
