@@ -87,10 +87,18 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
   return problem(500, "The request could not be completed. It has been logged.");
 }
 
-/** A storage or service client's answer of 429 or 503 (its `code` or `statusCode`), passed through. */
+/**
+ * A storage or service client's answer of 429 or 503 (its `code` or `statusCode`), passed through,
+ * also when wrapped: the Cosmos SDK reports a failed transactional batch as a plain Error whose
+ * `cause` holds the service's answer.
+ */
 function dependencyUnavailable(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
-  const status = typeof code === "number" ? code : statusCode;
-  return status === 429 || status === 503;
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    const { code, statusCode, cause } = current as { code?: unknown; statusCode?: unknown; cause?: unknown };
+    const status = typeof code === "number" ? code : statusCode;
+    if (status === 429 || status === 503) return true;
+    current = cause;
+  }
+  return false;
 }

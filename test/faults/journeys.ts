@@ -230,6 +230,23 @@ async function commerceOrders(world: FaultWorld, made: Made): Promise<Record<str
   return all.filter((d) => JSON.stringify(d.request).includes(made.customer.tenantId));
 }
 
+/**
+ * Waits for a move to settle: the migration completed and the subscription migrated. The two are
+ * separate documents, written one after the other; a step that fails in between (a dependency
+ * down) finishes on its retry, so the migration can read completed a retry interval earlier.
+ */
+function moveSettled(world: FaultWorld, made: Made, subscriptionId: string, what: string) {
+  return waitFor(
+    world,
+    what,
+    async (j) => ({
+      migration: await migration(j, made, made.migrationId!),
+      subscription: await subscription(j, made, subscriptionId),
+    }),
+    (v) => v.migration.status === "completed" && v.subscription.status === "migrated",
+  );
+}
+
 async function checkMigrated(world: FaultWorld, made: Made, subscriptionId: string): Promise<void> {
   const j = world.journey;
   expect((await migration(j, made, made.migrationId!)).status).toBe("completed");
@@ -342,12 +359,7 @@ export const termEndJourney: JourneyKind = {
       (o) => ["waiting"].includes((o.customStatus as { phase?: string } | undefined)?.phase ?? ""),
     );
     await advanceTo(world, termEnd + DAY_MS);
-    await waitFor(
-      world,
-      "the move",
-      (j) => migration(j, made, made.migrationId!),
-      (m) => m.status === "completed",
-    );
+    await moveSettled(world, made, "E3-1", "the move");
     return made;
   },
   async check(world, made) {
@@ -396,12 +408,7 @@ export const newAzureJourney: JourneyKind = {
       });
       if (answer.status !== 200 && answer.status !== 409) throw new Error(`${answer.status} ${answer.text}`);
     });
-    await waitFor(
-      world,
-      "the move",
-      (j) => migration(j, made, made.migrationId!),
-      (m) => m.status === "completed",
-    );
+    await moveSettled(world, made, "AZ-1", "the move");
     return made;
   },
   async check(world, made) {
@@ -469,12 +476,7 @@ export const partnerSwitchJourney: JourneyKind = {
     const { made, customerLink } = await switchRequested(world);
     await approveSwitch(world, made, "customer", customerLink);
     await approveSwitch(world, made, "currentPartner", customerLink);
-    await waitFor(
-      world,
-      "the switch",
-      (j) => migration(j, made, made.migrationId!),
-      (m) => m.status === "completed",
-    );
+    await moveSettled(world, made, "CSP-1", "the switch");
     // The outcome notices come after the completion; the customer's is the last one sent.
     await mailArrives(world, made.customer.adminEmail, /moved to/);
     return made;

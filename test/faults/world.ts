@@ -217,7 +217,11 @@ export class FaultWorld {
         // A 503 (a dependency busy or down, with Retry-After) asks the client to send it again.
         if (attempt < 10 && /\b503\b/.test((error as Error).message)) continue;
         if (attempt < 10 && (await this.died())) continue;
-        throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
+        // The host's last lines say why it answered as it did (host logs carry no secrets).
+        const tail = this.host?.output().slice(-3000) ?? "";
+        throw new Error(`${what}: ${(error as Error).message}\n--- host output (tail) ---\n${tail}`, {
+          cause: error,
+        });
       }
     }
   }

@@ -1,5 +1,6 @@
 import type { InvocationContext } from "@azure/functions";
 import { describe, expect, it } from "vitest";
+import { batchFailed } from "../../src/adapters/cosmos/documents";
 import { InvalidContinuationToken } from "../../src/application/ports";
 import { refuse } from "../../src/domain/errors";
 import { toProblemResponse } from "../../src/http/problem";
@@ -35,5 +36,22 @@ describe("the one problem mapper", () => {
       expect((response.headers as Record<string, string>)["retry-after"]).toBe("5");
     }
     expect(toProblemResponse(Object.assign(new Error("bug"), { code: 400 }), context).status).toBe(500);
+  });
+
+  it("finds the dependency's 503 behind a wrapping error, as the Cosmos SDK reports a failed batch", () => {
+    const answer = Object.assign(new Error("Injected fault"), { code: 503 });
+    const wrapped = new Error("Batch request error: Injected fault", { cause: answer });
+    expect(toProblemResponse(wrapped, context).status).toBe(503);
+    const failedOperation = batchFailed("Storing a decision with its intent", [
+      { statusCode: 200 },
+      { statusCode: 429 },
+      { statusCode: 424 },
+    ]);
+    expect(failedOperation.statusCode).toBe(429);
+    expect(toProblemResponse(failedOperation, context).status).toBe(503);
+    const conflict = batchFailed("Replacing an invitation", [{ statusCode: 424 }, { statusCode: 409 }]);
+    expect(conflict.statusCode).toBe(409);
+    expect(toProblemResponse(conflict, context).status).toBe(500);
+    expect(toProblemResponse(new Error("outer", { cause: new Error("bug") }), context).status).toBe(500);
   });
 });

@@ -59,6 +59,37 @@ export function relationshipIndexCopy(relationship: Relationship, partnerId: str
   }) as JSONObject;
 }
 
+/**
+ * A Cosmos request, or an operation of a transactional batch, that failed with `statusCode`. The
+ * status travels with it: a 429 or 503 the SDK's own retries did not clear reaches an HTTP caller as
+ * "retry later" (http/problem.ts) rather than as an unexplained 500. It is not `code`, which
+ * `cosmosStatus` reads as the SDK's own answer to a single request: a failed batch is not a 404 or
+ * 409 of the document the caller asked for.
+ */
+export class CosmosRequestFailed extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+    this.name = "CosmosRequestFailed";
+  }
+}
+
+/**
+ * Why a batch failed: the first operation's own status (the ones after it answer 424, failed
+ * because of it), else the batch's.
+ */
+export function batchFailed(
+  what: string,
+  results: readonly { statusCode: number }[] | undefined,
+  batchStatus?: number,
+): CosmosRequestFailed {
+  const own = results?.find((r) => r.statusCode >= 400 && r.statusCode !== 424)?.statusCode;
+  const status = own ?? results?.find((r) => r.statusCode >= 400)?.statusCode ?? batchStatus ?? 0;
+  return new CosmosRequestFailed(`${what} failed (status ${status}).`, status);
+}
+
 /** The HTTP status of a Cosmos failure (404 not found, 409 conflict, 412 ETag mismatch), if any. */
 export function cosmosStatus(error: unknown): number | undefined {
   if (typeof error === "object" && error !== null && "code" in error) {

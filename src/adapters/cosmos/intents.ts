@@ -6,7 +6,7 @@ import {
   type OperationResponse,
 } from "@azure/cosmos";
 import { ConcurrencyConflict } from "../../application/ports";
-import { cosmosStatus } from "./documents";
+import { batchFailed, cosmosStatus } from "./documents";
 
 /**
  * The Cosmos side of event intents (application/event-intents.ts), written once for the invitations'
@@ -22,7 +22,7 @@ export async function transactionalBatch(
   partitionKey: string,
 ): Promise<OperationResponse[]> {
   const response = await container.items.batch(operations, partitionKey);
-  if (!response.result) throw new Error(`A transactional batch failed (status ${response.code}).`);
+  if (!response.result) throw batchFailed("A transactional batch", undefined, response.code);
   return response.result;
 }
 
@@ -60,12 +60,7 @@ export async function replaceWithIntent(
   );
   const replaced = results[0]?.statusCode ?? 0;
   if (replaced === 412 || replaced === 404) throw new ConcurrencyConflict(what);
-  const failed = results.slice(1).find((r) => r.statusCode >= 400)?.statusCode ?? 0;
-  if (replaced >= 400 || failed >= 400) {
-    throw new Error(
-      `Storing ${what} with its intent failed (status ${replaced}, intent or record ${failed}).`,
-    );
-  }
+  if (results.some((r) => r.statusCode >= 400)) throw batchFailed(`Storing ${what} with its intent`, results);
   const { resourceBody, eTag } = results[0] ?? {};
   return { ...(resourceBody ? { resourceBody } : {}), ...(eTag ? { eTag } : {}) };
 }

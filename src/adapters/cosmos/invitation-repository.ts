@@ -19,7 +19,9 @@ import {
 import type { AuditRecord, Invitation, InvitationStatus, Relationship } from "../../domain/model";
 import { z } from "zod";
 import {
+  batchFailed,
   CONTAINERS,
+  CosmosRequestFailed,
   cosmosStatus,
   decodeContinuation,
   encodeContinuation,
@@ -134,7 +136,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
     const created = results[0]?.statusCode ?? 0;
     // Idempotent: a retry of the same creation finds the first one (and its intent) stored.
     if (created < 400 || created === 409) return;
-    throw new Error(`Storing an invitation failed (status ${created}).`);
+    throw batchFailed("Storing an invitation", results);
   }
 
   /**
@@ -196,11 +198,14 @@ export class CosmosInvitationRepository implements InvitationRepository {
       // Idempotent: a retry of the same creation found the first one stored (and not counted again).
       if (counted < 400 || counted === 424) {
         if (created === 409) return;
-        throw new Error(`Storing an invitation failed (status ${created}).`);
+        throw new CosmosRequestFailed(`Storing an invitation failed (status ${created}).`, created);
       }
       // 404: the remembered counter expired (TTL) meanwhile; the next attempt reads the window.
       if (counted !== 409 && counted !== 412 && counted !== 404) {
-        throw new Error(`Counting an invitation in its window failed (status ${counted}).`);
+        throw new CosmosRequestFailed(
+          `Counting an invitation in its window failed (status ${counted}).`,
+          counted,
+        );
       }
     }
     throw new Error("Counting an invitation in its window kept losing races without the count moving.");
@@ -357,11 +362,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
     const status = replaced?.statusCode ?? 0;
     if (status === 412 || status === 404) throw new ConcurrencyConflict(`Invitation ${invitation.id}`);
     const failed = results.find((r) => r.statusCode >= 400);
-    if (!replaced || failed) {
-      throw new Error(
-        `Replacing an invitation with its audit failed (status ${failed?.statusCode ?? status}).`,
-      );
-    }
+    if (!replaced || failed) throw batchFailed("Replacing an invitation with its audit", results);
     return {
       value: invitationDocumentSchema.parse(replaced.resourceBody),
       etag: requireEtag(replaced.eTag, "an invitation"),
@@ -525,11 +526,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
         partnerId,
       );
       if (results.every((r) => r.statusCode < 400)) return;
-      if (results[0]?.statusCode !== 404) {
-        throw new Error(
-          `Settling a start failed (status ${results.find((r) => r.statusCode >= 400)?.statusCode}).`,
-        );
-      }
+      if (results[0]?.statusCode !== 404) throw batchFailed("Settling a start", results);
       for (const document of documents) await this.invitations.items.upsert(document);
       return;
     }

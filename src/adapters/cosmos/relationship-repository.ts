@@ -12,8 +12,11 @@ import {
 } from "../../application/ports";
 import type { Relationship } from "../../domain/model";
 import {
+  batchFailed,
   CONTAINERS,
   cosmosStatus,
+  decodeContinuation,
+  encodeContinuation,
   relationshipDocumentSchema,
   relationshipIndexCopy,
   relationshipIndexId,
@@ -21,7 +24,6 @@ import {
   requireEtag,
   toDocument,
 } from "./documents";
-import { decodeContinuation, encodeContinuation } from "./documents";
 
 /**
  * The per-partner index: a copy of each relationship in the partition of every partner party to it
@@ -107,9 +109,7 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
     // A concurrent run created them first: fine as long as all of them exist now.
     for (const relationship of missing) {
       if (!(await this.read(customerTenantId, relationship.id))) {
-        throw new Error(
-          `Storing relationships of customer failed (statuses ${failures.map((f) => f.statusCode).join(",")}).`,
-        );
+        throw batchFailed("Storing relationships of a customer", response.result, response.code);
       }
     }
     await this.index(
@@ -162,9 +162,8 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
         partnerId,
       );
       const failed = (response.result ?? []).find((r) => r.statusCode >= 400);
-      if (!response.result || failed) {
-        throw new Error(`Indexing relationships failed (status ${failed?.statusCode ?? response.code}).`);
-      }
+      if (!response.result || failed)
+        throw batchFailed("Indexing relationships", response.result, response.code);
     }
   }
 

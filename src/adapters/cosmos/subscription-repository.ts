@@ -27,6 +27,7 @@ import {
   type TermEndIndexEntry,
 } from "../../domain/subscriptions/sweep";
 import {
+  batchFailed,
   CONTAINERS,
   cosmosStatus,
   decodeContinuation,
@@ -153,7 +154,7 @@ export class CosmosSubscriptionRepository implements SubscriptionRepository {
       await this.undo(subscriptions.slice(0, start + chunk.length));
       const conflicted = failed >= 0 && results[failed]?.statusCode === 409 ? chunk[failed] : undefined;
       if (conflicted) throw new SubscriptionExists(conflicted.id);
-      throw new Error(`Storing an import failed (status ${results[failed]?.statusCode ?? response.code}).`);
+      throw batchFailed("Storing an import", response.result, response.code);
     }
   }
 
