@@ -37,6 +37,14 @@ const NOT_DRIVEN: Record<string, string> = {
     "the diagnostics canary (POST /api/diagnostics/canary), not part of any partner or customer flow",
 };
 
+/**
+ * Activities a clean run drives or not depending on timing alone: counted when passed, not required.
+ */
+const MAY_BE_DRIVEN: Record<string, string> = {
+  invitationReadStatus:
+    "reads the invitation on a timer wake (reminder, expiry) or for an instance started without its dates (the start recovery); a clean run's customer answers first, unless a clock advance overtakes the decision event; driven without kills by test/journey (reminders, expiry) and test/journey/creation-crash.test.ts",
+};
+
 /** How long a journey that ended before its armed point may take to reach it. */
 const ARMED_DEATH_WAIT_MS = 90_000;
 
@@ -149,7 +157,7 @@ describe.runIf(FULL)("faults (full): coverage", () => {
           .map((k) => k.split(":")[1]),
       ),
     );
-    const undriven = registered.filter((name) => !passed.has(name)).sort();
+    const undriven = registered.filter((name) => !passed.has(name) && !(name in MAY_BE_DRIVEN)).sort();
     expect(undriven).toEqual(Object.keys(NOT_DRIVEN).sort());
   });
 });
