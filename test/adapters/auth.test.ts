@@ -126,21 +126,21 @@ describe("token verification (one verifier for dev and Entra tokens)", () => {
 });
 
 describe("remembered verifications", () => {
-  /** The dev issuer's key set, counting how often a signature check asks it for a key. */
-  function countingKeys(issuer: ReturnType<typeof createDevIssuer>) {
+  /** A verifier over the dev issuer's key set, counting how often a signature check asks it for a key. */
+  function countingVerifier() {
+    const clock = movableClock();
+    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
     const asked = { count: 0 };
     const keys: Parameters<typeof createTokenVerifier>[0]["keys"] = (header, token) => {
       asked.count++;
       return issuer.keys(header, token);
     };
-    return { keys, asked };
+    const verifier = createTokenVerifier({ keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    return { clock, issuer, verifier, asked };
   }
 
   it("checks a repeated token's signature once, and hands each caller its own principal", async () => {
-    const clock = movableClock();
-    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
-    const { keys, asked } = countingKeys(issuer);
-    const verifier = createTokenVerifier({ keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    const { clock, issuer, verifier, asked } = countingVerifier();
     const { token } = await issuer.issue({ tenantId: "t", roles: ["HelpdeskAgent"] });
 
     const first = await verifier.verify(token);
@@ -153,10 +153,7 @@ describe("remembered verifications", () => {
   });
 
   it("remembers only acceptances, and only the exact token", async () => {
-    const clock = movableClock();
-    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
-    const { keys, asked } = countingKeys(issuer);
-    const verifier = createTokenVerifier({ keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    const { issuer, verifier, asked } = countingVerifier();
     const genuine = (await issuer.issue({ tenantId: "t", roles: ["HelpdeskAgent"] })).token;
     await verifier.verify(genuine);
 
@@ -169,10 +166,7 @@ describe("remembered verifications", () => {
   });
 
   it("stops at the token's expiry by the app clock, and checks afresh when that clock runs back", async () => {
-    const clock = movableClock();
-    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
-    const { keys, asked } = countingKeys(issuer);
-    const verifier = createTokenVerifier({ keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    const { clock, issuer, verifier, asked } = countingVerifier();
     const { token } = await issuer.issue({ tenantId: "t", expiresInSeconds: 120 });
     await verifier.verify(token);
 
@@ -187,10 +181,7 @@ describe("remembered verifications", () => {
   });
 
   it("is bounded: past its size the oldest verification is checked afresh", async () => {
-    const clock = movableClock();
-    const issuer = createDevIssuer({ issuer: ISSUER, audience: AUDIENCE, clock });
-    const { keys, asked } = countingKeys(issuer);
-    const verifier = createTokenVerifier({ keys, issuer: ISSUER, audience: AUDIENCE, clock });
+    const { issuer, verifier, asked } = countingVerifier();
     const tokens = await Promise.all(
       Array.from({ length: VERIFIED_TOKEN_CACHE_SIZE + 1 }, (_, i) => issuer.issue({ tenantId: `t${i}` })),
     );
