@@ -55,7 +55,16 @@ describe(`${PARALLEL} parallel creations by one partner, limit ${LIMIT} a minute
     const accepted = answers.filter((a) => a.status === 202);
     const refused = answers.filter((a) => a.status !== 202);
     expect(accepted).toHaveLength(LIMIT);
-    expect(refused.map((a) => a.status)).toEqual(Array<number>(PARALLEL - LIMIT).fill(429));
+    // Anything but 429 was the host's failure: its log says which (seen once, under a loaded machine).
+    const hostErrors = (host?.output() ?? "")
+      .split("\n")
+      .filter((line) => /error/i.test(line))
+      .slice(-20)
+      .join("\n");
+    expect(
+      refused.map((a) => a.status),
+      hostErrors,
+    ).toEqual(Array<number>(PARALLEL - LIMIT).fill(429));
     // Each refusal was decided between `before` and `after`: its Retry-After is the whole seconds
     // to the window's end at that moment, rounded up.
     for (const answer of refused) {
