@@ -186,9 +186,14 @@ export class CosmosInvitationRepository implements InvitationRepository {
       const key = windowKey(partnerId, window.start);
       const current =
         (attempt === 1 && this.knownWindows.get(key)) || (await this.readWindow(partnerId, window.start));
-      this.knownWindows.delete(key);
       const count = current?.count ?? 0;
-      if (count >= window.limit) throw new CreationWindowFull();
+      // A window's count only grows: one known full stays full, and the next creation in turn is
+      // refused without a request.
+      if (count >= window.limit) {
+        if (current) this.rememberWindow(key, current);
+        throw new CreationWindowFull();
+      }
+      this.knownWindows.delete(key);
       const counter = {
         id: rateWindowId(window.start),
         partnerId,
