@@ -63,7 +63,7 @@ export function createTokenVerifier(options: {
 }): TokenVerifier {
   const templated = options.issuer.toLowerCase().includes(TENANT_PLACEHOLDER);
   const verified = new Map<string, VerifiedToken>();
-  const tolerance = (options.clockToleranceSeconds ?? 30) * 1000;
+  const toleranceSeconds = options.clockToleranceSeconds ?? 30;
   return {
     async verify(token) {
       const now = options.clock.now().getTime();
@@ -78,7 +78,7 @@ export function createTokenVerifier(options: {
       verified.set(token, {
         principal: copyOf(principal),
         from: now,
-        until: Math.min(exp * 1000 + tolerance, now + VERIFIED_TOKEN_CACHE_MS),
+        until: Math.min((exp + toleranceSeconds) * 1000, now + VERIFIED_TOKEN_CACHE_MS),
       });
       return principal;
     },
@@ -93,7 +93,7 @@ export function createTokenVerifier(options: {
         audience: options.audience,
         algorithms: ALGORITHMS,
         currentDate: options.clock.now(),
-        clockTolerance: options.clockToleranceSeconds ?? 30,
+        clockTolerance: toleranceSeconds,
         requiredClaims: ["exp", "tid", "oid"],
       }));
     } catch (error) {
