@@ -91,8 +91,6 @@ class Instance {
   inbox: Message[] = [];
   tail: Promise<void> = Promise.resolve();
   kicked = false;
-  /** Not in the store yet: its first episode inserts the state row (creation and first episode in one write). */
-  unsaved = false;
   /** Turns queued or running in `serial`; an instance is let go only from its last one. */
   pending = 0;
   /**
@@ -100,23 +98,7 @@ class Instance {
    * letting it go before then would make the operation load it again, and again.
    */
   loadedFor = false;
-  private settleFirst: ((err?: unknown) => void) | undefined;
   constructor(public s: InstanceState) {}
-
-  expectFirstCommit(): Promise<void> {
-    this.unsaved = true;
-    return new Promise<void>((resolve, reject) => {
-      this.settleFirst = (err) =>
-        err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(errorMessage(err)));
-    });
-  }
-
-  firstCommitted(err?: unknown): void {
-    const settle = this.settleFirst;
-    this.settleFirst = undefined;
-    if (err === undefined) this.unsaved = false;
-    settle?.(err);
-  }
 }
 
 const stopping503 = (): DurableHttpError => new DurableHttpError(503, "The durable engine is stopping.");
@@ -555,15 +537,12 @@ export class DurableEngine implements DurableClientApi {
       outbox: false,
     };
     if (this.stopping) throw stopping503();
-    const inst = new Instance(s);
-    const firstCommit = inst.expectFirstCommit();
-    this.instances.set(instanceId, inst);
-    this.notify(inst);
-    this.kick(inst);
+    // Stored as Pending and answered, as the extension's backends do: the first episode runs after
+    // the start returns, so a starter (an HTTP request, say) never waits for the orchestrator. The
+    // insert decides between concurrent starts of one id, in this process or another.
     try {
-      await firstCommit;
+      await this.store.transact(pk, [{ op: "insert", row: stateRow(s) }]);
     } catch (e) {
-      if (this.instances.get(instanceId) === inst) this.instances.delete(instanceId);
       if (e instanceof ConcurrencyError) {
         if (fromClient)
           throw new DurableHttpError(409, `An instance with ID '${instanceId}' already exists.`);
@@ -571,6 +550,10 @@ export class DurableEngine implements DurableClientApi {
       }
       throw e;
     }
+    const inst = new Instance(s);
+    this.instances.set(instanceId, inst);
+    this.notify(inst);
+    this.kick(inst);
   }
 
   private async readState(pk: string): Promise<InstanceState | undefined> {
@@ -678,10 +661,7 @@ export class DurableEngine implements DurableClientApi {
   }
 
   private kick(inst: Instance): void {
-    if (this.stopping) {
-      if (inst.unsaved) inst.firstCommitted(stopping503());
-      return;
-    }
+    if (this.stopping) return;
     if (this.held) {
       this.held.add(inst);
       return;
@@ -692,18 +672,12 @@ export class DurableEngine implements DurableClientApi {
       inst.kicked = false;
       try {
         while (!this.stopping && this.hasWork(inst)) await this.episode(inst);
-        if (inst.unsaved) inst.firstCommitted(stopping503());
-        else this.letGoIfWaiting(inst);
+        this.letGoIfWaiting(inst);
       } catch (e) {
         // Memory may be ahead of the store now: forget the instance and reload it from its rows.
         const id = inst.s.instanceId;
         this.timers.cancelAll(id);
         if (this.instances.get(id) === inst) this.instances.delete(id);
-        if (inst.unsaved) {
-          // Never stored: whoever started it hears the error; nothing to reload.
-          inst.firstCommitted(e);
-          return;
-        }
         if (this.stopping) return;
         // Backing off: a failure that repeats (e.g. the store is down) must not spin.
         const attempt = (this.reloadAttempts.get(id) ?? 0) + 1;
@@ -784,7 +758,7 @@ export class DurableEngine implements DurableClientApi {
   private letGoIfWaiting(inst: Instance): void {
     const s = inst.s;
     if (s.status !== "Running" && s.status !== "Suspended") return;
-    if (inst.unsaved || inst.loadedFor || inst.kicked || inst.pending > 1 || this.held) return;
+    if (inst.loadedFor || inst.kicked || inst.pending > 1 || this.held) return;
     if (s.outbox || inst.inbox.length > 0) return;
     for (const task of Object.values(s.open)) if (task.k !== "t") return;
     if (this.instances.get(s.instanceId) === inst) this.instances.delete(s.instanceId);
@@ -834,9 +808,7 @@ export class DurableEngine implements DurableClientApi {
     } else {
       s.ep = ep + 1;
     }
-    const ops: RowOp[] = [
-      inst.unsaved ? { op: "insert", row: stateRow(s) } : { op: "upsert", row: stateRow(s) },
-    ];
+    const ops: RowOp[] = [{ op: "upsert", row: stateRow(s) }];
     if (!resetHistory) {
       for (const row of chunkedRows(pk, historyRowKey(gen, ep), events)) ops.push({ op: "insert", row });
     }
@@ -856,7 +828,6 @@ export class DurableEngine implements DurableClientApi {
     }
     if (this.abandoned) throw new Error("The engine was abandoned.");
     await this.store.transact(pk, ops);
-    if (inst.unsaved) inst.firstCommitted();
     if (resetHistory) {
       inst.history = [];
     } else {

@@ -31,6 +31,8 @@ describe("start-up readiness", () => {
     const first = new DurableEngine(options);
     await first.start();
     const id = await first.startNew("oneActivity", { input: "recovered" });
+    // Running: the first episode has committed the activity's scheduling.
+    await first.waitForStatus(id, ["Running"]);
     // The process dies with the activity's result unrecorded: the next start must run it again.
     first.abandon();
     await first.settle();
