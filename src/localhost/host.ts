@@ -3,6 +3,7 @@ import path from "node:path";
 import { createClock, publishClock, type HostClock } from "./clock";
 import type { DurableEngine } from "./durable/engine";
 import { faultPoints } from "./faults";
+import { Foreground } from "./foreground";
 import { MemoryStore } from "./durable/memory-store";
 import type { DurableStore } from "./durable/store";
 import { clockRoutes, statusRoute } from "./http/dev-routes";
@@ -157,8 +158,10 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
   const appHookData: Record<string, unknown> = {};
   let appStarted = false;
 
+  const foreground = new Foreground();
   const http = new HttpHost({
     core,
+    foreground,
     routePrefix: hostJson.routePrefix,
     maxRequestBodySize: hostJson.maxRequestBodySize,
     ...requestTimeoutSetting(env.FUNCTIONS_LOCAL_REQUEST_TIMEOUT_MS),
@@ -319,7 +322,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
         clock,
         taskHub,
         publicBaseUrl: () => url,
-        activityConcurrency: options.activityConcurrency,
+        activityConcurrency: options.activityConcurrency ?? hostJson.maxConcurrentActivityFunctions,
+        foreground,
         log,
         // Recovered work waits until the host answers requests (an activity calling it would get 503).
         holdWorkUntilReady: true,

@@ -73,6 +73,8 @@ export interface HostJson {
   routePrefix: string;
   maxRequestBodySize: number;
   hubName: string | undefined;
+  /** `extensions.durableTask.maxConcurrentActivityFunctions`, when a positive integer. */
+  maxConcurrentActivityFunctions: number | undefined;
 }
 
 const DEFAULT_MAX_BODY = 100 * 1024 * 1024;
@@ -83,7 +85,7 @@ export function readHostJson(root: string, env: NodeJS.ProcessEnv = process.env)
   let doc: {
     extensions?: {
       http?: { routePrefix?: unknown; maxRequestBodySize?: unknown };
-      durableTask?: { hubName?: unknown };
+      durableTask?: { hubName?: unknown; maxConcurrentActivityFunctions?: unknown };
     };
   } = {};
   if (existsSync(file)) {
@@ -98,11 +100,16 @@ export function readHostJson(root: string, env: NodeJS.ProcessEnv = process.env)
   const max = Number(http.maxRequestBodySize);
   const hub = doc.extensions?.durableTask?.hubName;
   const resolvedHub = typeof hub === "string" ? resolveSettingRefs(hub, env) : undefined;
+  const activities = doc.extensions?.durableTask?.maxConcurrentActivityFunctions;
   return {
     routePrefix: prefix.replace(/^\/+|\/+$/g, ""),
     maxRequestBodySize: Number.isFinite(max) && max > 0 ? max : DEFAULT_MAX_BODY,
     // An unresolved %NAME% is not a usable hub name; fall back to the default.
     hubName: resolvedHub && !resolvedHub.includes("%") ? resolvedHub : undefined,
+    maxConcurrentActivityFunctions:
+      typeof activities === "number" && Number.isInteger(activities) && activities > 0
+        ? activities
+        : undefined,
   };
 }
 

@@ -14,6 +14,8 @@ export type ActivityOutcome = { ok: boolean; result?: string; reason?: string; d
 export interface ActivityPoolOptions {
   core: FunctionsCore;
   concurrency: number;
+  /** How many may run at once now: `concurrency`, or fewer while the host serves requests. */
+  capacity?: () => number;
   clientBinding: () => RpcTypedData;
   log: InvocationLogger;
   /** Records an outcome (the engine delivers it to the instance). */
@@ -57,8 +59,10 @@ export class ActivityPool {
     this.queue.length = 0;
   }
 
-  private pump(): void {
-    while (!this.closed && !this.held && this.running < this.o.concurrency && this.queue.length > 0) {
+  /** Starts queued work up to the capacity; also called when the capacity grows. */
+  pump(): void {
+    const capacity = Math.max(1, Math.min(this.o.concurrency, this.o.capacity?.() ?? this.o.concurrency));
+    while (!this.closed && !this.held && this.running < capacity && this.queue.length > 0) {
       const work = this.queue.shift() as ActivityWork;
       this.running++;
       void this.o.track(

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HostClock } from "../clock";
+import type { Foreground } from "../foreground";
 import type { FunctionsCore } from "../worker/functions-core";
 import { consoleInvocationLogger, type InvocationLogger } from "../worker/invoke";
 import type { RpcTypedData } from "../worker/rpc";
@@ -69,7 +70,15 @@ export interface DurableEngineOptions {
   taskHub: string;
   /** e.g. http://127.0.0.1:7071; the durable client's URLs are built from it. */
   publicBaseUrl: () => string;
+  /** Activities running at once (host.json `maxConcurrentActivityFunctions`); default 32. */
   activityConcurrency?: number;
+  /**
+   * The host's HTTP trigger invocations. While any runs, at most `activityConcurrencyWhileServing`
+   * activities (default 2) run: requests go first, as on Azure, where HTTP triggers and durable
+   * functions scale on separate instances (see ../foreground.ts).
+   */
+  foreground?: Pick<Foreground, "busy" | "onIdle">;
+  activityConcurrencyWhileServing?: number;
   /** Invocation lines and the engine's own lines (the engine never writes to the console itself). */
   log?: InvocationLogger;
   /**
@@ -148,6 +157,8 @@ export class DurableEngine implements DurableClientApi {
       {
         core: o.core,
         concurrency: Math.max(1, o.activityConcurrency ?? 32),
+        capacity: () =>
+          o.foreground?.busy ? (o.activityConcurrencyWhileServing ?? 2) : Number.POSITIVE_INFINITY,
         clientBinding: binding,
         log: this.log,
         track: (p) => this.track(p),
@@ -160,7 +171,12 @@ export class DurableEngine implements DurableClientApi {
     );
     this.watchers = new StatusWatchers((id) => this.getStatus(id));
     // A stepped clock advance waits for the episodes and activities its timers set off.
-    this.detachSettle = o.clock.onSettle(() => this.settle());
+    const onSettle = o.clock.onSettle(() => this.settle());
+    const onIdle = o.foreground?.onIdle(() => this.activities.pump());
+    this.detachSettle = () => {
+      onSettle();
+      onIdle?.();
+    };
   }
 
   private logLine(level: "warning" | "error", message: string, scope?: string): void {
@@ -767,6 +783,11 @@ export class DurableEngine implements DurableClientApi {
   /** How many instances the engine holds in memory (waiting ones are not held: see letGoIfWaiting). */
   heldInstances(): number {
     return this.instances.size;
+  }
+
+  /** Activities waiting for a turn (see `activityConcurrencyWhileServing`). */
+  queuedActivities(): number {
+    return this.activities.queued;
   }
 
   /** How many timer wake-ups are armed (each holds an instance id, a task and a due time). */

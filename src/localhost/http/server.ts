@@ -1,6 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, ServerResponse, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Foreground } from "../foreground";
 import type { FunctionsCore, Registration } from "../worker/functions-core";
 import {
   consoleInvocationLogger,
@@ -56,6 +57,8 @@ export interface HttpHostOptions {
   log?: InvocationLogger;
   /** Host-level messages (startup warnings). */
   hostLog?: (message: string) => void;
+  /** Counts the app's HTTP trigger invocations while they run (the durable engine yields to them). */
+  foreground?: Foreground;
 }
 
 interface HttpTarget {
@@ -290,7 +293,9 @@ export class HttpHost {
     );
     let response;
     try {
-      response = await invokeFunction(this.options.core, registration, { inputData, invocationId }, this.log);
+      const invoke = (): ReturnType<typeof invokeFunction> =>
+        invokeFunction(this.options.core, registration, { inputData, invocationId }, this.log);
+      response = await (this.options.foreground ? this.options.foreground.run(invoke) : invoke());
     } catch (e) {
       const err = e as Error;
       line(

@@ -71,6 +71,7 @@ describe("host.json", () => {
       routePrefix: "api",
       maxRequestBodySize: 100 * 1024 * 1024,
       hubName: undefined,
+      maxConcurrentActivityFunctions: undefined,
     });
   });
 
@@ -79,7 +80,7 @@ describe("host.json", () => {
       "host.json": {
         extensions: {
           http: { routePrefix: "/v1/", maxRequestBodySize: 65536 },
-          durableTask: { hubName: "%HUB%" },
+          durableTask: { hubName: "%HUB%", maxConcurrentActivityFunctions: 8 },
         },
       },
     });
@@ -87,8 +88,18 @@ describe("host.json", () => {
       routePrefix: "v1",
       maxRequestBodySize: 65536,
       hubName: "myhub",
+      maxConcurrentActivityFunctions: 8,
     });
     expect(readHostJson(root, {}).hubName).toBeUndefined();
+  });
+
+  it("ignores a maxConcurrentActivityFunctions that is not a positive whole number", () => {
+    for (const value of [0, -1, 2.5, "8", null]) {
+      const root = dir({
+        "host.json": { extensions: { durableTask: { maxConcurrentActivityFunctions: value } } },
+      });
+      expect(readHostJson(root).maxConcurrentActivityFunctions).toBeUndefined();
+    }
   });
 
   it("resolves only known %NAME% references", () => {
