@@ -115,20 +115,36 @@ function withHostOutput(e: unknown, host: HostProcess): Error {
   return new Error(`${(e as Error).message}\n--- host output (tail) ---\n${host.output().slice(-4000)}`);
 }
 
-/** Runs `count` lifecycles on `clients` loops and times them; `warm` lifecycles go first, unmeasured. */
+type Lifecycle = (client: Client, posted: () => void) => Promise<{ post: number; createToEmail: number }>;
+
+/**
+ * Runs `count` lifecycles on `clients` loops and times them; one lifecycle per client goes first,
+ * unmeasured (all at once: it warms the host). The measured loops then join one at a time, each when
+ * the one before has had its first POST answered: loops released together would measure 20
+ * simultaneous POSTs, a burst that closed loops of real partners never line up into, while the
+ * loops' own pace spreads them from then on.
+ */
 async function phase(
   host: HostProcess,
   clients: readonly Client[],
   count: number,
-  lifecycle: (client: Client) => Promise<{ post: number; createToEmail: number }>,
+  lifecycle: Lifecycle,
 ): Promise<PhaseResult> {
-  await runConcurrently(clients.length, clients.length, (i) => lifecycle(clients[i]!).then(() => undefined));
+  await runConcurrently(clients.length, clients.length, (i) =>
+    lifecycle(clients[i]!, () => undefined).then(() => undefined),
+  );
   await resetCounts(host);
   const post: number[] = [];
   const createToEmail: number[] = [];
+  const joined = clients.map(() => {
+    let resolve = (): void => undefined;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  });
   const started = performance.now();
   await runConcurrently(count, clients.length, async (_, worker) => {
-    const timing = await lifecycle(clients[worker]!);
+    if (worker > 0) await joined[worker - 1]!.promise;
+    const timing = await lifecycle(clients[worker]!, () => joined[worker]!.resolve());
     post.push(timing.post);
     createToEmail.push(timing.createToEmail);
   });
@@ -180,7 +196,7 @@ async function durablePhase(mailbox: BenchMailbox, clientCount: number, count: n
       }),
     );
     const done: { client: Client; tenantId: string }[] = [];
-    const result = await phase(host, clients, count, async (client) => {
+    const result = await phase(host, clients, count, async (client, posted) => {
       const customer = customers.pop()!;
       const t0 = performance.now();
       const created = await call(host, "POST", "/api/invitations", {
@@ -198,6 +214,7 @@ async function durablePhase(mailbox: BenchMailbox, clientCount: number, count: n
         },
       });
       const post = performance.now() - t0;
+      posted();
       if (created.status !== 202) throw new Error(`create: ${created.status} ${created.text}`);
       const email = await mailbox.next(customer.adminEmail);
       const link = LINK.exec(email.mail.text)?.[0];
@@ -239,7 +256,7 @@ async function baselinePhase(
       const partnerId = randomUUID();
       return { partnerId, partnerEmail: `base-${partnerId.slice(0, 8)}@partner.example`, token: "" };
     });
-    return await phase(host, clients, count, async (client) => {
+    return await phase(host, clients, count, async (client, posted) => {
       const tenantId = randomUUID();
       const adminEmail = `admin-${tenantId.slice(0, 8)}@customer.example`;
       const t0 = performance.now();
@@ -252,6 +269,7 @@ async function baselinePhase(
         },
       });
       const post = performance.now() - t0;
+      posted();
       if (created.status !== 202) throw new Error(`baseline create: ${created.status} ${created.text}`);
       const email = await mailbox.next(adminEmail);
       const told = mailbox.next(client.partnerEmail);
