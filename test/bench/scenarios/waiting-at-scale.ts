@@ -309,6 +309,10 @@ export const scenario: BenchScenario = {
           "On Azure the waiting instances live in the Durable Task Scheduler (or Azure Storage) and timers are the backend's messages: no worker holds them.",
         ],
       };
+    } catch (e) {
+      // The host logged why it failed (a 500 says no more): keep its last lines with the error.
+      const tail = host?.output().slice(-6000);
+      throw new Error(`${(e as Error).message}${tail ? `\n--- host output (tail) ---\n${tail}` : ""}`);
     } finally {
       await host?.stop();
       await cosmos.stop();
