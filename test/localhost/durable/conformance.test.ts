@@ -1,25 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import Module from "node:module";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClock, type HostClock } from "../../../src/localhost/clock";
 import { DurableEngine, partitionKeyOf, type InstanceStatus } from "../../../src/localhost/durable/engine";
 import { eventTypeName, type HistoryEvent } from "../../../src/localhost/durable/history";
 import type { DurableStore } from "../../../src/localhost/durable/store";
-import { installFunctionsCore, loadApp } from "../../../src/localhost/worker/functions-core";
 import { invokeFunction } from "../../../src/localhost/worker/invoke";
 import { fromTypedData } from "../../../src/localhost/worker/rpc";
+import { core, fixture } from "./patterns-fixture";
 import { storeFactories } from "./stores";
 
 const DAY = 24 * 3600_000;
-const appFile = path.resolve(__dirname, "../../../dist/test/fixtures/durable/patterns-app.js");
-const core = installFunctionsCore();
-loadApp(core, appFile);
-const fixture = Module.createRequire(appFile)(appFile) as {
-  attempts: Map<string, number>;
-  gateFor(key: string): { entered: { promise: Promise<void> }; release: { resolve(): void } };
-};
 
 const quiet = (): void => undefined;
 

@@ -1,20 +1,10 @@
 // The engine yields to requests: while the host serves HTTP requests at most
 // `activityConcurrencyWhileServing` activities run; the rest start when it stops serving.
-import Module from "node:module";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createClock } from "../../../src/localhost/clock";
 import { DurableEngine } from "../../../src/localhost/durable/engine";
 import { MemoryStore } from "../../../src/localhost/durable/memory-store";
-import { installFunctionsCore, loadApp } from "../../../src/localhost/worker/functions-core";
-
-const appFile = path.resolve(__dirname, "../../../dist/test/fixtures/durable/patterns-app.js");
-const core = installFunctionsCore();
-loadApp(core, appFile);
-const fixture = Module.createRequire(appFile)(appFile) as {
-  attempts: Map<string, number>;
-  gateFor(key: string): { entered: { promise: Promise<void> }; release: { resolve(): void } };
-};
+import { core, fixture } from "./patterns-fixture";
 
 /** A stand-in for the host's request gauge: the test says when it serves. */
 class Serving {

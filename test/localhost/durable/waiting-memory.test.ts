@@ -2,19 +2,15 @@
 // suspended) are not held in the engine's memory; their rows are read again when a timer is due,
 // input arrives, a client names them, or the host restarts. The assertions bound counts of held
 // items (instances in memory, armed timer wake-ups), never timings or RSS.
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClock, type HostClock } from "../../../src/localhost/clock";
 import { DurableEngine } from "../../../src/localhost/durable/engine";
 import { MemoryStore } from "../../../src/localhost/durable/memory-store";
 import type { DurableStore } from "../../../src/localhost/durable/store";
-import { installFunctionsCore, loadApp } from "../../../src/localhost/worker/functions-core";
+import { core } from "./patterns-fixture";
 
 const DAY = 86_400_000;
 const WAITING = 100;
-const appFile = path.resolve(__dirname, "../../../dist/test/fixtures/durable/patterns-app.js");
-const core = installFunctionsCore();
-loadApp(core, appFile);
 
 const engines: DurableEngine[] = [];
 afterEach(async () => {
