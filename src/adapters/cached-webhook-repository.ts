@@ -22,8 +22,15 @@ export class CachedWebhookRepository implements WebhookRepository {
     this.endpoints = new ReadThroughCache({ ttlMs: WEBHOOK_ENDPOINT_CACHE_TTL_MS, ...options });
   }
 
-  getEndpoint(partnerId: string): Promise<WebhookEndpoint | undefined> {
-    return this.endpoints.get(partnerId, () => this.inner.getEndpoint(partnerId));
+  async getEndpoint(
+    partnerId: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<WebhookEndpoint | undefined> {
+    if (!options.fresh) return this.endpoints.get(partnerId, () => this.inner.getEndpoint(partnerId));
+    this.endpoints.forget(partnerId);
+    const endpoint = await this.inner.getEndpoint(partnerId);
+    this.endpoints.set(partnerId, endpoint);
+    return endpoint;
   }
 
   async putEndpoint(endpoint: WebhookEndpoint): Promise<void> {

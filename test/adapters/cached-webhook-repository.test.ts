@@ -71,6 +71,18 @@ describe("CachedWebhookRepository (issue 11: one endpoint read per TTL, not per 
     expect(s.reads()).toBe(1);
   });
 
+  it("a fresh read skips the copy and keeps what it read: a registration made elsewhere is seen at once", async () => {
+    const s = store();
+    const cache = new CachedWebhookRepository(s.repo, { ttlMs: 60_000, now: () => 0 });
+    expect(await cache.getEndpoint("p1")).toBeUndefined();
+    // Registered through another instance: this one's copy still says absent.
+    await s.repo.putEndpoint(endpoint("p1"));
+    expect(await cache.getEndpoint("p1")).toBeUndefined();
+    expect(await cache.getEndpoint("p1", { fresh: true })).toEqual(endpoint("p1"));
+    expect(await cache.getEndpoint("p1")).toEqual(endpoint("p1"));
+    expect(s.reads()).toBe(2);
+  });
+
   it("keeps no failed read and hands out copies", async () => {
     const s = store();
     await s.repo.putEndpoint(endpoint("p1"));

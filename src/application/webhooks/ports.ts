@@ -12,7 +12,11 @@ export interface WebhookPublisher {
 }
 
 export interface WebhookRepository {
-  getEndpoint(partnerId: string): Promise<WebhookEndpoint | undefined>;
+  /**
+   * `fresh`: read the document itself, never a copy another instance may have kept since the
+   * endpoint was registered, changed or deleted (a delivery attempt posts to it and signs with it).
+   */
+  getEndpoint(partnerId: string, options?: { fresh?: boolean }): Promise<WebhookEndpoint | undefined>;
   putEndpoint(endpoint: WebhookEndpoint): Promise<void>;
   /** True when there was one. */
   deleteEndpoint(partnerId: string): Promise<boolean>;

@@ -296,7 +296,10 @@ export async function attemptDelivery(
   const delivery = await deps.webhooks.getDelivery(input.partnerId, input.eventId);
   if (!delivery) return { outcome: "gone" };
   if (delivery.status === "delivered") return { outcome: "delivered" };
-  const endpoint = await deps.webhooks.getEndpoint(input.partnerId);
+  // The document itself: this instance may still hold the absence (or the old URL and secret) it
+  // read before the partner registered through another instance, and the delivery exists because
+  // the publishing instance saw the endpoint.
+  const endpoint = await deps.webhooks.getEndpoint(input.partnerId, { fresh: true });
   const now = deps.clock.now();
   const record = async (change: Partial<WebhookDelivery>): Promise<void> =>
     deps.webhooks.saveDelivery({
