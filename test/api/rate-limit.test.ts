@@ -82,6 +82,18 @@ async function windowCount(partner: EnrolledPartner, windowStart: string): Promi
   return counter === undefined ? undefined : Number(counter.count);
 }
 
+/**
+ * Waits until the accepted invitations' workflows have settled their start intents (in the
+ * background, after the answer), so a refusal is compared against a partition nothing else changes.
+ */
+async function settled(partner: EnrolledPartner): Promise<void> {
+  await eventually(
+    () => partitionDocuments(db(), "invitations", partner.id, "partnerId"),
+    (docs) => !docs.some((d) => d.docType === "startIntent"),
+    "the accepted invitations' start intents to be settled",
+  );
+}
+
 /** The partner's partition and the token lookups: what a refused request must leave as it found them. */
 async function snapshot(partner: EnrolledPartner) {
   return {
@@ -102,6 +114,7 @@ describe(`POST /api/invitations is limited to INVITATIONS_PER_PARTNER_PER_MINUTE
     const q = await api().enrolPartner();
     const windowStart = await startOfFreshWindow();
     const accepted = await createAccepted(p, LIMIT);
+    await settled(p);
 
     const before = await snapshot(p);
     const refusedCustomer = customer();
@@ -176,6 +189,7 @@ describe(`POST /api/invitations is limited to INVITATIONS_PER_PARTNER_PER_MINUTE
     expect(await windowCount(p, windowStart)).toBe(LIMIT);
 
     // A new key in a full window is refused without being claimed: after the window it still creates.
+    await settled(p);
     const before = await snapshot(p);
     const laterKey = randomUUID();
     const laterBody = { kind: "reseller" as const, customer: customer() };
