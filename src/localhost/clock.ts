@@ -24,6 +24,11 @@ export interface HostClock {
    * had to wait for something (the advance then checks every settler again), false when idle.
    */
   onSettle(settle: () => Promise<boolean>): () => void;
+  /**
+   * The clock's state for other threads of the process (`sharedClockNow`): the app's worker thread
+   * reads "now" from it without a message, so a virtual advance reaches it at once.
+   */
+  readonly shared: SharedArrayBuffer;
 }
 
 export interface DueSource {
@@ -36,6 +41,9 @@ export interface DueSource {
 /** A settle round that never ends (work stuck on something outside the host) must not hang the advance forever. */
 const SETTLE_LIMIT_MS = 120_000;
 
+/** Two numbers: the instant "now" stands at during a stepped advance (NaN otherwise), and the offset. */
+const SHARED_CLOCK_BYTES = 16;
+
 function checkAdvance(virtual: boolean, ms: number): void {
   if (!virtual) throw new Error("The clock is real; start the host with CLOCK=virtual to move it.");
   if (!Number.isFinite(ms) || ms < 0) throw new Error("The clock only moves forward.");
@@ -45,6 +53,14 @@ export function createClock(virtual: boolean, startOffsetMs = 0): HostClock {
   let offset = startOffsetMs;
   /** While a stepped advance runs, "now" stands at the step's due time. */
   let frozen: number | undefined;
+  const shared = new SharedArrayBuffer(SHARED_CLOCK_BYTES);
+  const view = new Float64Array(shared);
+  // The offset first, then "frozen": a reader that sees a step end also sees the offset it left.
+  const publish = (): void => {
+    view[1] = offset;
+    view[0] = frozen ?? Number.NaN;
+  };
+  publish();
   let stepping: Promise<unknown> = Promise.resolve();
   const listeners = new Set<() => void>();
   const sources = new Set<DueSource>();
@@ -65,6 +81,7 @@ export function createClock(virtual: boolean, startOffsetMs = 0): HostClock {
   };
   const stepTo = async (target: number): Promise<number> => {
     frozen = now();
+    publish();
     try {
       await settle();
       for (;;) {
@@ -75,6 +92,7 @@ export function createClock(virtual: boolean, startOffsetMs = 0): HostClock {
         }
         if (next === undefined || next > target) break;
         frozen = Math.max(frozen, next);
+        publish();
         for (const source of [...sources]) source.runDue();
         await settle();
       }
@@ -82,6 +100,7 @@ export function createClock(virtual: boolean, startOffsetMs = 0): HostClock {
     } finally {
       offset = (frozen ?? target) - Date.now();
       frozen = undefined;
+      publish();
     }
     notify();
     return now();
@@ -89,10 +108,12 @@ export function createClock(virtual: boolean, startOffsetMs = 0): HostClock {
   return {
     virtual,
     now,
+    shared,
     advance(ms: number): number {
       checkAdvance(virtual, ms);
       if (frozen !== undefined) frozen += ms;
       else offset += ms;
+      publish();
       notify();
       return now();
     },
@@ -125,8 +146,17 @@ export function createClock(virtual: boolean, startOffsetMs = 0): HostClock {
 /** Where an app running inside the local host finds the host's time without importing the host. */
 export const HOST_CLOCK_GLOBAL = Symbol.for("azure-functions-localhost.clock");
 
-export function publishClock(clock: HostClock): void {
+export function publishClock(clock: Pick<HostClock, "now">): void {
   (globalThis as Record<symbol, unknown>)[HOST_CLOCK_GLOBAL] = { now: () => new Date(clock.now()) };
+}
+
+/** "now" of a clock made in another thread of this process, from its `shared` state. */
+export function sharedClockNow(shared: SharedArrayBuffer): () => number {
+  const view = new Float64Array(shared);
+  return () => {
+    const frozen = view[0] ?? Number.NaN;
+    return Number.isNaN(frozen) ? Date.now() + (view[1] ?? 0) : frozen;
+  };
 }
 
 interface Due {

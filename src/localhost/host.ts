@@ -27,6 +27,7 @@ import {
   type FunctionsCore,
   type Registration,
 } from "./worker/functions-core";
+import { appThreadAvailable, startAppThread, type AppThread } from "./worker/app-thread";
 import { consoleInvocationLogger, type InvocationLogger } from "./worker/invoke";
 
 export interface StartHostOptions {
@@ -51,6 +52,11 @@ export interface StartHostOptions {
   /** Start empty: delete what the data folder holds for the embedded services first. */
   fresh?: boolean;
   activityConcurrency?: number;
+  /**
+   * Run orchestrators and activities in a copy of the app on a worker thread (default true when the
+   * host runs from its compiled files): requests to HTTP triggers then never queue behind them.
+   */
+  durableThread?: boolean;
   /**
    * Set a service to false to never start it even when its setting is empty. None starts when the
    * app's AUTH_MODE setting is set to anything but `dev`: an empty setting is then a start-up error.
@@ -155,6 +161,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
   let engine: DurableEngine | undefined;
   let store: DurableStore | undefined;
   let timers: TimerHost | undefined;
+  let appThread: AppThread | undefined;
   const appHookData: Record<string, unknown> = {};
   let appStarted = false;
 
@@ -190,6 +197,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       await attempt(() => timers?.stop());
       await attempt(() => http.close());
       await attempt(() => engine?.stop());
+      await attempt(() => appThread?.stop());
       await attempt(() => store?.close());
       if (appStarted) await attempt(() => core.runHooks("appTerminate", { hookData: appHookData }));
       for (const cleanup of cleanups.reverse()) await attempt(cleanup);
@@ -315,6 +323,10 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       }
       store = durableStore;
       await durableStore.init();
+      const runsDurable = registrations.some((r) => DURABLE_TRIGGERS.has(r.triggerType.toLowerCase()));
+      if (runsDurable && (options.durableThread ?? true) && appThreadAvailable()) {
+        appThread = await startAppThread({ appFile, clock: clock.shared, functionAppDirectory: root });
+      }
       const { DurableEngine } = await import("./durable/engine.js");
       const durable = new DurableEngine({
         core,
@@ -325,6 +337,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
         activityConcurrency: options.activityConcurrency ?? hostJson.maxConcurrentActivityFunctions,
         foreground,
         log,
+        ...(appThread ? { invoke: appThread.invoke } : {}),
         // Recovered work waits until the host answers requests (an activity calling it would get 503).
         holdWorkUntilReady: true,
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createClock, Scheduler } from "../../src/localhost/clock";
+import { createClock, Scheduler, sharedClockNow } from "../../src/localhost/clock";
 
 const DAY = 86_400_000;
 
@@ -10,6 +10,23 @@ describe("host clock and scheduler", () => {
     const after = clock.advance(90 * DAY);
     expect(after - before).toBeGreaterThanOrEqual(90 * DAY);
     expect(() => clock.advance(-1)).toThrow();
+  });
+
+  it("another thread's view of the clock follows advances and stands still with a stepped advance", async () => {
+    const clock = createClock(true);
+    const view = sharedClockNow(clock.shared);
+    expect(Math.abs(view() - clock.now())).toBeLessThan(1000);
+    clock.advance(30 * DAY);
+    expect(Math.abs(view() - clock.now())).toBeLessThan(1000);
+    const scheduler = new Scheduler(clock);
+    const due = clock.now() + 2 * DAY;
+    const seen: number[] = [];
+    scheduler.at(due, () => seen.push(view(), clock.now()));
+    await clock.advanceStepped(5 * DAY);
+    // At the step the view says exactly the due time, as the host's own clock does.
+    expect(seen).toEqual([due, due]);
+    expect(Math.abs(view() - clock.now())).toBeLessThan(1000);
+    scheduler.stop();
   });
 
   it("a real clock refuses to move", () => {

@@ -4,7 +4,8 @@
  */
 import { activityFaultPoint, faultPoints } from "../faults";
 import type { FunctionsCore } from "../worker/functions-core";
-import { invokeFunction, type InvocationLogger } from "../worker/invoke";
+import type { InvocationLogger } from "../worker/invoke";
+import type { Invoker } from "../worker/invoker";
 import { fromTypedData, type RpcTypedData } from "../worker/rpc";
 import { extraInputs, findFunction } from "./functions";
 import { errorMessage, type ActivityWork } from "./types";
@@ -18,6 +19,8 @@ export interface ActivityPoolOptions {
   capacity?: () => number;
   clientBinding: () => RpcTypedData;
   log: InvocationLogger;
+  /** Runs an activity invocation (in this thread's app or a worker thread's). */
+  invoke: Invoker;
   /** Records an outcome (the engine delivers it to the instance). */
   report: (work: ActivityWork, outcome: ActivityOutcome) => Promise<void>;
   /** Every running activity's promise, so the engine can wait for (or abandon) them. */
@@ -92,8 +95,7 @@ export class ActivityPool {
       };
     }
     try {
-      const response = await invokeFunction(
-        this.o.core,
+      const response = await this.o.invoke(
         registration,
         {
           inputData: [

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HostClock } from "../clock";
 import type { Foreground } from "../foreground";
 import type { FunctionsCore } from "../worker/functions-core";
+import { inProcessInvoker, type Invoker } from "../worker/invoker";
 import { consoleInvocationLogger, type InvocationLogger } from "../worker/invoke";
 import type { RpcTypedData } from "../worker/rpc";
 import { ActivityPool, type ActivityOutcome } from "./activity-pool";
@@ -79,6 +80,11 @@ export interface DurableEngineOptions {
    */
   foreground?: Pick<Foreground, "busy" | "onIdle">;
   activityConcurrencyWhileServing?: number;
+  /**
+   * Runs orchestrator and activity invocations; default: in this thread's app. A host passes a
+   * worker thread's (`worker/thread-worker.ts`), as the real host hands them to a worker process.
+   */
+  invoke?: Invoker;
   /** Invocation lines and the engine's own lines (the engine never writes to the console itself). */
   log?: InvocationLogger;
   /**
@@ -152,7 +158,8 @@ export class DurableEngine implements DurableClientApi {
     this.persistActivityResults = o.persistActivityResults ?? false;
     if (o.holdWorkUntilReady) this.held = new Set();
     const binding = (): RpcTypedData => this.clientBindingData();
-    this.runner = new EpisodeRunner(o.core, binding, this.log);
+    const invoke = o.invoke ?? inProcessInvoker(o.core);
+    this.runner = new EpisodeRunner(o.core, binding, this.log, invoke);
     this.activities = new ActivityPool(
       {
         core: o.core,
@@ -161,6 +168,7 @@ export class DurableEngine implements DurableClientApi {
           o.foreground?.busy ? (o.activityConcurrencyWhileServing ?? 2) : Number.POSITIVE_INFINITY,
         clientBinding: binding,
         log: this.log,
+        invoke,
         track: (p) => this.track(p),
         report: (work, outcome) => this.reportActivity(work, outcome),
       },

@@ -4,7 +4,8 @@
  * does not touch the store: the engine commits what it returns.
  */
 import type { FunctionsCore } from "../worker/functions-core";
-import { invokeFunction, type InvocationLogger } from "../worker/invoke";
+import type { InvocationLogger } from "../worker/invoke";
+import type { Invoker } from "../worker/invoker";
 import { fromTypedData, type RpcTypedData } from "../worker/rpc";
 import { extraInputs, findFunction } from "./functions";
 import {
@@ -31,6 +32,7 @@ export class EpisodeRunner {
     private readonly core: FunctionsCore,
     private readonly clientBinding: () => RpcTypedData,
     private readonly log: InvocationLogger,
+    private readonly invoke: Invoker,
   ) {}
 
   /** One episode at `now`: the step result, or the stale inputs to drop when nothing was delivered. */
@@ -63,8 +65,7 @@ export class EpisodeRunner {
       defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
     };
     try {
-      const response = await invokeFunction(
-        this.core,
+      const response = await this.invoke(
         registration,
         {
           inputData: [

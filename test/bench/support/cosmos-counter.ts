@@ -4,8 +4,11 @@
  * `@azure/cosmos` SDK sends to `COSMOS_ENDPOINT` is seen on Node's `http.client.request.start`
  * diagnostics channel, classified by method, path and the SDK's headers, and tallied per container.
  * The app is not changed for it. The benchmark reads and resets the tally over the IPC channel.
+ * Node loads the preload in every thread and each has its own channels: a worker thread (the app's
+ * durable functions run on one) passes each request it sees to the main thread's tally.
  */
 import diagnosticsChannel from "node:diagnostics_channel";
+import { BroadcastChannel, isMainThread } from "node:worker_threads";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { ClientRequest } from "node:http";
@@ -32,9 +35,16 @@ diagnosticsChannel.subscribe("http.client.request.start", (message) => {
     return value === undefined ? undefined : String(value);
   };
   const { kind, container } = classifyCosmosRequest(request.method, request.path, header);
-  const key = `${kind}|${container}`;
-  tally.set(key, (tally.get(key) ?? 0) + 1);
+  count(`${kind}|${container}`);
 });
+
+const threads = new BroadcastChannel("bench-cosmos-counter");
+threads.unref();
+function count(key: string): void {
+  if (isMainThread) tally.set(key, (tally.get(key) ?? 0) + 1);
+  else threads.postMessage(key);
+}
+if (isMainThread) threads.onmessage = (event) => count(String((event as { data: unknown }).data));
 
 export interface CosmosCountsMessage {
   type: "cosmos-counts";
@@ -66,24 +76,25 @@ const CLOCK_TICKS = 100;
 let cpuFrom = process.cpuUsage();
 let mainFrom = mainThreadMs();
 
-process.on("message", (message: { type?: string }) => {
-  if (message?.type === "cosmos-reset") {
-    tally.clear();
-    cpuFrom = process.cpuUsage();
-    mainFrom = mainThreadMs();
-    process.send?.({ type: "cosmos-reset-done" });
-  } else if (message?.type === "cosmos-counts") {
-    const counts = [...tally].map(([key, count]) => {
-      const [kind, container] = key.split("|") as [CosmosRequestKind, string];
-      return { kind, container, count };
-    });
-    const used = process.cpuUsage(cpuFrom);
-    const cpu = {
-      processMs: (used.user + used.system) / 1000,
-      mainThreadMs: mainThreadMs() - mainFrom,
-    };
-    process.send?.({ type: "cosmos-counts", counts, cpu } satisfies CosmosCountsMessage);
-  }
-});
+if (isMainThread)
+  process.on("message", (message: { type?: string }) => {
+    if (message?.type === "cosmos-reset") {
+      tally.clear();
+      cpuFrom = process.cpuUsage();
+      mainFrom = mainThreadMs();
+      process.send?.({ type: "cosmos-reset-done" });
+    } else if (message?.type === "cosmos-counts") {
+      const counts = [...tally].map(([key, count]) => {
+        const [kind, container] = key.split("|") as [CosmosRequestKind, string];
+        return { kind, container, count };
+      });
+      const used = process.cpuUsage(cpuFrom);
+      const cpu = {
+        processMs: (used.user + used.system) / 1000,
+        mainThreadMs: mainThreadMs() - mainFrom,
+      };
+      process.send?.({ type: "cosmos-counts", counts, cpu } satisfies CosmosCountsMessage);
+    }
+  });
 // The IPC channel must not keep a stopping host alive.
-process.channel?.unref();
+if (isMainThread) process.channel?.unref();
