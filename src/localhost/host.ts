@@ -57,6 +57,8 @@ export interface StartHostOptions {
    * host runs from its compiled files): requests to HTTP triggers then never queue behind them.
    */
   durableThread?: boolean;
+  /** That thread's nice value on Linux (default 10): it yields the CPU to the request path. */
+  durableThreadNiceness?: number;
   /**
    * Set a service to false to never start it even when its setting is empty. None starts when the
    * app's AUTH_MODE setting is set to anything but `dev`: an empty setting is then a start-up error.
@@ -78,6 +80,13 @@ export interface RunningHost {
   services: { azurite?: AzuriteInstance; cosmos?: EmbeddedCosmos; email?: EmailEndpoint };
   stop(): Promise<void>;
 }
+
+/**
+ * The durable thread's nice value: on a machine whose cores are all busy, the main thread (requests,
+ * the engine) and the Cosmos thread get the CPU first and the orchestrators and activities take
+ * what is left, as HTTP triggers on Azure do not share instances with them.
+ */
+const DURABLE_THREAD_NICENESS = 10;
 
 const DURABLE_TRIGGERS = new Set(["orchestrationtrigger", "activitytrigger", "entitytrigger"]);
 
@@ -325,7 +334,12 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       await durableStore.init();
       const runsDurable = registrations.some((r) => DURABLE_TRIGGERS.has(r.triggerType.toLowerCase()));
       if (runsDurable && (options.durableThread ?? true) && appThreadAvailable()) {
-        appThread = await startAppThread({ appFile, clock: clock.shared, functionAppDirectory: root });
+        appThread = await startAppThread({
+          appFile,
+          clock: clock.shared,
+          functionAppDirectory: root,
+          niceness: options.durableThreadNiceness ?? DURABLE_THREAD_NICENESS,
+        });
       }
       const { DurableEngine } = await import("./durable/engine.js");
       const durable = new DurableEngine({

@@ -3,6 +3,7 @@
  * the host clock (read from shared memory) and loads the app, then runs the invocations the host
  * sends, through the same programming-model path as the main thread (`invoke.ts`).
  */
+import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { publishClock, sharedClockNow } from "../clock";
 import {
@@ -23,6 +24,7 @@ const core = installFunctionsCore();
 const hookData: Record<string, unknown> = {};
 
 async function start(): Promise<void> {
+  if (data.niceness !== undefined) lowerPriority(data.niceness);
   publishClock({ now: sharedClockNow(data.clock) });
   loadApp(core, data.appFile);
   await core.runHooks("appStart", { hookData, functionAppDirectory: data.functionAppDirectory });
@@ -62,5 +64,20 @@ port.on("message", (request: AppThreadRequest) => {
     );
   }
 });
+
+/**
+ * Linux keeps a nice value per thread, and `setpriority` with id 0 names the calling thread: this
+ * thread alone yields the CPU to the host's main thread (requests), the Cosmos thread and other
+ * processes when they want it, and takes what they leave. Elsewhere the call would lower the whole
+ * process, so it is not made.
+ */
+function lowerPriority(niceness: number): void {
+  if (process.platform !== "linux") return;
+  try {
+    os.setPriority(0, niceness);
+  } catch {
+    // Not allowed (a sandbox without the permission): the thread runs at the host's priority.
+  }
+}
 
 start().catch((e: unknown) => send({ type: "failed", error: serializeError(e) }));

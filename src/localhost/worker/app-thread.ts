@@ -22,6 +22,8 @@ export interface AppThreadData {
   /** The host clock's `shared` state. */
   clock: SharedArrayBuffer;
   functionAppDirectory: string;
+  /** The thread's nice value (Linux: per thread), so durable work yields the CPU to requests. */
+  niceness?: number;
 }
 
 export interface SerializedError {

@@ -3,6 +3,7 @@
  * triggers on its main thread: what crosses between them (inputs, results, failures, log lines, the
  * virtual clock) must arrive as it did in one thread.
  */
+import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHostProcess, type HostProcess } from "../../support/host-process";
 
@@ -45,18 +46,31 @@ async function run(name: string): Promise<{ instanceId: string; status: Status }
 
 describe("durable functions on the app's worker thread", () => {
   it("runs HTTP triggers on the main thread and orchestrators and activities on another", async () => {
-    const http = await json<{ mainThread: boolean; threadId: number }>("/where");
+    const http = await json<{ mainThread: boolean; threadId: number; priority: number }>("/where");
     const { status } = await run("where");
     expect(status.runtimeStatus).toBe("Completed");
     const output = status.output as {
       orchestrator: { mainThread: boolean; threadId: number };
-      activity: { mainThread: boolean; threadId: number };
+      activity: { mainThread: boolean; threadId: number; priority: number };
     };
     expect(http.mainThread).toBe(true);
     expect(output.orchestrator.mainThread).toBe(false);
     expect(output.activity.mainThread).toBe(false);
     expect(output.activity.threadId).toBe(output.orchestrator.threadId);
   });
+
+  it.runIf(process.platform === "linux")(
+    "gives the durable thread alone a lower priority (nice 10), so requests get the CPU first",
+    async () => {
+      const http = await json<{ priority: number }>("/where");
+      const { status } = await run("where");
+      const { activity } = status.output as { activity: { priority: number } };
+      expect(http.priority).toBe(os.getPriority(host.pid));
+      expect(activity.priority).toBeGreaterThanOrEqual(10);
+      // A host already running nicer than 10 keeps its own value (raising priority needs privileges).
+      if (http.priority < 10) expect(activity.priority).toBe(10);
+    },
+  );
 
   it("shows the thread the host clock, a virtual advance included", async () => {
     const before = await json<{ hostNow: string }>("/where");
