@@ -455,6 +455,74 @@ describe("the R18 activities", () => {
   }
 });
 
+describe("completing a move", () => {
+  /** What the subscription's status was at the moment each migration write was stored. */
+  function watchCompletion(w: World) {
+    const seen: { migration: string; subscription: string }[] = [];
+    const replace = w.lifecycle.migrations.replace.bind(w.lifecycle.migrations);
+    w.lifecycle = {
+      ...w.lifecycle,
+      migrations: Object.assign(Object.create(w.lifecycle.migrations) as typeof w.migrations, {
+        replace: async (next: Parameters<typeof replace>[0], etag: string) => {
+          const at = await w.subscriptions.get(w.partner.id, CUSTOMER, next.subscriptionId);
+          seen.push({ migration: next.status, subscription: at!.value.status });
+          return replace(next, etag);
+        },
+      }),
+    };
+    return seen;
+  }
+
+  it("R17: the subscription is migrated before its migration is stored completed, so no reader sees one without the other", async () => {
+    const w = await world();
+    const s = await register(w, { id: "E3-1", ...license(200, w.now) });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "E3-1",
+    });
+    const seen = watchCompletion(w);
+    w.now = new Date(Date.parse(s.termEnd!));
+    await completeAtTermEnd(w.lifecycle, { migrationId: id, partnerId: w.partner.id });
+    expect(seen.find((e) => e.migration === "completed")).toEqual({
+      migration: "completed",
+      subscription: "migrated",
+    });
+  });
+
+  it("R18: the same order for a new Azure subscription; once the source is being cancelled, a cancel is refused", async () => {
+    const w = await world();
+    await register(w, {
+      id: "AZ-1",
+      billing: "usage",
+      channel: "direct",
+      services: [{ id: "vm-1", name: "VM" }],
+    });
+    const { id } = await startMigration(w.deps, w.principal, {
+      customerTenantId: CUSTOMER,
+      subscriptionId: "AZ-1",
+    });
+    const ref = { migrationId: id, partnerId: w.partner.id };
+    await orderAzureSubscription(w.lifecycle, ref);
+    await confirmServiceMovedUseCase(w.deps, w.principal, id, "vm-1");
+    await settleServices(w.lifecycle, ref);
+    const seen = watchCompletion(w);
+    // Cancel as the whole-source cancellation is ordered: the claim came first, so it is refused.
+    let refused: DomainError | undefined;
+    const cancelAtSource = w.commerce.cancelAtSource.bind(w.commerce);
+    w.commerce.cancelAtSource = async (request) => {
+      refused = await refusalOf(cancelMigrationUseCase(w.deps, w.principal, id));
+      return cancelAtSource(request);
+    };
+    await completeNewAzure(w.lifecycle, ref);
+    expect(refused?.kind).toBe("conflict");
+    expect(seen.find((e) => e.migration === "completed")).toEqual({
+      migration: "completed",
+      subscription: "migrated",
+    });
+    expect(await sub(w, "AZ-1")).toMatchObject({ status: "migrated", partnerOfRecord: w.partner.id });
+  });
+});
+
 describe("the R18 activities after a crash", () => {
   it("R18: a host that died after the migration was completed and before the subscription was marked: the re-run marks it migrated", async () => {
     const w = await world();

@@ -287,15 +287,21 @@ async function auditSystemStep(
   });
 }
 
+/**
+ * The subscription is marked first and the migration completed after it, as a partner switch does:
+ * whoever sees the migration completed then also sees the subscription migrated. The move has been
+ * claimed (`movingSince`), so no cancellation can come between the two writes.
+ */
 async function complete(
   deps: MigrationLifecycleDeps,
   ref: MigrationRef,
+  moving: Migration,
   targetSubscriptionId: string | undefined,
   rule: "R17" | "R18",
 ): Promise<Migration> {
   const now = deps.clock.now();
+  await markMigrated(deps, moving);
   const done = await updateMigration(deps, ref, (m) => completeMigration(m, now, targetSubscriptionId));
-  await markMigrated(deps, done);
   await deps.audit.record({
     id: deterministicGuid("audit", done.id, "complete"),
     partnerId: done.partnerId,
@@ -338,7 +344,7 @@ export async function completeAtTermEnd(
     ...(subscription.seats !== undefined ? { seats: subscription.seats } : {}),
     sourceSubscriptionId: subscription.id,
   });
-  const done = await complete(deps, ref, order.subscriptionId, "R17");
+  const done = await complete(deps, ref, moving, order.subscriptionId, "R17");
   return { status: done.status };
 }
 
@@ -414,12 +420,15 @@ export async function completeNewAzure(
 ): Promise<MigrationStepResult> {
   const { value: migration } = await loadMigration(deps, ref);
   if (migration.status === "completed") {
-    // A host that died between completing the migration and marking the subscription: finish that.
+    // Completed before the subscription came to be marked first: make sure it is marked.
     await markMigrated(deps, migration);
     return { status: "completed" };
   }
   if (isTerminalMigrationStatus(migration.status)) return { status: migration.status };
-  if (!migration.keepSource) {
+  // Claimed before the source is cancelled: from here a cancellation is refused, as at a term end.
+  const moving = await updateMigration(deps, ref, (m) => beginMove(m, deps.clock.now()));
+  if (isTerminalMigrationStatus(moving.status)) return { status: moving.status };
+  if (!moving.keepSource) {
     await deps.commerce.cancelAtSource({
       orderId: orderIdFor(migration.id, "source"),
       customerTenantId: migration.customerTenantId,
@@ -431,7 +440,7 @@ export async function completeNewAzure(
       detail: `subscription ${migration.subscriptionId} cancelled at the source`,
     });
   }
-  const done = await complete(deps, ref, migration.targetSubscriptionId, "R18");
+  const done = await complete(deps, ref, moving, moving.targetSubscriptionId, "R18");
   return { status: done.status };
 }
 
