@@ -76,8 +76,8 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
     return response;
   }
   if (dependencyUnavailable(error)) {
-    // Cosmos still throttling or unavailable after the SDK's own retries: nothing was decided, the
-    // client may send the same request again (with its Idempotency-Key where it has one).
+    // Cosmos still throttling or unavailable after the SDK's own retries, or a connection to it lost:
+    // the client may send the same request again (with its Idempotency-Key where it has one).
     context.warn("A dependency is unavailable", error);
     const response = problem(503, "A service this request needs is busy or unavailable. Retry later.");
     response.headers = { ...(response.headers as Record<string, string>), "retry-after": "5" };
@@ -88,9 +88,27 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
 }
 
 /**
- * A storage or service client's answer of 429 or 503 (its `code` or `statusCode`), passed through,
- * also when wrapped: the Cosmos SDK reports a failed transactional batch as a plain Error whose
- * `cause` holds the service's answer.
+ * Connection failures as Node and the Azure SDKs' pipeline name them. The SDKs retry them for reads
+ * only: a write whose connection was reset (an idle kept-alive socket closed by the other side, a
+ * load balancer's idle reset) reaches the mapper with its outcome unknown. Retrying it with its
+ * Idempotency-Key is safe; a 500 would tell the client the request itself was at fault.
+ */
+const CONNECTION_FAILURES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "REQUEST_SEND_ERROR",
+]);
+
+/**
+ * A storage or service client's answer of 429 or 503 (its `code` or `statusCode`), or a connection
+ * to it that failed, passed through, also when wrapped: the Cosmos SDK reports a failed
+ * transactional batch as a plain Error whose `cause` holds the service's answer or the socket error.
  */
 function dependencyUnavailable(error: unknown): boolean {
   let current: unknown = error;
@@ -98,6 +116,7 @@ function dependencyUnavailable(error: unknown): boolean {
     const { code, statusCode, cause } = current as { code?: unknown; statusCode?: unknown; cause?: unknown };
     const status = typeof code === "number" ? code : statusCode;
     if (status === 429 || status === 503) return true;
+    if (typeof code === "string" && CONNECTION_FAILURES.has(code)) return true;
     current = cause;
   }
   return false;

@@ -1,9 +1,15 @@
 import type { InvocationContext } from "@azure/functions";
+import { BulkOperationType } from "@azure/cosmos";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { batchFailed } from "../../src/adapters/cosmos/documents";
 import { InvalidContinuationToken } from "../../src/application/ports";
 import { refuse } from "../../src/domain/errors";
 import { toProblemResponse } from "../../src/http/problem";
+import { loopbackCosmosClient } from "../../src/localhost/services/cosmos";
 
 const context = { error: () => undefined, warn: () => undefined } as unknown as InvocationContext;
 
@@ -53,5 +59,47 @@ describe("the one problem mapper", () => {
     expect(conflict.statusCode).toBe(409);
     expect(toProblemResponse(conflict, context).status).toBe(500);
     expect(toProblemResponse(new Error("outer", { cause: new Error("bug") }), context).status).toBe(500);
+  });
+
+  it("a write whose connection the store closed unanswered is 503 with Retry-After, not 500 (the real SDK's error)", async () => {
+    // A store that drops every connection without an answer, as a server closing an idle kept-alive
+    // socket just as the client reuses it does; the SDK does not retry a write.
+    const certs = path.dirname(require.resolve("@vercel/cosmosdb-server/package.json"));
+    let requests = 0;
+    const store = createServer(
+      { cert: readFileSync(path.join(certs, "cert.pem")), key: readFileSync(path.join(certs, "key.pem")) },
+      (request) => {
+        requests++;
+        request.socket.destroy();
+      },
+    );
+    await new Promise<void>((resolve) => store.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = store.address() as AddressInfo;
+      const client = loopbackCosmosClient(
+        `https://127.0.0.1:${port}/`,
+        Buffer.from("key").toString("base64"),
+      );
+      const failure: unknown = await client
+        .database("db")
+        .container("invitations")
+        .items.batch(
+          [{ operationType: BulkOperationType.Create, resourceBody: { id: "a", partnerId: "p" } }],
+          "p",
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(failure).toBeInstanceOf(Error);
+      expect(requests).toBe(1);
+      const response = toProblemResponse(failure, context);
+      expect(response.status).toBe(503);
+      expect((response.headers as Record<string, string>)["retry-after"]).toBe("5");
+      client.dispose();
+    } finally {
+      store.closeAllConnections();
+      await new Promise<void>((resolve) => store.close(() => resolve()));
+    }
   });
 });

@@ -218,6 +218,11 @@ export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions): Promi
       }
     },
   );
+  // Node closes a kept-alive connection after 5 s idle. A client whose event loop lags (a loaded
+  // host) can pick such a socket just as the server closes it, and the SDK does not retry a write on
+  // the reset ("socket hang up"). Clients on this machine close their own sockets; the server keeps
+  // idle ones open until they do, and `stop` closes the rest.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
