@@ -351,18 +351,18 @@ async function conclude(
   invitation: Invitation,
   relationships: Relationship[],
 ): Promise<boolean> {
-  try {
-    for (const relationship of relationships) {
-      // Only a first run concludes: this run created the relationships, so no instance exists yet.
-      if (relationship.type === "admin")
-        await deps.followUp?.startAdminLifecycle(relationship, invitation, { fresh: true });
-    }
-    await tellPartner(deps, invitation, "accepted");
-    return true;
-  } catch {
-    // Every part is idempotent: the separate activities repeat what was done and finish the rest.
-    return false;
-  }
+  // Only a first run concludes: this run created the relationships, so no instance exists yet. The
+  // parts do not depend on each other, so they go at once: the activity holds its slot for the
+  // slowest part instead of the sum.
+  const parts = await Promise.allSettled([
+    ...relationships
+      .filter((relationship) => relationship.type === "admin")
+      .map((relationship) => deps.followUp?.startAdminLifecycle(relationship, invitation, { fresh: true })),
+    tellPartner(deps, invitation, "accepted"),
+  ]);
+  // Every part is idempotent: on any failure the separate activities repeat what was done and
+  // finish the rest.
+  return parts.every((part) => part.status === "fulfilled");
 }
 
 function sameIds(a: string[] | undefined, b: string[]): boolean {
