@@ -285,6 +285,26 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       env.COSMOS_KEY = cosmos.key;
     }
 
+    // The durable thread loads its copy of the app while this thread loads its own (the real host
+    // starts its worker process the same way, before it knows the functions). An app without
+    // orchestrators or activities stops it again below.
+    const threadStarting =
+      (options.durableThread ?? true) && appThreadAvailable()
+        ? startAppThread({
+            appFile,
+            clock: clock.shared,
+            functionAppDirectory: root,
+            niceness: options.durableThreadNiceness ?? DURABLE_THREAD_NICENESS,
+          })
+        : undefined;
+    // Its failure is met where the engine takes the thread; until then it must not count as unhandled.
+    void threadStarting?.catch(() => undefined);
+    // A start-up that fails before the engine takes the thread still ends it.
+    let dropThread = async (): Promise<void> => {
+      dropThread = () => Promise.resolve();
+      if (!appThread) await (await threadStarting?.catch(() => undefined))?.stop();
+    };
+    cleanups.push(() => dropThread());
     loadApp(core, appFile);
     // The worker asks for capabilities right after loading; that also locks `app.setup()`.
     const capabilities = (await core.programmingModel?.getCapabilities?.({})) ?? {};
@@ -333,14 +353,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       store = durableStore;
       await durableStore.init();
       const runsDurable = registrations.some((r) => DURABLE_TRIGGERS.has(r.triggerType.toLowerCase()));
-      if (runsDurable && (options.durableThread ?? true) && appThreadAvailable()) {
-        appThread = await startAppThread({
-          appFile,
-          clock: clock.shared,
-          functionAppDirectory: root,
-          niceness: options.durableThreadNiceness ?? DURABLE_THREAD_NICENESS,
-        });
-      }
+      if (runsDurable && threadStarting) appThread = await threadStarting;
       const { DurableEngine } = await import("./durable/engine.js");
       const durable = new DurableEngine({
         core,
@@ -358,6 +371,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       engine = durable;
       inputProviders.set("durableclient", () => durable.clientBindingData());
     }
+    if (!appThread) await dropThread();
     systemHandlers.unshift(async ({ req, res, url: u, body: readRequestBody }) => {
       if (
         !u.pathname.startsWith("/runtime/webhooks/durabletask/") &&

@@ -455,6 +455,26 @@ describe("the R18 activities", () => {
   }
 });
 
+/** An R18 migration of one service, ordered and the service confirmed: next comes its completion. */
+async function azureReadyToComplete() {
+  const w = await world();
+  await register(w, {
+    id: "AZ-1",
+    billing: "usage",
+    channel: "direct",
+    services: [{ id: "vm-1", name: "VM" }],
+  });
+  const { id } = await startMigration(w.deps, w.principal, {
+    customerTenantId: CUSTOMER,
+    subscriptionId: "AZ-1",
+  });
+  const ref = { migrationId: id, partnerId: w.partner.id };
+  await orderAzureSubscription(w.lifecycle, ref);
+  await confirmServiceMovedUseCase(w.deps, w.principal, id, "vm-1");
+  await settleServices(w.lifecycle, ref);
+  return { w, id, ref };
+}
+
 describe("completing a move", () => {
   /** What the subscription's status was at the moment each migration write was stored. */
   function watchCompletion(w: World) {
@@ -490,21 +510,7 @@ describe("completing a move", () => {
   });
 
   it("R18: the same order for a new Azure subscription; once the source is being cancelled, a cancel is refused", async () => {
-    const w = await world();
-    await register(w, {
-      id: "AZ-1",
-      billing: "usage",
-      channel: "direct",
-      services: [{ id: "vm-1", name: "VM" }],
-    });
-    const { id } = await startMigration(w.deps, w.principal, {
-      customerTenantId: CUSTOMER,
-      subscriptionId: "AZ-1",
-    });
-    const ref = { migrationId: id, partnerId: w.partner.id };
-    await orderAzureSubscription(w.lifecycle, ref);
-    await confirmServiceMovedUseCase(w.deps, w.principal, id, "vm-1");
-    await settleServices(w.lifecycle, ref);
+    const { w, id, ref } = await azureReadyToComplete();
     const seen = watchCompletion(w);
     // Cancel as the whole-source cancellation is ordered: the claim came first, so it is refused.
     let refused: DomainError | undefined;
@@ -525,21 +531,7 @@ describe("completing a move", () => {
 
 describe("the R18 activities after a crash", () => {
   it("R18: a host that died after the migration was completed and before the subscription was marked: the re-run marks it migrated", async () => {
-    const w = await world();
-    await register(w, {
-      id: "AZ-1",
-      billing: "usage",
-      channel: "direct",
-      services: [{ id: "vm-1", name: "VM" }],
-    });
-    const { id } = await startMigration(w.deps, w.principal, {
-      customerTenantId: CUSTOMER,
-      subscriptionId: "AZ-1",
-    });
-    const ref = { migrationId: id, partnerId: w.partner.id };
-    await orderAzureSubscription(w.lifecycle, ref);
-    await confirmServiceMovedUseCase(w.deps, w.principal, id, "vm-1");
-    await settleServices(w.lifecycle, ref);
+    const { w, id, ref } = await azureReadyToComplete();
     // The state the crash left: the migration's completion stored, the subscription's not.
     const stored = (await w.migrations.get(w.partner.id, id))!;
     await w.migrations.replace(
