@@ -85,7 +85,7 @@ export function cancelMigration(migration: Migration, now: Date): Transition {
   if (isTerminalMigrationStatus(migration.status)) return { migration, unchanged: true };
   if (migration.movingSince !== undefined) {
     throw refuse.conflict(
-      "The move is under way (the CSP subscription is being ordered); it can no longer be cancelled.",
+      "The move is under way (the CSP subscription is being ordered, or the source cancelled); it can no longer be cancelled.",
     );
   }
   return touch(migration, now, { status: "cancelled" });
