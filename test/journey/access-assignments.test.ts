@@ -34,18 +34,7 @@ async function acceptedAdmin(journey: Journey, partner: PartnerSetup) {
     "the relationship",
   );
   const relationshipId = String(items[0]!.id);
-  // The customer's partition holds the relationship first; the partner reaches it by id once the
-  // invitation's link batch has written the partner's index copy, a moment later.
-  await eventually(
-    async () =>
-      (
-        await journey.call("GET", `/api/relationships/${relationshipId}/access-assignments`, {
-          token: partner.token,
-        })
-      ).status,
-    (status) => status === 200,
-    "the relationship to be reachable by its partner",
-  );
+  await journey.reachable(partner, relationshipId);
   return { relationshipId, invitationId: invitation.id, customer };
 }
 

@@ -57,7 +57,9 @@ async function acceptedAdmin(
     (list) => list.some((r) => r.type === "admin" && r.invitationId === invitation.id),
     "the admin relationship",
   );
-  return items.find((r) => r.invitationId === invitation.id) as AdminRelationship;
+  const found = items.find((r) => r.invitationId === invitation.id) as unknown as AdminRelationship;
+  await journey.reachable(partner, found.id);
+  return found;
 }
 
 async function relationship(

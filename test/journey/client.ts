@@ -186,6 +186,24 @@ export class Journey {
     );
   }
 
+  /**
+   * Waits until the partner reaches a relationship by its id. The customer's partition (which the
+   * customer-scoped list reads) holds the relationship first; the partner's index copy, which the
+   * routes by id read, lands a moment later with the invitation's link.
+   */
+  async reachable(partner: PartnerSetup, relationshipId: string): Promise<void> {
+    await eventually(
+      async () =>
+        (
+          await this.call("GET", `/api/relationships/${relationshipId}`, {
+            token: (await this.refresh(partner)).token,
+          })
+        ).status,
+      (status) => status === 200,
+      `relationship ${relationshipId} to be reachable by its partner`,
+    );
+  }
+
   async relationships(partner: PartnerSetup, tenantId: string) {
     const answer = await this.call<{ items: Record<string, unknown>[] }>(
       "GET",

@@ -53,7 +53,9 @@ async function acceptedAdmin(
     (list) => list.some((r) => r.type === "admin" && r.invitationId === invitation.id),
     "the admin relationship",
   );
-  return items.find((r) => r.invitationId === invitation.id) as unknown as View;
+  const found = items.find((r) => r.invitationId === invitation.id) as unknown as View;
+  await journey.reachable(partner, found.id);
+  return found;
 }
 
 async function get(journey: Journey, partner: PartnerSetup, id: string) {
