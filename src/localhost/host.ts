@@ -298,13 +298,13 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
           })
         : undefined;
     // Its failure is met where the engine takes the thread; until then it must not count as unhandled.
-    void threadStarting?.catch(() => undefined);
-    // A start-up that fails before the engine takes the thread still ends it.
-    let dropThread = async (): Promise<void> => {
-      dropThread = () => Promise.resolve();
-      if (!appThread) await (await threadStarting?.catch(() => undefined))?.stop();
+    const unclaimedThread = threadStarting?.catch(() => undefined);
+    // Ends the thread unless the engine took it (its stop is idempotent): at once for an app without
+    // durable functions, and at stop for a start-up that failed first.
+    const dropThread = async (): Promise<void> => {
+      if (!appThread) await (await unclaimedThread)?.stop();
     };
-    cleanups.push(() => dropThread());
+    cleanups.push(dropThread);
     loadApp(core, appFile);
     // The worker asks for capabilities right after loading; that also locks `app.setup()`.
     const capabilities = (await core.programmingModel?.getCapabilities?.({})) ?? {};
@@ -371,7 +371,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
       engine = durable;
       inputProviders.set("durableclient", () => durable.clientBindingData());
     }
-    if (!appThread) await dropThread();
+    await dropThread();
     systemHandlers.unshift(async ({ req, res, url: u, body: readRequestBody }) => {
       if (
         !u.pathname.startsWith("/runtime/webhooks/durabletask/") &&
