@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CosmosSwitchRequestDirectory } from "../../src/adapters/cosmos/switch-request-directory";
 import { withApprovalLinks } from "../../src/application/migrations/partner-switch-links";
+import { InvalidContinuationToken } from "../../src/application/ports";
 import { newMigration } from "../../src/domain/subscriptions/migration";
 import { useCosmos } from "../support/cosmos";
 
@@ -56,11 +57,18 @@ describe("CosmosSwitchRequestDirectory", () => {
     const ids = [...first.items.map((m) => m.id)];
     let token = first.continuationToken;
     while (token) {
+      // Opaque and URL-safe, as every other list's token: it travels in a query string.
+      expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
       const next = await directory.listAddressedTo(CURRENT, { limit: 1, continuationToken: token });
       ids.push(...next.items.map((m) => m.id));
       token = next.continuationToken;
     }
     expect(ids.sort()).toEqual(["mig-a", "mig-b"]);
+    for (const bad of ["not*a*token", "bm90LWpzb24"]) {
+      await expect(
+        directory.listAddressedTo(CURRENT, { limit: 1, continuationToken: bad }),
+      ).rejects.toBeInstanceOf(InvalidContinuationToken);
+    }
     expect((await directory.getAddressedTo(CURRENT, "mig-a"))?.value.approvals?.customer).toBe("pending");
     expect(await directory.getAddressedTo(CURRENT, "mig-c")).toBeUndefined();
     expect(await directory.getAddressedTo(STRANGER, "mig-a")).toBeUndefined();

@@ -1,6 +1,6 @@
-import type { JSONObject } from "@azure/cosmos";
+import type { Container, JSONObject, SqlQuerySpec } from "@azure/cosmos";
 import { z } from "zod";
-import { InvalidContinuationToken } from "../../application/ports";
+import { InvalidContinuationToken, type Page } from "../../application/ports";
 import type { Relationship } from "../../domain/model";
 
 /**
@@ -127,4 +127,39 @@ export function decodeContinuation(token: string): string {
     throw new InvalidContinuationToken();
   }
   return decoded;
+}
+
+/**
+ * One page of a query, in one partition or (without `partitionKey`) across them. Every list the API
+ * pages goes through here, so all their tokens behave alike: the caller's token is decoded in, the
+ * store's is encoded out (opaque and URL-safe; Cosmos' own carries `+`, `#` and `=`, which a query
+ * string mangles), and a token the store refuses is InvalidContinuationToken: a 422 naming the field,
+ * not a 500.
+ */
+export async function queryPage<R>(
+  container: Container,
+  spec: SqlQuerySpec,
+  page: { limit: number; continuationToken?: string | undefined },
+  partitionKey?: string,
+): Promise<Page<R>> {
+  const iterator = container.items.query<R>(spec, {
+    ...(partitionKey === undefined ? {} : { partitionKey }),
+    maxItemCount: page.limit,
+    ...(page.continuationToken ? { continuationToken: decodeContinuation(page.continuationToken) } : {}),
+  });
+  let fetched;
+  try {
+    fetched = await iterator.fetchNext();
+  } catch (error) {
+    if (page.continuationToken && cosmosStatus(error) === 400) throw new InvalidContinuationToken();
+    throw error;
+  }
+  return fetched.continuationToken
+    ? { items: fetched.resources, continuationToken: encodeContinuation(fetched.continuationToken) }
+    : { items: fetched.resources };
+}
+
+/** The same page with its items turned into what the port promises. */
+export function mapPage<R, T>(page: Page<R>, toItem: (resource: R) => T): Page<T> {
+  return { ...page, items: page.items.map(toItem) };
 }

@@ -8,7 +8,6 @@ import {
 import {
   ConcurrencyConflict,
   CreationWindowFull,
-  InvalidContinuationToken,
   type CreationWindow,
   type DecisionIntent,
   type InvitationRepository,
@@ -23,13 +22,13 @@ import {
   CONTAINERS,
   CosmosRequestFailed,
   cosmosStatus,
-  decodeContinuation,
-  encodeContinuation,
   invitationDocumentSchema,
   relationshipIndexCopy,
   relationshipParties,
   requireEtag,
   toDocument,
+  mapPage,
+  queryPage,
 } from "./documents";
 import { deleteIntent, pendingIntents, replaceWithIntent, transactionalBatch } from "./intents";
 
@@ -464,27 +463,13 @@ export class CosmosInvitationRepository implements InvitationRepository {
       filters.push("c.status = @status");
       parameters.push({ name: "@status", value: query.status });
     }
-    const iterator = this.invitations.items.query<Record<string, unknown>>(
+    const page = await queryPage<Record<string, unknown>>(
+      this.invitations,
       { query: `SELECT * FROM c WHERE ${filters.join(" AND ")} ORDER BY c.createdAt DESC`, parameters },
-      {
-        partitionKey: partnerId,
-        maxItemCount: query.limit,
-        ...(query.continuationToken
-          ? { continuationToken: decodeContinuation(query.continuationToken) }
-          : {}),
-      },
+      query,
+      partnerId,
     );
-    let page;
-    try {
-      page = await iterator.fetchNext();
-    } catch (error) {
-      if (query.continuationToken && cosmosStatus(error) === 400) throw new InvalidContinuationToken();
-      throw error;
-    }
-    const items = page.resources.map((doc) => invitationDocumentSchema.parse(doc));
-    return page.continuationToken
-      ? { items, continuationToken: encodeContinuation(page.continuationToken) }
-      : { items };
+    return mapPage(page, (doc) => invitationDocumentSchema.parse(doc));
   }
 
   async remove(partnerId: string, id: string, also?: { auditIds?: string[] }): Promise<void> {

@@ -1,11 +1,6 @@
 import type { Container, Database, JSONObject } from "@azure/cosmos";
 import { z } from "zod";
-import {
-  ConcurrencyConflict,
-  InvalidContinuationToken,
-  type Page,
-  type Versioned,
-} from "../../application/ports";
+import { ConcurrencyConflict, type Page, type Versioned } from "../../application/ports";
 import {
   MigrationExists,
   type AnswerIntent,
@@ -18,10 +13,10 @@ import {
   approvalLookupSchema,
   CONTAINERS,
   cosmosStatus,
-  decodeContinuation,
-  encodeContinuation,
   requireEtag,
   toDocument,
+  mapPage,
+  queryPage,
 } from "./documents";
 import { deleteIntent, pendingIntents, replaceWithIntent } from "./intents";
 
@@ -217,26 +212,12 @@ export class CosmosMigrationRepository implements MigrationRepository {
       filters.push("c.status = @status");
       parameters.push({ name: "@status", value: query.status });
     }
-    const iterator = this.migrations.items.query<Record<string, unknown>>(
+    const page = await queryPage<Record<string, unknown>>(
+      this.migrations,
       { query: `SELECT * FROM c WHERE ${filters.join(" AND ")} ORDER BY c.createdAt DESC`, parameters },
-      {
-        partitionKey: partnerId,
-        maxItemCount: query.limit,
-        ...(query.continuationToken
-          ? { continuationToken: decodeContinuation(query.continuationToken) }
-          : {}),
-      },
+      query,
+      partnerId,
     );
-    let page;
-    try {
-      page = await iterator.fetchNext();
-    } catch (error) {
-      if (query.continuationToken && cosmosStatus(error) === 400) throw new InvalidContinuationToken();
-      throw error;
-    }
-    const items = page.resources.map((doc) => migrationSchema.parse(doc));
-    return page.continuationToken
-      ? { items, continuationToken: encodeContinuation(page.continuationToken) }
-      : { items };
+    return mapPage(page, (doc) => migrationSchema.parse(doc));
   }
 }

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { BulkOperationType, type CreateOperationInput, type Database, type JSONObject } from "@azure/cosmos";
 import {
   ConcurrencyConflict,
-  InvalidContinuationToken,
   type CreatedRelationships,
   type Page,
   type PartnerRelationshipQuery,
@@ -15,14 +14,14 @@ import {
   batchFailed,
   CONTAINERS,
   cosmosStatus,
-  decodeContinuation,
-  encodeContinuation,
   relationshipDocumentSchema,
   relationshipIndexCopy,
   relationshipIndexId,
   relationshipParties,
   requireEtag,
   toDocument,
+  mapPage,
+  queryPage,
 } from "./documents";
 
 /**
@@ -182,29 +181,15 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
       filters.push("IS_DEFINED(c.endsAt) AND c.endsAt < @before");
       parameters.push({ name: "@before", value: query.expiringBefore });
     }
-    const iterator = this.invitations.items.query<Record<string, unknown>>(
+    const page = await queryPage<Record<string, unknown>>(
+      this.invitations,
       { query: `SELECT * FROM c WHERE ${filters.join(" AND ")} ORDER BY c.createdAt DESC`, parameters },
-      {
-        partitionKey: partnerId,
-        maxItemCount: query.limit,
-        ...(query.continuationToken
-          ? { continuationToken: decodeContinuation(query.continuationToken) }
-          : {}),
-      },
+      query,
+      partnerId,
     );
-    let page;
-    try {
-      page = await iterator.fetchNext();
-    } catch (error) {
-      if (query.continuationToken && cosmosStatus(error) === 400) throw new InvalidContinuationToken();
-      throw error;
-    }
-    const items = page.resources.map((doc) =>
+    return mapPage(page, (doc) =>
       relationshipDocumentSchema.parse({ ...doc, id: doc.relationshipId, partnerId: doc.ownerPartnerId }),
     );
-    return page.continuationToken
-      ? { items, continuationToken: encodeContinuation(page.continuationToken) }
-      : { items };
   }
 
   async listForCustomer(customerTenantId: string): Promise<Relationship[]> {

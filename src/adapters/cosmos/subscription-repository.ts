@@ -6,12 +6,7 @@ import {
   type Database,
   type JSONObject,
 } from "@azure/cosmos";
-import {
-  ConcurrencyConflict,
-  InvalidContinuationToken,
-  type Page,
-  type Versioned,
-} from "../../application/ports";
+import { ConcurrencyConflict, type Page, type Versioned } from "../../application/ports";
 import {
   SubscriptionExists,
   type SubscriptionRepository,
@@ -30,10 +25,10 @@ import {
   batchFailed,
   CONTAINERS,
   cosmosStatus,
-  decodeContinuation,
-  encodeContinuation,
   requireEtag,
   toDocument,
+  mapPage,
+  queryPage,
 } from "./documents";
 
 /** Cosmos' limit on the operations of one transactional batch. */
@@ -215,7 +210,8 @@ export class CosmosSubscriptionRepository implements SubscriptionRepository {
     query: { limit: number; continuationToken?: string },
   ): Promise<Page<Subscription>> {
     // The partition key is also a predicate: scoping never depends on the partition key option alone.
-    const iterator = this.customers.items.query<Record<string, unknown>>(
+    const page = await queryPage<Record<string, unknown>>(
+      this.customers,
       {
         query:
           "SELECT * FROM c WHERE c.customerTenantId = @customer AND c.docType = 'subscription' AND c.partnerId = @partner ORDER BY c.createdAt ASC",
@@ -224,25 +220,10 @@ export class CosmosSubscriptionRepository implements SubscriptionRepository {
           { name: "@partner", value: partnerId },
         ],
       },
-      {
-        partitionKey: customerTenantId,
-        maxItemCount: query.limit,
-        ...(query.continuationToken
-          ? { continuationToken: decodeContinuation(query.continuationToken) }
-          : {}),
-      },
+      query,
+      customerTenantId,
     );
-    let page;
-    try {
-      page = await iterator.fetchNext();
-    } catch (error) {
-      if (query.continuationToken && cosmosStatus(error) === 400) throw new InvalidContinuationToken();
-      throw error;
-    }
-    const items = page.resources.map(fromSubscriptionDocument);
-    return page.continuationToken
-      ? { items, continuationToken: encodeContinuation(page.continuationToken) }
-      : { items };
+    return mapPage(page, fromSubscriptionDocument);
   }
 
   async replace(subscription: Subscription, etag: string): Promise<Versioned<Subscription>> {
@@ -300,30 +281,16 @@ export class CosmosTermEndSchedule implements TermEndSchedule {
     day: string,
     query: { limit: number; continuationToken?: string },
   ): Promise<Page<TermEndIndexEntry>> {
-    const iterator = this.schedule.items.query<Record<string, unknown>>(
+    const page = await queryPage<Record<string, unknown>>(
+      this.schedule,
       {
         query: "SELECT * FROM c WHERE c.day = @day AND c.docType = 'termEndDue'",
         parameters: [{ name: "@day", value: day }],
       },
-      {
-        partitionKey: day,
-        maxItemCount: query.limit,
-        ...(query.continuationToken
-          ? { continuationToken: decodeContinuation(query.continuationToken) }
-          : {}),
-      },
+      query,
+      day,
     );
-    let page;
-    try {
-      page = await iterator.fetchNext();
-    } catch (error) {
-      if (query.continuationToken && cosmosStatus(error) === 400) throw new InvalidContinuationToken();
-      throw error;
-    }
-    const items = page.resources.map((doc) => termEndIndexEntrySchema.parse(doc));
-    return page.continuationToken
-      ? { items, continuationToken: encodeContinuation(page.continuationToken) }
-      : { items };
+    return mapPage(page, (doc) => termEndIndexEntrySchema.parse(doc));
   }
 
   async readCheckpoint(): Promise<Versioned<SweepCheckpoint> | undefined> {

@@ -1,8 +1,8 @@
 import type { Database } from "@azure/cosmos";
 import type { SwitchRequestDirectory } from "../../application/migrations/partner-switch";
-import { InvalidContinuationToken, type Page, type Versioned } from "../../application/ports";
+import type { Page, Versioned } from "../../application/ports";
 import { migrationSchema, type Migration } from "../../domain/subscriptions/model";
-import { CONTAINERS, cosmosStatus, requireEtag } from "./documents";
+import { CONTAINERS, cosmosStatus, queryPage, requireEtag } from "./documents";
 
 /**
  * R19's requests as the current partner sees them. Neither container is partitioned by the current
@@ -18,33 +18,23 @@ export class CosmosSwitchRequestDirectory implements SwitchRequestDirectory {
     currentPartnerId: string,
     query: { limit: number; continuationToken?: string },
   ): Promise<Page<Migration>> {
-    const iterator = this.database
-      .container(CONTAINERS.customers)
-      .items.query<{ partnerId: string; migrationId: string }>(
-        {
-          query:
-            'SELECT c.partnerId, c.migrationId FROM c WHERE c.docType = "subscription" AND c.channel = "csp" ' +
-            "AND c.currentPartnerId = @currentPartnerId AND IS_DEFINED(c.migrationId) ORDER BY c.createdAt DESC",
-          parameters: [{ name: "@currentPartnerId", value: currentPartnerId }],
-        },
-        {
-          maxItemCount: query.limit,
-          ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
-        },
-      );
-    let page;
-    try {
-      page = await iterator.fetchNext();
-    } catch (error) {
-      if (query.continuationToken && cosmosStatus(error) === 400) throw new InvalidContinuationToken();
-      throw error;
-    }
+    // Across customers' partitions: the current partner is not a partition key anywhere.
+    const page = await queryPage<{ partnerId: string; migrationId: string }>(
+      this.database.container(CONTAINERS.customers),
+      {
+        query:
+          'SELECT c.partnerId, c.migrationId FROM c WHERE c.docType = "subscription" AND c.channel = "csp" ' +
+          "AND c.currentPartnerId = @currentPartnerId AND IS_DEFINED(c.migrationId) ORDER BY c.createdAt DESC",
+        parameters: [{ name: "@currentPartnerId", value: currentPartnerId }],
+      },
+      query,
+    );
     const items: Migration[] = [];
-    for (const ref of page.resources) {
+    for (const ref of page.items) {
       const found = await this.read(ref.partnerId, ref.migrationId);
       if (found?.value.strategy === "partnerSwitch") items.push(found.value);
     }
-    return { items, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
+    return { ...page, items };
   }
 
   async getAddressedTo(

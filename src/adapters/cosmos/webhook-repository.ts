@@ -1,5 +1,5 @@
 import type { Database } from "@azure/cosmos";
-import { InvalidContinuationToken, type Page } from "../../application/ports";
+import type { Page } from "../../application/ports";
 import {
   webhookDeliverySchema,
   webhookEndpointSchema,
@@ -7,8 +7,7 @@ import {
   type WebhookEndpoint,
 } from "../../application/webhooks/model";
 import type { WebhookRepository } from "../../application/webhooks/ports";
-import { CONTAINERS, cosmosStatus, toDocument } from "./documents";
-import { decodeContinuation, encodeContinuation } from "./documents";
+import { CONTAINERS, cosmosStatus, mapPage, queryPage, toDocument } from "./documents";
 
 /**
  * Webhook documents sit in the partner's partition of `invitations` (pk `/partnerId`), like its
@@ -98,26 +97,12 @@ export class CosmosWebhookRepository implements WebhookRepository {
       filters.push("c.status = @status");
       parameters.push({ name: "@status", value: query.status });
     }
-    const iterator = this.container.items.query<Record<string, unknown>>(
+    const page = await queryPage<Record<string, unknown>>(
+      this.container,
       { query: `SELECT * FROM c WHERE ${filters.join(" AND ")} ORDER BY c.createdAt DESC`, parameters },
-      {
-        partitionKey: partnerId,
-        maxItemCount: query.limit,
-        ...(query.continuationToken
-          ? { continuationToken: decodeContinuation(query.continuationToken) }
-          : {}),
-      },
+      query,
+      partnerId,
     );
-    let page;
-    try {
-      page = await iterator.fetchNext();
-    } catch (error) {
-      if (query.continuationToken && cosmosStatus(error) === 400) throw new InvalidContinuationToken();
-      throw error;
-    }
-    const items = page.resources.map((doc) => this.fromDoc(doc));
-    return page.continuationToken
-      ? { items, continuationToken: encodeContinuation(page.continuationToken) }
-      : { items };
+    return mapPage(page, (doc) => this.fromDoc(doc));
   }
 }

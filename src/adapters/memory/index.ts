@@ -106,18 +106,25 @@ export class MemoryPartnerRepository implements PartnerRepository {
 const pageCursorSchema = z.object({ createdAt: z.string(), id: z.string() }).strict();
 type PageCursor = z.infer<typeof pageCursorSchema>;
 
-function encodeCursor(cursor: PageCursor): string {
-  return Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
+/**
+ * A page token: opaque base64url JSON that only the schema's shape decodes, so a token this store
+ * did not issue is InvalidContinuationToken, as at the Cosmos adapters.
+ */
+function pageToken<T>(schema: z.ZodType<T>): { encode(value: T): string; decode(token: string): T } {
+  return {
+    encode: (value) => Buffer.from(JSON.stringify(value), "utf8").toString("base64url"),
+    decode: (token) => {
+      if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new InvalidContinuationToken();
+      try {
+        return schema.parse(JSON.parse(Buffer.from(token, "base64url").toString("utf8")));
+      } catch {
+        throw new InvalidContinuationToken();
+      }
+    },
+  };
 }
 
-function decodeCursor(token: string): PageCursor {
-  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new InvalidContinuationToken();
-  try {
-    return pageCursorSchema.parse(JSON.parse(Buffer.from(token, "base64url").toString("utf8")));
-  } catch {
-    throw new InvalidContinuationToken();
-  }
-}
+const cursorToken = pageToken(pageCursorSchema);
 
 /** Newest first, as the Cosmos query orders them; the id breaks ties so paging is total. */
 function newestFirst(a: PageCursor, b: PageCursor): number {
@@ -269,7 +276,7 @@ export class MemoryInvitationRepository implements InvitationRepository {
   ): Promise<Page<Invitation>> {
     let after: PageCursor | undefined;
     try {
-      after = query.continuationToken ? decodeCursor(query.continuationToken) : undefined;
+      after = query.continuationToken ? cursorToken.decode(query.continuationToken) : undefined;
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new InvalidContinuationToken());
     }
@@ -283,7 +290,7 @@ export class MemoryInvitationRepository implements InvitationRepository {
     const last = items[items.length - 1];
     return Promise.resolve(
       rest.length > items.length && last
-        ? { items, continuationToken: encodeCursor({ createdAt: last.createdAt, id: last.id }) }
+        ? { items, continuationToken: cursorToken.encode({ createdAt: last.createdAt, id: last.id }) }
         : { items },
     );
   }
@@ -468,13 +475,13 @@ function pageOf<T extends PageCursor>(
   order: (a: PageCursor, b: PageCursor) => number,
   query: { limit: number; continuationToken?: string },
 ): Page<T> {
-  const after = query.continuationToken ? decodeCursor(query.continuationToken) : undefined;
+  const after = query.continuationToken ? cursorToken.decode(query.continuationToken) : undefined;
   const start = after ? sorted.findIndex((i) => order(i, after) > 0) : 0;
   const rest = start < 0 ? [] : sorted.slice(start);
   const items = rest.slice(0, query.limit).map(copy);
   const last = items[items.length - 1];
   return rest.length > items.length && last
-    ? { items, continuationToken: encodeCursor({ createdAt: last.createdAt, id: last.id }) }
+    ? { items, continuationToken: cursorToken.encode({ createdAt: last.createdAt, id: last.id }) }
     : { items };
 }
 
@@ -507,13 +514,15 @@ export class MemoryTermEndSchedule implements TermEndSchedule {
 
   page(day: string, query: { limit: number; continuationToken?: string }): Promise<Page<TermEndIndexEntry>> {
     return settle(() => {
-      const offset = query.continuationToken ? decodeOffset(query.continuationToken) : 0;
+      const offset = query.continuationToken ? offsetToken.decode(query.continuationToken).offset : 0;
       const all = [...this.entries.values()]
         .filter((e) => e.day === day)
         .sort((a, b) => (a.id < b.id ? -1 : 1));
       const items = all.slice(offset, offset + query.limit).map(copy);
       const next = offset + items.length;
-      return next < all.length ? { items, continuationToken: encodeOffset(next) } : { items };
+      return next < all.length
+        ? { items, continuationToken: offsetToken.encode({ offset: next }) }
+        : { items };
     });
   }
 
@@ -532,17 +541,7 @@ export class MemoryTermEndSchedule implements TermEndSchedule {
   }
 }
 
-const offsetSchema = z.object({ offset: z.number().int().min(0) }).strict();
-const encodeOffset = (offset: number): string =>
-  Buffer.from(JSON.stringify({ offset }), "utf8").toString("base64url");
-function decodeOffset(token: string): number {
-  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new InvalidContinuationToken();
-  try {
-    return offsetSchema.parse(JSON.parse(Buffer.from(token, "base64url").toString("utf8"))).offset;
-  } catch {
-    throw new InvalidContinuationToken();
-  }
-}
+const offsetToken = pageToken(z.object({ offset: z.number().int().min(0) }).strict());
 
 export class MemorySubscriptionRepository implements SubscriptionRepository {
   /** By customer, partner and id, like the Cosmos document id. */
