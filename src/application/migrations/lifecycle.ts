@@ -15,6 +15,7 @@ import {
 } from "../../domain/subscriptions/model";
 import { reminderDue } from "../../domain/subscriptions/term";
 import { updateWithRetry } from "../concurrency";
+import { loadMigration, loadSubscription } from "./load";
 import { deterministicGuid } from "../ids";
 import type {
   AuditLog,
@@ -24,7 +25,6 @@ import type {
   OutgoingEmail,
   PartnerRepository,
   RelationshipRepository,
-  Versioned,
 } from "../ports";
 import type { CommercePort, MigrationRepository, SubscriptionRepository } from "../subscriptions/ports";
 import type {
@@ -76,26 +76,6 @@ const CONFLICT_ATTEMPTS = 6;
 
 /** Order ids for the commerce port: one per migration and step, so a retried call is the same order. */
 export const orderIdFor = (migrationId: string, step: string): string => `${migrationId}:${step}`;
-
-async function loadMigration(deps: MigrationLifecycleDeps, ref: MigrationRef): Promise<Versioned<Migration>> {
-  const found = await deps.migrations.get(ref.partnerId, ref.migrationId);
-  if (!found) throw new Error(`Migration ${ref.migrationId} of partner ${ref.partnerId} does not exist.`);
-  return found;
-}
-
-async function loadSubscription(
-  deps: MigrationLifecycleDeps,
-  migration: Migration,
-): Promise<Versioned<Subscription>> {
-  const found = await deps.subscriptions.get(
-    migration.partnerId,
-    migration.customerTenantId,
-    migration.subscriptionId,
-  );
-  if (!found)
-    throw new Error(`Subscription ${migration.subscriptionId} of migration ${migration.id} does not exist.`);
-  return found;
-}
 
 /** Applies a transition to the migration by ETag; the result is what is stored afterwards. */
 async function updateMigration(

@@ -10,6 +10,7 @@ import {
 } from "../../domain/subscriptions/migration";
 import { MIGRATION_STATUSES, type Migration, type Subscription } from "../../domain/subscriptions/model";
 import { updateWithRetry } from "../concurrency";
+import { loadMigration, loadSubscription } from "./load";
 import { deterministicGuid } from "../ids";
 import type {
   AuditLog,
@@ -19,7 +20,6 @@ import type {
   OutgoingEmail,
   PartnerRepository,
   RelationshipRepository,
-  Versioned,
 } from "../ports";
 import type { CommercePort, MigrationRepository, SubscriptionRepository } from "../subscriptions/ports";
 import { approvalToken } from "./partner-switch-links";
@@ -142,29 +142,6 @@ export function transferOrderId(migrationId: string): string {
 export const SWITCH_FIRST_REMINDER_AFTER_MS = 7 * DAY_MS;
 export const SWITCH_LAST_REMINDER_BEFORE_EXPIRY_MS = 3 * DAY_MS;
 
-async function load(
-  deps: PartnerSwitchLifecycleDependencies,
-  input: SwitchRef,
-): Promise<Versioned<Migration>> {
-  const found = await deps.migrations.get(input.partnerId, input.migrationId);
-  if (!found) throw new Error(`Migration ${input.migrationId} of partner ${input.partnerId} does not exist.`);
-  return found;
-}
-
-async function subscriptionOf(
-  deps: PartnerSwitchLifecycleDependencies,
-  migration: Migration,
-): Promise<Versioned<Subscription>> {
-  const found = await deps.subscriptions.get(
-    migration.partnerId,
-    migration.customerTenantId,
-    migration.subscriptionId,
-  );
-  if (!found)
-    throw new Error(`Subscription ${migration.subscriptionId} of migration ${migration.id} does not exist.`);
-  return found;
-}
-
 /** The invitation behind the new partner's reseller relationship with the customer, if any. */
 async function customerInvitation(
   deps: PartnerSwitchLifecycleDependencies,
@@ -203,7 +180,7 @@ export async function readSwitch(
   deps: PartnerSwitchLifecycleDependencies,
   input: SwitchRef,
 ): Promise<ReadSwitchResult> {
-  const { value } = await load(deps, input);
+  const { value } = await loadMigration(deps, input);
   return { status: value.status, createdAt: value.createdAt, expiresAt: value.expiresAt ?? value.createdAt };
 }
 
@@ -212,14 +189,14 @@ export async function sendSwitchEmail(
   deps: PartnerSwitchLifecycleDependencies,
   input: z.infer<typeof sendSwitchEmailInputSchema>,
 ): Promise<{ sent: boolean }> {
-  const { value: migration } = await load(deps, input);
+  const { value: migration } = await loadMigration(deps, input);
   const now = deps.clock.now().toISOString();
   const pending =
     migration.status === "awaitingApproval" &&
     migration.approvals?.[input.party] === "pending" &&
     (migration.expiresAt === undefined || now < migration.expiresAt);
   if (!pending) return { sent: false };
-  const subscription = (await subscriptionOf(deps, migration)).value;
+  const subscription = (await loadSubscription(deps, migration)).value;
   const { base, invitation } = await facts(deps, migration, subscription);
   const to =
     input.party === "customer" ? invitation?.customer.adminEmail : subscription.currentPartnerContactEmail;
@@ -269,7 +246,7 @@ export async function expireSwitch(
   input: SwitchRef,
 ): Promise<{ status: Migration["status"] }> {
   return updateWithRetry<Migration, { status: Migration["status"] }>({
-    read: () => load(deps, input),
+    read: () => loadMigration(deps, input),
     decide: ({ value }) => {
       const transition = expireSwitchIfDue(value, deps.clock.now());
       if (transition.unchanged) return { done: { status: value.status } };
@@ -295,7 +272,7 @@ export async function completeSwitch(
   deps: PartnerSwitchLifecycleDependencies,
   input: SwitchRef,
 ): Promise<{ status: Migration["status"] }> {
-  const { value: migration } = await load(deps, input);
+  const { value: migration } = await loadMigration(deps, input);
   if (migration.status === "completed") return { status: "completed" };
   const approvals = migration.approvals;
   if (
@@ -305,7 +282,7 @@ export async function completeSwitch(
   ) {
     return { status: migration.status };
   }
-  const subscription = await subscriptionOf(deps, migration);
+  const subscription = await loadSubscription(deps, migration);
   const fromPartnerId = subscription.value.currentPartnerId;
   if (!fromPartnerId) throw new Error(`Subscription ${subscription.value.id} names no current partner.`);
   await deps.commerce.transferPartnerOfRecord({
@@ -317,7 +294,7 @@ export async function completeSwitch(
   });
   const now = deps.clock.now();
   await updateWithRetry<Subscription, void>({
-    read: () => subscriptionOf(deps, migration),
+    read: () => loadSubscription(deps, migration),
     first: subscription,
     decide: ({ value }) =>
       value.status === "migrated" && value.partnerOfRecord === migration.partnerId
@@ -336,7 +313,7 @@ export async function completeSwitch(
     attempts: CONFLICT_ATTEMPTS,
   });
   return updateWithRetry<Migration, { status: Migration["status"] }>({
-    read: () => load(deps, input),
+    read: () => loadMigration(deps, input),
     decide: ({ value }) => {
       const transition = completeMigration(value, now);
       if (transition.unchanged) return { done: { status: value.status } };
@@ -358,12 +335,12 @@ export async function releaseSubscription(
   deps: PartnerSwitchLifecycleDependencies,
   input: SwitchRef,
 ): Promise<{ status: Migration["status"] }> {
-  const { value: migration } = await load(deps, input);
+  const { value: migration } = await loadMigration(deps, input);
   if (migration.status === "completed" || migration.status === "awaitingApproval") {
     throw new Error(`Migration ${migration.id} is ${migration.status}; its subscription is not released.`);
   }
   await updateWithRetry<Subscription, void>({
-    read: () => subscriptionOf(deps, migration),
+    read: () => loadSubscription(deps, migration),
     decide: ({ value }) => {
       // Another migration of it took over since: leave it alone.
       if (value.migrationId !== undefined && value.migrationId !== migration.id) return { done: undefined };
@@ -388,11 +365,11 @@ export async function notifySwitchOutcome(
   deps: PartnerSwitchLifecycleDependencies,
   input: z.infer<typeof notifySwitchOutcomeInputSchema>,
 ): Promise<{ sent: number }> {
-  const { value: migration } = await load(deps, input);
+  const { value: migration } = await loadMigration(deps, input);
   if (migration.status !== input.outcome) {
     throw new Error(`Migration ${migration.id} is ${migration.status}, not ${input.outcome}.`);
   }
-  const subscription = (await subscriptionOf(deps, migration)).value;
+  const subscription = (await loadSubscription(deps, migration)).value;
   const { base, partner, invitation } = await facts(deps, migration, subscription);
   const recipients: { recipient: SwitchRecipient; to: string | undefined; locale: Locale }[] = [
     { recipient: "newPartner", to: partner?.contactEmail, locale: "en" },
