@@ -63,42 +63,54 @@ export function signInSection(
       ? html`<p class="actions">
           <a class="button primary" href="${signInUrl}">${text(locale, "signin.microsoft")}</a>
         </p>`
-      : html`<form method="post" action="${signInUrl}" class="signin">
-          ${csrfField(view.csrfToken)}
-          <p class="muted">${text(locale, "signin.devNote")}</p>
-          <label for="signin-tenant">${text(locale, "signin.tenantId")}</label>
-          <input
-            type="text"
-            id="signin-tenant"
-            name="tenantId"
-            required
-            autocomplete="off"
-            value="${who?.tenantId ?? ""}"
-          />
-          <label for="signin-email">${text(locale, "signin.email")}</label>
-          <input
-            type="email"
-            id="signin-email"
-            name="email"
-            autocomplete="email"
-            value="${who?.email ?? ""}"
-          />
-          <label class="check" for="signin-ga"
-            ><input type="checkbox" id="signin-ga" name="globalAdmin" value="true" checked /><span
-              >${text(locale, "signin.globalAdmin")}</span
-            ></label
-          >
-          <div class="actions">
-            <button type="submit" class="${who ? "secondary" : "primary"}" id="signin-submit">
-              ${text(locale, "signin.submit")}
-            </button>
-          </div>
-        </form>`;
+      : devSignInForm((key) => text(locale, key), view);
   return html`<section aria-labelledby="signin-heading">
     <h2 id="signin-heading">${text(locale, "signin.heading")}</h2>
     <p>${intro}</p>
     ${whoLine} ${form}
   </section>`;
+}
+
+/** The catalog keys the dev sign-in form's words come from; every family's catalog has them. */
+export type DevSignInKey =
+  "signin.devNote" | "signin.tenantId" | "signin.email" | "signin.globalAdmin" | "signin.submit";
+
+/**
+ * Dev mode's sign-in form: the tenant (and optionally email and Global Administrator role) a dev
+ * token is issued for, posted to `{actionBase}/signin`. The field names are what the sign-in routes
+ * parse, and the ids are what the browser tests find, for every family alike.
+ */
+export function devSignInForm(
+  label: (key: DevSignInKey) => string,
+  view: Pick<SignInView, "actionBase" | "signedInAs" | "csrfToken">,
+): SafeHtml {
+  const who = view.signedInAs;
+  return html`<form method="post" action="${safeUrl(`${view.actionBase}/signin`)}" class="signin">
+    ${csrfField(view.csrfToken)}
+    <p class="muted">${label("signin.devNote")}</p>
+    <label for="signin-tenant">${label("signin.tenantId")}</label>
+    <input
+      type="text"
+      id="signin-tenant"
+      name="tenantId"
+      required
+      autocomplete="off"
+      spellcheck="false"
+      value="${who?.tenantId ?? ""}"
+    />
+    <label for="signin-email">${label("signin.email")}</label>
+    <input type="email" id="signin-email" name="email" autocomplete="email" value="${who?.email ?? ""}" />
+    <label class="check" for="signin-ga"
+      ><input type="checkbox" id="signin-ga" name="globalAdmin" value="true" checked /><span
+        >${label("signin.globalAdmin")}</span
+      ></label
+    >
+    <div class="actions">
+      <button type="submit" class="${who ? "secondary" : "primary"}" id="signin-submit">
+        ${label("signin.submit")}
+      </button>
+    </div>
+  </form>`;
 }
 
 /** One page for every unusable link (unknown, used, ended, tampered): it never says which. */

@@ -7,7 +7,7 @@ import type { InvitationKind, Locale } from "../domain/model";
 import { html, safeUrl, type HtmlValue, type SafeHtml } from "./escape";
 import { format, formatDate, formatHtml, resolveLocale, type LocaleInput } from "./i18n";
 import { renderDocument } from "./layout";
-import { csrfField, strong } from "./link-pages";
+import { csrfField, devSignInForm, strong } from "./link-pages";
 import { describeRole, type RoleRef } from "./roles";
 
 export { PAGE_HEADERS } from "./layout";
@@ -151,41 +151,6 @@ function signedInLine(locale: Locale, who: SignedInCustomer, invitedTenantId?: s
     ${who.isGlobalAdmin ? null : html`<p class="warning" id="not-global-admin">${format(locale, "signin.notGlobalAdmin")}</p>`}`;
 }
 
-function devSignInForm(locale: Locale, view: InvitationPageView): SafeHtml {
-  return html`<form method="post" action="${safeUrl(`${view.actionBase}/signin`)}" class="signin">
-    ${csrfField(view.csrfToken)}
-    <p class="muted">${format(locale, "signin.devNote")}</p>
-    <label for="signin-tenant">${format(locale, "signin.tenantId")}</label>
-    <input
-      type="text"
-      id="signin-tenant"
-      name="tenantId"
-      required
-      autocomplete="off"
-      spellcheck="false"
-      value="${view.signedInAs?.tenantId ?? ""}"
-    />
-    <label for="signin-email">${format(locale, "signin.email")}</label>
-    <input
-      type="email"
-      id="signin-email"
-      name="email"
-      autocomplete="email"
-      value="${view.signedInAs?.email ?? ""}"
-    />
-    <label class="check" for="signin-ga"
-      ><input type="checkbox" id="signin-ga" name="globalAdmin" value="true" checked /><span
-        >${format(locale, "signin.globalAdmin")}</span
-      ></label
-    >
-    <div class="actions">
-      <button type="submit" class="${view.signedInAs ? "secondary" : "primary"}" id="signin-submit">
-        ${format(locale, "signin.submit")}
-      </button>
-    </div>
-  </form>`;
-}
-
 function signInSection(locale: Locale, view: InvitationPageView): SafeHtml {
   const signedIn = view.signedInAs;
   const signInUrl = safeUrl(`${view.actionBase}/signin`);
@@ -202,9 +167,9 @@ function signInSection(locale: Locale, view: InvitationPageView): SafeHtml {
       ? html`${signedInLine(locale, signedIn, view.invitedTenantId)}
           <details>
             <summary>${format(locale, "signin.otherAccount")}</summary>
-            ${devSignInForm(locale, view)}
+            ${devSignInForm((key) => format(locale, key), view)}
           </details>`
-      : devSignInForm(locale, view);
+      : devSignInForm((key) => format(locale, key), view);
   }
   return html`<section aria-labelledby="signin-heading">
     <h2 id="signin-heading">${format(locale, signedIn ? "signin.headingSignedIn" : "signin.heading")}</h2>
