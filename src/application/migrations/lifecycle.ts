@@ -77,6 +77,21 @@ const CONFLICT_ATTEMPTS = 6;
 /** Order ids for the commerce port: one per migration and step, so a retried call is the same order. */
 export const orderIdFor = (migrationId: string, step: string): string => `${migrationId}:${step}`;
 
+/**
+ * The CSP subscription that replaces the source (R17 at its term end, R18 at once): the same offer
+ * and seats, ordered under the migration's order id so that a retried step is the same order.
+ */
+function orderInCsp(deps: MigrationLifecycleDeps, migration: Migration, subscription: Subscription) {
+  return deps.commerce.createCspSubscription({
+    orderId: orderIdFor(migration.id, "order"),
+    partnerId: migration.partnerId,
+    customerTenantId: migration.customerTenantId,
+    offer: subscription.offer,
+    ...(subscription.seats !== undefined ? { seats: subscription.seats } : {}),
+    sourceSubscriptionId: subscription.id,
+  });
+}
+
 /** Applies a transition to the migration by ETag; the result is what is stored afterwards. */
 async function updateMigration(
   deps: MigrationLifecycleDeps,
@@ -316,14 +331,7 @@ export async function completeAtTermEnd(
   const moving = await updateMigration(deps, ref, (m) => beginMove(m, deps.clock.now()));
   if (isTerminalMigrationStatus(moving.status)) return { status: moving.status };
   const subscription = (await loadSubscription(deps, moving)).value;
-  const order = await deps.commerce.createCspSubscription({
-    orderId: orderIdFor(migration.id, "order"),
-    partnerId: migration.partnerId,
-    customerTenantId: migration.customerTenantId,
-    offer: subscription.offer,
-    ...(subscription.seats !== undefined ? { seats: subscription.seats } : {}),
-    sourceSubscriptionId: subscription.id,
-  });
+  const order = await orderInCsp(deps, migration, subscription);
   const done = await complete(deps, ref, moving, order.subscriptionId, "R17");
   return { status: done.status };
 }
@@ -337,13 +345,7 @@ export async function orderAzureSubscription(
   if (isTerminalMigrationStatus(migration.status) || migration.targetSubscriptionId)
     return { status: migration.status };
   const subscription = (await loadSubscription(deps, migration)).value;
-  const order = await deps.commerce.createCspSubscription({
-    orderId: orderIdFor(migration.id, "order"),
-    partnerId: migration.partnerId,
-    customerTenantId: migration.customerTenantId,
-    offer: subscription.offer,
-    sourceSubscriptionId: subscription.id,
-  });
+  const order = await orderInCsp(deps, migration, subscription);
   const now = deps.clock.now().toISOString();
   const saved = await updateMigration(deps, ref, (m) =>
     m.targetSubscriptionId || isTerminalMigrationStatus(m.status)
