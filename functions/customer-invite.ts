@@ -9,7 +9,12 @@ import {
   type LinkLookup,
 } from "../src/application/invitations/customer-decision";
 import { DomainError } from "../src/domain/errors";
-import { GLOBAL_ADMINISTRATOR_ROLE_ID, type Locale, type Principal } from "../src/domain/model";
+import {
+  GLOBAL_ADMINISTRATOR_ROLE_ID,
+  type Invitation,
+  type Locale,
+  type Principal,
+} from "../src/domain/model";
 import { isFormPost, readForm } from "../src/http/body";
 import { csrfTokenFor } from "../src/http/csrf";
 import {
@@ -40,6 +45,7 @@ import {
   renderErrorPage,
   renderInvitationPage,
   renderLinkUnavailablePage,
+  type DecisionPageView,
   type ErrorReason,
   type InvitationPageView,
 } from "../src/web";
@@ -153,22 +159,35 @@ async function lookupPage(
   if (!signed || !decider || signed.identity.tenantId.toLowerCase() !== decider.toLowerCase()) {
     return unavailableLink(links, request, 410, invitation.locale);
   }
+  return htmlPage(
+    410,
+    renderDecidedPage(invitation.locale, outcome, {
+      ...(await decisionView(deps, invitation)),
+      decidedAt: invitation.decidedAt,
+    }),
+  );
+}
+
+/**
+ * Who invited whom to what, as the pages after a decision show it. A partner gone since (an
+ * operator removed it) still leaves its tenant id, so the page never fails for want of a name.
+ */
+async function decisionView(
+  deps: CustomerInviteDependencies,
+  invitation: Invitation,
+): Promise<DecisionPageView> {
   const partner = await deps.decision.partners.get(invitation.partnerId);
   const reseller = invitation.resellerPartnerId
     ? await deps.decision.partners.get(invitation.resellerPartnerId)
     : undefined;
-  return htmlPage(
-    410,
-    renderDecidedPage(invitation.locale, outcome, {
-      partnerName: partner?.name ?? invitation.partnerId,
-      partnerTenantId: invitation.partnerId,
-      ...(partner ? { partnerContactEmail: partner.contactEmail } : {}),
-      ...(reseller ? { resellerName: reseller.name } : {}),
-      kind: invitation.kind,
-      customer: { displayName: invitation.customer.displayName, domain: invitation.customer.domain },
-      decidedAt: invitation.decidedAt,
-    }),
-  );
+  return {
+    partnerName: partner?.name ?? invitation.partnerId,
+    partnerTenantId: invitation.partnerId,
+    ...(partner ? { partnerContactEmail: partner.contactEmail } : {}),
+    ...(reseller ? { resellerName: reseller.name } : {}),
+    kind: invitation.kind,
+    customer: { displayName: invitation.customer.displayName, domain: invitation.customer.domain },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,21 +281,7 @@ export function makeDecisionHandler(deps: CustomerInviteDependencies, decision: 
           headers: { "cache-control": "no-store" },
         };
       }
-      const partner = await deps.decision.partners.get(decided.partnerId);
-      const reseller = decided.resellerPartnerId
-        ? await deps.decision.partners.get(decided.resellerPartnerId)
-        : undefined;
-      return htmlPage(
-        200,
-        renderDecisionPage(decided.locale, decision, {
-          partnerName: partner?.name ?? decided.partnerId,
-          partnerTenantId: decided.partnerId,
-          ...(partner ? { partnerContactEmail: partner.contactEmail } : {}),
-          ...(reseller ? { resellerName: reseller.name } : {}),
-          kind: decided.kind,
-          customer: { displayName: decided.customer.displayName, domain: decided.customer.domain },
-        }),
-      );
+      return htmlPage(200, renderDecisionPage(decided.locale, decision, await decisionView(deps, decided)));
     } catch (error) {
       if (form && error instanceof DomainError && error.kind === "gone") {
         // A reload (re-post) of the result page, or a late second click: show what was decided.
