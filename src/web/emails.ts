@@ -136,22 +136,28 @@ function names(input: InvitationEmailInput) {
   };
 }
 
-/** The first email to the customer's admin, in the invitation's language. */
-export function invitationEmail(input: InvitationEmailInput): EmailContent {
-  const locale = resolveLocale(input.locale);
-  const subject = subjectLine(format(locale, "email.invite.subject", names(input)));
+/** The opening sentence of the customer's emails, the partner's name in bold in the HTML part. */
+function customerIntro(
+  locale: Locale,
+  key: "email.invite.intro" | "email.reminder.intro",
+  input: InvitationEmailInput,
+): { html: SafeHtml; text: string } {
   const values = {
     partner: input.partnerName,
     customer: input.customer.displayName,
     domain: input.customer.domain,
   };
-  const intro = {
-    html: formatHtml(locale, "email.invite.intro", {
-      ...values,
-      partner: html`<strong>${input.partnerName}</strong>`,
-    }),
-    text: format(locale, "email.invite.intro", values),
+  return {
+    html: formatHtml(locale, key, { ...values, partner: html`<strong>${input.partnerName}</strong>` }),
+    text: format(locale, key, values),
   };
+}
+
+/** The first email to the customer's admin, in the invitation's language. */
+export function invitationEmail(input: InvitationEmailInput): EmailContent {
+  const locale = resolveLocale(input.locale);
+  const subject = subjectLine(format(locale, "email.invite.subject", names(input)));
+  const intro = customerIntro(locale, "email.invite.intro", input);
   const expiry = format(locale, "email.expires", { date: formatDate(locale, input.expiresAt) });
   return customerEmail(locale, subject, intro, input, expiry);
 }
@@ -161,18 +167,7 @@ export function customerReminderEmail(input: CustomerReminderEmailInput): EmailC
   const locale = resolveLocale(input.locale);
   const count = Math.max(0, Math.floor(input.daysLeft));
   const subject = subjectLine(format(locale, "email.reminder.subject", { ...names(input), count }));
-  const values = {
-    partner: input.partnerName,
-    customer: input.customer.displayName,
-    domain: input.customer.domain,
-  };
-  const intro = {
-    html: formatHtml(locale, "email.reminder.intro", {
-      ...values,
-      partner: html`<strong>${input.partnerName}</strong>`,
-    }),
-    text: format(locale, "email.reminder.intro", values),
-  };
+  const intro = customerIntro(locale, "email.reminder.intro", input);
   const expiry = format(locale, "email.reminder.expires", {
     count,
     date: formatDate(locale, input.expiresAt),

@@ -105,7 +105,7 @@ export async function startMigration(
   });
   if (!decision.ok) {
     if (latest && !isTerminalMigrationStatus(latest.status) && decision.error.kind === "conflict") {
-      await repair(deps, found, latest);
+      await setInMotion(deps, found, latest);
       throw conflictNaming(latest.id, decision.error.message);
     }
     await auditedCheck(deps.audit, deps.clock, auditBase, () => {
@@ -151,14 +151,7 @@ export async function startMigration(
     rule: decision.rule,
     detail: `${migration.strategy} of subscription ${input.subscriptionId}`,
   });
-  await markMigrating(deps, found, migration);
-  await deps.workflows.start(migration);
-  await publishAfterCommit(
-    deps.webhooks,
-    migration.partnerId,
-    migrationEvent(migration, "scheduled"),
-    deps.log,
-  );
+  await setInMotion(deps, found, migration);
   return {
     id,
     strategy: migration.strategy,
@@ -167,8 +160,11 @@ export async function startMigration(
   };
 }
 
-/** A start that crashed after creating the migration left the subscription and workflow behind. */
-async function repair(
+/**
+ * What follows the stored migration: the subscription marked, the workflow started, the partner
+ * told. Each step is idempotent, so a start that crashed after storing the migration runs them again.
+ */
+async function setInMotion(
   deps: MigrationDeps,
   found: Versioned<Subscription>,
   migration: Migration,
