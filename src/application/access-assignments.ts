@@ -5,7 +5,7 @@ import type { Principal, Relationship } from "../domain/model";
 import { requireReadRole, requireWriteRole } from "../domain/rules";
 import { audit, partnerActor } from "./audit";
 import { deterministicGuid } from "./ids";
-import { callerPartner } from "./partners";
+import { enrolledCaller } from "./partners";
 import type { RelationshipDeps } from "./relationships";
 import { guidSchema } from "./schemas";
 
@@ -68,7 +68,7 @@ async function partyRelationship(
   principal: Principal,
   id: string,
 ): Promise<{ relationship: Relationship; partnerId: string }> {
-  const caller = await callerPartner(deps.partners, principal).catch(() => undefined);
+  const caller = await enrolledCaller(deps.partners, principal);
   const found = caller ? await deps.relationships.get(id, { partnerId: caller.id }) : undefined;
   if (!found || !caller || found.value.partnerId !== caller.id || found.value.type !== "admin") {
     throw refuse.notFound("The relationship");

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { RelationshipType } from "../domain/model";
 
 /**
  * A version-5-shaped GUID from its parts: the same parts give the same id on every replay and on
@@ -11,4 +12,12 @@ export function deterministicGuid(...parts: string[]): string {
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * The id of an accepted invitation's relationship of one type: re-running the creation finds the same
+ * documents, and a partner's lookup can tell from an invitation id alone which relationships are its.
+ */
+export function relationshipIdFor(invitationId: string, type: RelationshipType): string {
+  return deterministicGuid("invitation", invitationId, "relationship", type);
 }

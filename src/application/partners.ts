@@ -94,7 +94,18 @@ export async function enrolPartner(
 
 /** The enrolled partner the caller belongs to; a token from any other tenant is refused. */
 export async function callerPartner(partners: PartnerRepository, principal: Principal): Promise<Partner> {
-  const partner = await partners.get(principal.tenantId.toLowerCase());
+  const partner = await enrolledCaller(partners, principal);
   if (!partner) throw refuse.forbidden("The caller's tenant is not an enrolled partner.");
   return partner;
+}
+
+/**
+ * The caller's partner, or undefined when its tenant is not enrolled: a lookup by id answers that
+ * with the same 404 as an unknown id. A failed read is not "not enrolled": it propagates (503).
+ */
+export function enrolledCaller(
+  partners: PartnerRepository,
+  principal: Principal,
+): Promise<Partner | undefined> {
+  return partners.get(principal.tenantId.toLowerCase());
 }

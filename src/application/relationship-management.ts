@@ -11,7 +11,7 @@ import {
   type CreateInvitationDeps,
   type CreateInvitationResult,
 } from "./invitations/create";
-import { callerPartner } from "./partners";
+import { callerPartner, enrolledCaller } from "./partners";
 import type { InvitationRepository } from "./ports";
 import {
   findForCaller,
@@ -100,7 +100,7 @@ export async function listPartnerRelationships(
 
 /** The owning partner's admin relationship, for a write; anyone else's id is 404. */
 async function owned(deps: RelationshipDeps, principal: Principal, id: string) {
-  const caller = await callerPartner(deps.partners, principal).catch(() => undefined);
+  const caller = await enrolledCaller(deps.partners, principal);
   const found = caller ? await deps.relationships.get(id, { partnerId: caller.id }) : undefined;
   if (!found || !caller || found.value.partnerId !== caller.id) throw refuse.notFound("The relationship");
   return { found, caller };

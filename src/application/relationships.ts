@@ -9,7 +9,7 @@ import {
 import { relationshipSchema } from "../domain/schemas";
 import { checkTerminable, isCustomerGlobalAdmin, requireReadRole, requireWriteRole } from "../domain/rules";
 import { audit, auditedCheck, customerActor, partnerActor } from "./audit";
-import { callerPartner } from "./partners";
+import { callerPartner, enrolledCaller } from "./partners";
 import { updateWithRetry } from "./concurrency";
 import {
   type AuditLog,
@@ -83,7 +83,7 @@ export async function findForCaller(
     if (own && isCustomerGlobalAdmin(principal, own.value.customerTenantId))
       return { found: own, byCustomer: true };
   }
-  const caller = await callerPartner(deps.partners, principal).catch(() => undefined);
+  const caller = await enrolledCaller(deps.partners, principal);
   if (!caller) return undefined;
   const found = await deps.relationships.get(id, { partnerId: caller.id });
   return found ? { found, byCustomer: false, caller } : undefined;

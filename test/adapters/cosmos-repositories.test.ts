@@ -5,6 +5,7 @@ import { CosmosIdempotencyStore } from "../../src/adapters/cosmos/idempotency-re
 import { CosmosInvitationRepository } from "../../src/adapters/cosmos/invitation-repository";
 import { CosmosPartnerRepository } from "../../src/adapters/cosmos/partner-repository";
 import { CosmosRelationshipRepository } from "../../src/adapters/cosmos/relationship-repository";
+import { relationshipIdFor } from "../../src/application/ids";
 import {
   ConcurrencyConflict,
   CreationWindowFull,
@@ -233,9 +234,30 @@ describe("CosmosRelationshipRepository", () => {
     const reseller = randomUUID();
     const inv = invitation();
     await invitations.create(inv);
+    // The customer accepts: the decision and its intent in one write, as the acceptance does.
+    const pending = (await invitations.get(inv.partnerId, inv.id))!;
+    const accepted = await invitations.replaceWithDecisionIntent(
+      {
+        ...pending.value,
+        status: "accepted",
+        customer: { ...pending.value.customer, tenantId: customer },
+        decidedAt: "2026-01-01T00:00:00.000Z",
+      },
+      pending.etag,
+    );
     const rels = [
-      relationship(customer, { partnerId: inv.partnerId }),
-      relationship(customer, { partnerId: inv.partnerId, type: "reseller", indirectResellerId: reseller }),
+      relationship(customer, {
+        id: relationshipIdFor(inv.id, "admin"),
+        partnerId: inv.partnerId,
+        invitationId: inv.id,
+      }),
+      relationship(customer, {
+        id: relationshipIdFor(inv.id, "reseller"),
+        partnerId: inv.partnerId,
+        invitationId: inv.id,
+        type: "reseller",
+        indirectResellerId: reseller,
+      }),
     ];
     const { deferred } = await repo.createMany(customer, rels, { deferIndexOf: inv.partnerId });
     expect(deferred.map((r) => r.id).sort()).toEqual(rels.map((r) => r.id).sort());
@@ -244,15 +266,41 @@ describe("CosmosRelationshipRepository", () => {
     // The reseller's copy is written at once; the partner's waits for the link.
     expect(await listed(reseller)).toEqual([rels[1]!.id]);
     expect(await listed(inv.partnerId)).toEqual([]);
-    expect(await repo.get(rels[0]!.id, { partnerId: inv.partnerId })).toBeUndefined();
-    const stored = (await invitations.get(inv.partnerId, inv.id))!;
-    await invitations.replace({ ...stored.value, relationshipIds: rels.map((r) => r.id) }, stored.etag, {
+    // The customer's list shows them already, so the partner reaches them by id too: its pending
+    // acceptance names the invitation they derive from. Nobody else does.
+    expect((await repo.get(rels[0]!.id, { partnerId: inv.partnerId }))?.value).toEqual(rels[0]);
+    expect((await repo.get(rels[1]!.id, { partnerId: reseller }))?.value).toEqual(rels[1]);
+    expect(await repo.get(rels[0]!.id, { partnerId: randomUUID() })).toBeUndefined();
+    expect(await repo.get(rels[0]!.id, { partnerId: reseller })).toBeUndefined();
+    expect(await repo.get(randomUUID(), { partnerId: inv.partnerId })).toBeUndefined();
+
+    await invitations.replace({ ...accepted.value, relationshipIds: rels.map((r) => r.id) }, accepted.etag, {
       relationshipIndex: deferred,
+      settleDecision: true,
     });
     expect(await listed(inv.partnerId)).toEqual(rels.map((r) => r.id).sort());
     expect((await repo.get(rels[0]!.id, { partnerId: inv.partnerId }))?.value).toEqual(rels[0]);
     // A re-run finds them stored: it indexes them itself and leaves nothing to the caller.
     expect((await repo.createMany(customer, rels, { deferIndexOf: inv.partnerId })).deferred).toEqual([]);
+  });
+
+  it("finds nothing before the link for a partner without a pending acceptance of that invitation", async () => {
+    const repo = new CosmosRelationshipRepository(cosmos().db);
+    const invitations = new CosmosInvitationRepository(cosmos().db);
+    const customer = randomUUID();
+    const inv = invitation({
+      status: "accepted",
+      customer: { ...invitation().customer, tenantId: customer },
+    });
+    // Accepted but with no intent pending (settled by the recovery sweep, say): only the copy helps.
+    await invitations.create(inv);
+    const rel = relationship(customer, {
+      id: relationshipIdFor(inv.id, "admin"),
+      partnerId: inv.partnerId,
+      invitationId: inv.id,
+    });
+    await repo.createMany(customer, [rel], { deferIndexOf: inv.partnerId });
+    expect(await repo.get(rel.id, { partnerId: inv.partnerId })).toBeUndefined();
   });
 
   it("concurrent runs of the same batch leave each relationship stored once", async () => {

@@ -9,6 +9,9 @@ import type { Relationship } from "../../domain/model";
  * (`_etag`, `_ts`, ...) and the `docType` discriminator are stripped by the parse.
  */
 
+/** An acceptance or decline not yet carried out: written with the decision, settled with its effect. */
+export const DECISION_INTENT = "decisionIntent";
+
 export const CONTAINERS = {
   partners: "partners",
   invitations: "invitations",

@@ -22,6 +22,7 @@ import {
   CONTAINERS,
   CosmosRequestFailed,
   cosmosStatus,
+  DECISION_INTENT,
   invitationDocumentSchema,
   relationshipIndexCopy,
   relationshipParties,
@@ -423,7 +424,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
         {
           id: decisionIntentId(invitation.id),
           partnerId: invitation.partnerId,
-          docType: "decisionIntent",
+          docType: DECISION_INTENT,
           invitationId: invitation.id,
           createdAt: decidedAt,
         },
@@ -441,7 +442,7 @@ export class CosmosInvitationRepository implements InvitationRepository {
   async pendingDecisions(limit: number): Promise<DecisionIntent[]> {
     const found = await pendingIntents(this.invitations, {
       select: "c.partnerId, c.invitationId, c.createdAt",
-      docType: "decisionIntent",
+      docType: DECISION_INTENT,
       limit,
     });
     return found.map((doc) => startIntentSchema.parse(doc));

@@ -9,11 +9,13 @@ import {
   type RelationshipScope,
   type Versioned,
 } from "../../application/ports";
-import type { Relationship } from "../../domain/model";
+import { RELATIONSHIP_TYPES, type Relationship } from "../../domain/model";
+import { relationshipIdFor } from "../../application/ids";
 import {
   batchFailed,
   CONTAINERS,
   cosmosStatus,
+  DECISION_INTENT,
   relationshipDocumentSchema,
   relationshipIndexCopy,
   relationshipIndexId,
@@ -33,6 +35,11 @@ import {
  */
 
 const indexCopySchema = z.object({ customerTenantId: z.string() });
+const acceptedCustomerSchema = z.object({
+  docType: z.literal("invitation"),
+  status: z.literal("accepted"),
+  customer: z.object({ tenantId: z.string() }),
+});
 
 /**
  * Relationships live in their customer's partition (`customers`, pk `/customerTenantId`): one
@@ -216,10 +223,10 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
       const { resource } = await this.invitations
         .item(relationshipIndexId(id), scope.partnerId)
         .read<Record<string, unknown>>();
-      if (!resource) return undefined;
+      if (!resource) return this.beforeLink(id, scope.partnerId);
       customerTenantId = indexCopySchema.parse(resource).customerTenantId;
     } catch (error) {
-      if (cosmosStatus(error) === 404) return undefined;
+      if (cosmosStatus(error) === 404) return this.beforeLink(id, scope.partnerId);
       throw error;
     }
     const found = await this.read(customerTenantId, id);
@@ -244,6 +251,48 @@ export class CosmosRelationshipRepository implements RelationshipRepository {
       if (status === 412 || status === 404) throw new ConcurrencyConflict(`Relationship ${relationship.id}`);
       throw error;
     }
+  }
+
+  /**
+   * A relationship whose partner copy is still on its way: the acceptance's relationships are in the
+   * customer's partition (and in the customer's list) before the partner's copy, which rides on the
+   * invitation's link (`deferIndexOf`). Until that write the acceptance's decision intent is pending
+   * in the partner's own partition; it names the invitation, and the invitation's relationship ids
+   * derive from its id, so the relationship is found there without any other partner's partition
+   * being read. No intent is usually pending: a miss costs one single-partition query more.
+   */
+  private async beforeLink(id: string, partnerId: string): Promise<Versioned<Relationship> | undefined> {
+    const { resources } = await this.invitations.items
+      .query<Record<string, unknown>>(
+        {
+          query: "SELECT c.invitationId FROM c WHERE c.partnerId = @partnerId AND c.docType = @docType",
+          parameters: [
+            { name: "@partnerId", value: partnerId },
+            { name: "@docType", value: DECISION_INTENT },
+          ],
+        },
+        { partitionKey: partnerId },
+      )
+      .fetchAll();
+    const invitationId = resources
+      .map((intent) => intent.invitationId)
+      .filter((candidate): candidate is string => typeof candidate === "string")
+      .find((candidate) => RELATIONSHIP_TYPES.some((type) => relationshipIdFor(candidate, type) === id));
+    if (!invitationId) return undefined;
+    let customerTenantId: string | undefined;
+    try {
+      const { resource } = await this.invitations
+        .item(invitationId, partnerId)
+        .read<Record<string, unknown>>();
+      customerTenantId = acceptedCustomerSchema.safeParse(resource).data?.customer.tenantId;
+    } catch (error) {
+      if (cosmosStatus(error) !== 404) throw error;
+    }
+    if (!customerTenantId) return undefined;
+    const found = await this.read(customerTenantId, id);
+    return found?.value.partnerId === partnerId && found.value.invitationId === invitationId
+      ? found
+      : undefined;
   }
 
   private async read(customerTenantId: string, id: string): Promise<Versioned<Relationship> | undefined> {

@@ -1,4 +1,4 @@
-import { deterministicGuid } from "../ids";
+import { deterministicGuid, relationshipIdFor } from "../ids";
 import { invitationLinkToken } from "../../domain/invitation-token";
 import { adminRelationshipEnd } from "../../domain/lifecycle";
 import type {
@@ -83,10 +83,6 @@ export function customerEmailOperationId(invitationId: string, step: CustomerEma
 
 export function partnerNotificationOperationId(invitationId: string, outcome: InvitationOutcome): string {
   return deterministicGuid("invitation", invitationId, "partner-notification", outcome);
-}
-
-export function relationshipIdFor(invitationId: string, type: Relationship["type"]): string {
-  return deterministicGuid("invitation", invitationId, "relationship", type);
 }
 
 /** The link the customer opens; only ever built in memory, right before it goes into an email. */
