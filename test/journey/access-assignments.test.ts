@@ -34,7 +34,7 @@ async function acceptedAdmin(journey: Journey, partner: PartnerSetup) {
     "the relationship",
   );
   const relationshipId = String(items[0]!.id);
-  await journey.reachable(partner, relationshipId);
+  await journey.linked(partner, relationshipId);
   return { relationshipId, invitationId: invitation.id, customer };
 }
 

@@ -58,7 +58,7 @@ async function acceptedAdmin(
     "the admin relationship",
   );
   const found = items.find((r) => r.invitationId === invitation.id) as unknown as AdminRelationship;
-  await journey.reachable(partner, found.id);
+  await journey.linked(partner, found.id);
   return found;
 }
 

@@ -187,20 +187,29 @@ export class Journey {
   }
 
   /**
-   * Waits until the partner reaches a relationship by its id. The customer's partition (which the
-   * customer-scoped list reads) holds the relationship first; the partner's index copy, which the
-   * routes by id read, lands a moment later with the invitation's link.
+   * Waits until an accepted invitation's relationship is linked to it: the write that links it also
+   * puts the partner's copy in place, which the partner's cross-customer list reads. (The routes by
+   * id reach the relationship as soon as the customer's list shows it; that list may lag until here.)
    */
-  async reachable(partner: PartnerSetup, relationshipId: string): Promise<void> {
+  async linked(partner: PartnerSetup, relationshipId: string): Promise<void> {
     await eventually(
-      async () =>
-        (
-          await this.call("GET", `/api/relationships/${relationshipId}`, {
-            token: (await this.refresh(partner)).token,
-          })
-        ).status,
-      (status) => status === 200,
-      `relationship ${relationshipId} to be reachable by its partner`,
+      async () => {
+        const token = (await this.refresh(partner)).token;
+        const relationship = await this.call<{ invitationId?: string }>(
+          "GET",
+          `/api/relationships/${relationshipId}`,
+          { token },
+        );
+        if (relationship.status !== 200 || !relationship.body.invitationId) return [];
+        const invitation = await this.call<{ relationshipIds?: string[] }>(
+          "GET",
+          `/api/invitations/${relationship.body.invitationId}`,
+          { token },
+        );
+        return invitation.status === 200 ? (invitation.body.relationshipIds ?? []) : [];
+      },
+      (ids) => ids.includes(relationshipId),
+      `relationship ${relationshipId} to be linked to its invitation`,
     );
   }
 

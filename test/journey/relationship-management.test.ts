@@ -54,7 +54,7 @@ async function acceptedAdmin(
     "the admin relationship",
   );
   const found = items.find((r) => r.invitationId === invitation.id) as unknown as View;
-  await journey.reachable(partner, found.id);
+  await journey.linked(partner, found.id);
   return found;
 }
 
