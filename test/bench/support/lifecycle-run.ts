@@ -91,10 +91,16 @@ async function token(host: HostProcess, claims: Record<string, unknown>): Promis
   return (answer.body as { access_token: string }).access_token;
 }
 
-const resetCounts = (host: HostProcess): Promise<unknown> =>
-  askHost(host, "cosmos-reset", "cosmos-reset-done");
-const readCounts = (host: HostProcess): Promise<CosmosCountsMessage> =>
-  askHost<CosmosCountsMessage>(host, "cosmos-counts", "cosmos-counts");
+/** The counter answers `error` when a thread did not report: the counts would be short. */
+function counted<T>(answer: T & { error?: string }): T {
+  if (answer.error) throw new Error(`Cosmos counter: ${answer.error}`);
+  return answer;
+}
+const resetCounts = async (host: HostProcess): Promise<void> => {
+  counted(await askHost<{ error?: string }>(host, "cosmos-reset", "cosmos-reset-done"));
+};
+const readCounts = async (host: HostProcess): Promise<CosmosCountsMessage> =>
+  counted(await askHost<CosmosCountsMessage & { error?: string }>(host, "cosmos-counts", "cosmos-counts"));
 
 async function startHost(mailbox: BenchMailbox, app?: string): Promise<HostProcess> {
   return startHostProcess({
