@@ -92,7 +92,7 @@ export async function startMigration(
   const found = await deps.subscriptions.get(caller.id, input.customerTenantId, input.subscriptionId);
   if (!found) throw refuse.notFound("The subscription");
   const latest = latestMigrationOf(
-    await deps.migrations.listForCustomer(caller.id, input.customerTenantId),
+    await deps.migrations.listForSubscription(caller.id, input.customerTenantId, input.subscriptionId),
     input.subscriptionId,
   );
   const facts = await migrationFacts(deps, caller, input.customerTenantId);
