@@ -146,12 +146,24 @@ export const scenario: BenchScenario = {
         ipc: true,
       });
       const journey = new Journey(host);
-      const rss: { label: string; waiting: number; mib: number; heapMiB: number }[] = [];
+      const rss: { label: string; waiting: number; mib: number; heapMiB: number; threadsHeapMiB: number }[] =
+        [];
       /** The host's memory after a full collection: what it holds, not what is not yet reclaimed. */
       const measure = async (label: string, waiting: number): Promise<void> => {
         const memory = await askHost<MemoryMessage>(host!, "memory", "memory");
-        rss.push({ label, waiting, mib: memory.rssMiB, heapMiB: memory.heapUsedMiB });
-        progress(`${waiting} waiting, heap ${memory.heapUsedMiB} MiB, RSS ${memory.rssMiB} MiB`);
+        // A thread that did not collect leaves its garbage in the resident set: that figure would lie.
+        if (memory.silentThreads > 0)
+          throw new Error(`${memory.silentThreads} host thread(s) did not collect their garbage in time`);
+        rss.push({
+          label,
+          waiting,
+          mib: memory.rssMiB,
+          heapMiB: memory.heapUsedMiB,
+          threadsHeapMiB: memory.threadsHeapUsedMiB,
+        });
+        progress(
+          `${waiting} waiting, heap ${memory.heapUsedMiB} MiB (other threads ${memory.threadsHeapUsedMiB} MiB), RSS ${memory.rssMiB} MiB`,
+        );
       };
       await measure("after start", 0);
 
@@ -280,6 +292,14 @@ export const scenario: BenchScenario = {
             // Flat: what is left is allocator noise, not a per-instance cost.
             target: `flat (<= ${FLAT_MIB_PER_THOUSAND} MiB)`,
             met: heapPerThousand <= FLAT_MIB_PER_THOUSAND,
+          },
+          {
+            metric: `durable thread heap with ${atCheckpoint?.waiting} / ${atEnd?.waiting} waiting (after GC)`,
+            unit: "MiB",
+            value: atEnd?.threadsHeapMiB ?? Number.NaN,
+            baseline: atCheckpoint?.threadsHeapMiB,
+            ratio:
+              Math.round(((atEnd?.threadsHeapMiB ?? 0) / (atCheckpoint?.threadsHeapMiB ?? 1)) * 100) / 100,
           },
           {
             metric: `host RSS with ${atCheckpoint?.waiting} / ${atEnd?.waiting} waiting`,
