@@ -12,11 +12,12 @@
  * that fell on the durable phase alone.
  */
 import diagnosticsChannel from "node:diagnostics_channel";
-import { BroadcastChannel, isMainThread, threadId } from "node:worker_threads";
+import { isMainThread } from "node:worker_threads";
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { ClientRequest } from "node:http";
 import { classifyCosmosRequest, type CosmosRequestKind } from "./cosmos-kinds";
+import { threadPoll } from "./thread-poll";
 
 /** This thread's counts since it loaded, by `kind|container`; never cleared (resets are snapshots). */
 const tally = new Map<string, number>();
@@ -37,20 +38,17 @@ function cosmosHost(): string | undefined {
   return cosmosHostOfEndpoint;
 }
 
-/** Between the threads of one host: who is there, and each one's tally when the main thread asks. */
-type ThreadMessage =
-  | { type: "hello" | "bye"; thread: number }
-  | { type: "collect"; round: number }
-  | { type: "tally"; round: number; thread: number; entries: [string, number][] };
-
-const threads = new BroadcastChannel("bench-cosmos-counter");
-threads.unref();
 /**
- * A thread makes itself known with its first counted request: the main thread waits for the tallies
- * of those alone, so a thread stopped without counting anything (the host ends an app's durable
- * thread when the app has no durable functions) is never waited for.
+ * The other threads' tallies when the main thread asks. A thread takes part from its first counted
+ * request: a thread stopped without counting anything (the host ends an app's durable thread when
+ * the app has no durable functions) is never waited for, and one that does not answer in time makes
+ * the counts an error rather than short.
  */
-let announced = false;
+const poll = threadPoll<[string, number][]>("bench-cosmos-counter", {
+  answer: () => [...tally],
+  announceOnLoad: false,
+  timeoutMs: 10_000,
+});
 
 diagnosticsChannel.subscribe("http.client.request.start", (message) => {
   const request = (message as { request: ClientRequest }).request;
@@ -63,25 +61,8 @@ diagnosticsChannel.subscribe("http.client.request.start", (message) => {
   const { kind, container } = classifyCosmosRequest(request.method, request.path, header);
   const key = `${kind}|${container}`;
   tally.set(key, (tally.get(key) ?? 0) + 1);
-  if (!isMainThread && !announced) {
-    announced = true;
-    threads.postMessage({ type: "hello", thread: threadId } satisfies ThreadMessage);
-  }
+  poll.announce();
 });
-
-if (!isMainThread) {
-  threads.onmessage = (event) => {
-    const message = (event as { data: ThreadMessage }).data;
-    if (message.type === "collect")
-      threads.postMessage({
-        type: "tally",
-        round: message.round,
-        thread: threadId,
-        entries: [...tally],
-      } satisfies ThreadMessage);
-  };
-  process.on("exit", () => threads.postMessage({ type: "bye", thread: threadId } satisfies ThreadMessage));
-}
 
 export interface CosmosCountsMessage {
   type: "cosmos-counts";
@@ -110,65 +91,15 @@ function mainThreadMs(): number {
 }
 const CLOCK_TICKS = 100;
 
-/** A thread that has not answered within this long is reported, never silently left out. */
-const COLLECT_TIMEOUT_MS = 10_000;
-
 if (isMainThread) {
-  const workers = new Set<number>();
-  let round = 0;
-  let pending:
-    | {
-        round: number;
-        waiting: Set<number>;
-        included: Set<number>;
-        sum: Map<string, number>;
-        done: () => void;
-      }
-    | undefined;
-
-  const settleIfDone = (): void => {
-    if (pending && pending.waiting.size === 0) pending.done();
-  };
-  threads.onmessage = (event) => {
-    const message = (event as { data: ThreadMessage }).data;
-    if (message.type === "hello") workers.add(message.thread);
-    else if (message.type === "bye") {
-      workers.delete(message.thread);
-      pending?.waiting.delete(message.thread);
-      settleIfDone();
-    } else if (message.type === "tally" && pending?.round === message.round) {
-      // A thread whose hello is still on its way answers too: counted, once.
-      if (pending.included.has(message.thread)) return;
-      pending.included.add(message.thread);
-      pending.waiting.delete(message.thread);
-      for (const [key, n] of message.entries) pending.sum.set(key, (pending.sum.get(key) ?? 0) + n);
-      settleIfDone();
-    }
-  };
-
   /** Every thread's running tally, summed. */
-  const collect = (): Promise<Map<string, number>> =>
-    new Promise((resolve, reject) => {
-      const sum = new Map(tally);
-      const waiting = new Set(workers);
-      const timer = setTimeout(() => {
-        pending = undefined;
-        reject(new Error(`threads ${[...waiting].join(", ")} did not report their Cosmos counts`));
-      }, COLLECT_TIMEOUT_MS);
-      pending = {
-        round: ++round,
-        waiting,
-        included: new Set(),
-        sum,
-        done: () => {
-          clearTimeout(timer);
-          pending = undefined;
-          resolve(sum);
-        },
-      };
-      threads.postMessage({ type: "collect", round } satisfies ThreadMessage);
-      settleIfDone();
-    });
+  const collect = async (): Promise<Map<string, number>> => {
+    const { answers, silent } = await poll.ask();
+    if (silent > 0) throw new Error(`${silent} thread(s) did not report their Cosmos counts`);
+    const sum = new Map(tally);
+    for (const [key, n] of answers.flat()) sum.set(key, (sum.get(key) ?? 0) + n);
+    return sum;
+  };
 
   let countsFrom = new Map<string, number>();
   let cpuFrom = process.cpuUsage();

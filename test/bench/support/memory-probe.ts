@@ -10,7 +10,8 @@
  * waits for their heaps before it reads the resident set (a burst of work left the durable thread
  * holding about 100 MiB of garbage that the resident set counted).
  */
-import { BroadcastChannel, isMainThread, threadId } from "node:worker_threads";
+import { isMainThread } from "node:worker_threads";
+import { threadPoll } from "./thread-poll";
 
 export interface MemoryMessage {
   type: "memory";
@@ -23,14 +24,7 @@ export interface MemoryMessage {
   silentThreads: number;
 }
 
-type ThreadMessage =
-  | { type: "hello" | "bye"; thread: number }
-  | { type: "collect"; round: number }
-  | { type: "collected"; round: number; thread: number; heapUsed: number };
-
 const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
-/** A thread busy for longer than this is reported as silent rather than waited for. */
-const ANSWER_TIMEOUT_MS = 5_000;
 
 function collectGarbage(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -39,73 +33,30 @@ function collectGarbage(): void {
   gc?.();
 }
 
-const threads = new BroadcastChannel("bench-memory-probe");
-threads.unref();
-
-if (!isMainThread) {
-  threads.onmessage = (event) => {
-    const message = (event as { data: ThreadMessage }).data;
-    if (message.type !== "collect") return;
+/** Each other thread collects when asked and answers with its heap in use (bytes). */
+const poll = threadPoll<number>("bench-memory-probe", {
+  answer: () => {
     collectGarbage();
-    threads.postMessage({
-      type: "collected",
-      round: message.round,
-      thread: threadId,
-      heapUsed: process.memoryUsage().heapUsed,
-    } satisfies ThreadMessage);
-  };
-  threads.postMessage({ type: "hello", thread: threadId } satisfies ThreadMessage);
-  process.on("exit", () => threads.postMessage({ type: "bye", thread: threadId } satisfies ThreadMessage));
-} else {
-  const workers = new Set<number>();
-  let round = 0;
-  let pending: { round: number; waiting: Set<number>; heapUsed: number; done: () => void } | undefined;
-  const settleIfDone = (): void => {
-    if (pending && pending.waiting.size === 0) pending.done();
-  };
-  threads.onmessage = (event) => {
-    const message = (event as { data: ThreadMessage }).data;
-    if (message.type === "hello") workers.add(message.thread);
-    else if (message.type === "bye") {
-      workers.delete(message.thread);
-      pending?.waiting.delete(message.thread);
-      settleIfDone();
-    } else if (message.type === "collected" && pending?.round === message.round) {
-      if (!pending.waiting.delete(message.thread)) return;
-      pending.heapUsed += message.heapUsed;
-      settleIfDone();
-    }
-  };
+    return process.memoryUsage().heapUsed;
+  },
+  announceOnLoad: true,
+  // A thread busy for longer than this is reported as silent rather than waited for.
+  timeoutMs: 5_000,
+});
 
-  /** Every other thread collects; resolves with their heaps in use and how many did not answer. */
-  const collectThreads = (): Promise<{ heapUsed: number; silent: number }> =>
-    new Promise((resolve) => {
-      const waiting = new Set(workers);
-      const finish = (): void => {
-        clearTimeout(timer);
-        pending = undefined;
-        resolve({ heapUsed: current.heapUsed, silent: waiting.size });
-      };
-      const timer = setTimeout(finish, ANSWER_TIMEOUT_MS);
-      const current = { round: ++round, waiting, heapUsed: 0, done: finish };
-      pending = current;
-      threads.postMessage({ type: "collect", round } satisfies ThreadMessage);
-      settleIfDone();
-    });
-
+if (isMainThread)
   process.on("message", (message: { type?: string }) => {
     if (message?.type !== "memory") return;
-    void collectThreads().then(({ heapUsed, silent }) => {
+    void poll.ask().then(({ answers, silent }) => {
       collectGarbage();
       const usage = process.memoryUsage();
       const answer: MemoryMessage = {
         type: "memory",
         heapUsedMiB: mib(usage.heapUsed),
-        threadsHeapUsedMiB: mib(heapUsed),
+        threadsHeapUsedMiB: mib(answers.reduce((sum, n) => sum + n, 0)),
         rssMiB: mib(usage.rss),
         silentThreads: silent,
       };
       process.send?.(answer);
     });
   });
-}
