@@ -306,25 +306,6 @@ for (const [name, make] of implementations) {
       ]);
     });
 
-    it("migrations: a subscription's attempts alone, not the customer's other subscriptions' nor another partner's", async () => {
-      const { migrations } = make();
-      const partnerId = randomUUID();
-      const customer = randomUUID();
-      const first = migration({ partnerId, customerTenantId: customer, subscriptionId: "E3-1", attempt: 1 });
-      const second = migration({ partnerId, customerTenantId: customer, subscriptionId: "E3-1", attempt: 2 });
-      await migrations.create(first);
-      await migrations.create(second);
-      await migrations.create(migration({ partnerId, customerTenantId: customer, subscriptionId: "E3-2" }));
-      await migrations.create(
-        migration({ partnerId, customerTenantId: randomUUID(), subscriptionId: "E3-1" }),
-      );
-      await migrations.create(migration({ customerTenantId: customer, subscriptionId: "E3-1" })); // another partner's
-      const found = await migrations.listForSubscription(partnerId, customer, "E3-1");
-      expect(found.map((m) => m.id).sort()).toEqual([first.id, second.id].sort());
-      expect(found.find((m) => m.id === second.id)).toEqual(second);
-      expect(await migrations.listForSubscription(partnerId, customer, "E3-9")).toEqual([]);
-    });
-
     it("migrations: listed per partner and customer, newest first, filtered and paged", async () => {
       const { migrations } = make();
       const partnerId = randomUUID();

@@ -239,6 +239,52 @@ describe("starting a migration", () => {
     expect([...w.workflows.started.keys()]).toEqual([id]);
   });
 
+  it("R17: a later attempt whose start crashed before marking the subscription is found past the pointer to the earlier one", async () => {
+    const w = await world();
+    await register(w, { id: "E3-1", ...license(200, w.now) });
+    const start = () =>
+      startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" });
+    const first = await start();
+    await cancelMigrationUseCase(w.deps, w.principal, first.id);
+    const replace = w.subscriptions.replace.bind(w.subscriptions);
+    w.subscriptions.replace = () => Promise.reject(new Error("crash"));
+    await expect(start()).rejects.toThrow("crash");
+    w.subscriptions.replace = replace;
+    expect((await sub(w, "E3-1")).migrationId).toBe(first.id);
+    const second = (await w.migrations.listForCustomer(w.partner.id, CUSTOMER)).find(
+      (m) => m.id !== first.id,
+    );
+    expect(second?.attempt).toBe(2);
+
+    const refusal = await refusalOf(start());
+    expect(refusal.options.extensions).toEqual({ migrationId: second?.id });
+    expect(await sub(w, "E3-1")).toMatchObject({ status: "migrating", migrationId: second?.id });
+  });
+
+  it("R17: a pointer written back to an older attempt (a slow repair) still finds the newest; starts never list migrations", async () => {
+    const w = await world();
+    await register(w, { id: "E3-1", ...license(200, w.now) });
+    // The latest attempt is found by point reads: a list would grow with the customer's migrations.
+    w.migrations.listForCustomer = () => Promise.reject(new Error("a start listed migrations"));
+    w.migrations.list = () => Promise.reject(new Error("a start listed migrations"));
+    const start = () =>
+      startMigration(w.deps, w.principal, { customerTenantId: CUSTOMER, subscriptionId: "E3-1" });
+    const first = await start();
+    await cancelMigrationUseCase(w.deps, w.principal, first.id);
+    const second = await start();
+    await cancelMigrationUseCase(w.deps, w.principal, second.id);
+    const third = await start();
+    expect(new Set([first.id, second.id, third.id]).size).toBe(3);
+    const current = (await w.subscriptions.get(w.partner.id, CUSTOMER, "E3-1"))!;
+    expect(current.value.migrationId).toBe(third.id);
+    await w.subscriptions.replace({ ...current.value, migrationId: first.id }, current.etag);
+
+    const refusal = await refusalOf(start());
+    expect(refusal.options.extensions).toEqual({ migrationId: third.id });
+    expect((await sub(w, "E3-1")).migrationId).toBe(third.id);
+    expect((await w.migrations.get(w.partner.id, third.id))?.value.attempt).toBe(3);
+  });
+
   it("R20: without an active reseller relationship the start is refused (403, audited) and nothing is stored", async () => {
     const w = await world();
     const stranger = partner("Stranger", "ops@stranger.example");

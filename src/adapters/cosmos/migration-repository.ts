@@ -197,28 +197,6 @@ export class CosmosMigrationRepository implements MigrationRepository {
     return resources.map((doc) => migrationSchema.parse(doc));
   }
 
-  async listForSubscription(
-    partnerId: string,
-    customerTenantId: string,
-    subscriptionId: string,
-  ): Promise<Migration[]> {
-    const { resources } = await this.migrations.items
-      .query<Record<string, unknown>>(
-        {
-          query:
-            "SELECT * FROM c WHERE c.partnerId = @partner AND c.docType = 'migration' AND c.customerTenantId = @customer AND c.subscriptionId = @subscription",
-          parameters: [
-            { name: "@partner", value: partnerId },
-            { name: "@customer", value: customerTenantId },
-            { name: "@subscription", value: subscriptionId },
-          ],
-        },
-        { partitionKey: partnerId },
-      )
-      .fetchAll();
-    return resources.map((doc) => migrationSchema.parse(doc));
-  }
-
   async list(
     partnerId: string,
     query: { status?: MigrationStatus; customerTenantId?: string; limit: number; continuationToken?: string },

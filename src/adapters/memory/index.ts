@@ -718,16 +718,6 @@ export class MemoryMigrationRepository implements MigrationRepository {
     );
   }
 
-  async listForSubscription(
-    partnerId: string,
-    customerTenantId: string,
-    subscriptionId: string,
-  ): Promise<Migration[]> {
-    return (await this.listForCustomer(partnerId, customerTenantId)).filter(
-      (m) => m.subscriptionId === subscriptionId,
-    );
-  }
-
   list(
     partnerId: string,
     query: { status?: MigrationStatus; customerTenantId?: string; limit: number; continuationToken?: string },

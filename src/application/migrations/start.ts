@@ -17,7 +17,7 @@ import { audit, auditedCheck, partnerActor } from "../audit";
 import { updateWithRetry } from "../concurrency";
 import { callerPartner } from "../partners";
 import type { Versioned } from "../ports";
-import { MigrationExists } from "../subscriptions/ports";
+import { MigrationExists, type MigrationRepository } from "../subscriptions/ports";
 import { withApprovalLinks } from "./partner-switch-links";
 import type { MigrationDeps } from "./deps";
 
@@ -55,11 +55,41 @@ export async function migrationFacts(
     : { hasActiveResellerRelationship };
 }
 
-/** The latest migration of one subscription (highest attempt), whatever its state. */
-export function latestMigrationOf(migrations: Migration[], subscriptionId: string): Migration | undefined {
-  return migrations
-    .filter((m) => m.subscriptionId === subscriptionId)
-    .sort((a, b) => b.attempt - a.attempt)[0];
+/**
+ * The latest migration of one subscription (highest attempt), whatever its state, by point reads
+ * only: attempts are numbered from 1 without gaps and never deleted, and their ids derive from the
+ * attempt (migrationIdFor). The subscription points at its latest migration once a start has marked
+ * it; from there (or from attempt 1 without a pointer) the next attempts are read until one is
+ * missing, which also finds an attempt whose start crashed before marking the subscription, or a
+ * pointer a slow repair wrote back. Usually that is one read that finds nothing: no query, so the
+ * cost does not grow with the customer's or the partner's other migrations.
+ */
+export async function latestMigration(
+  migrations: Pick<MigrationRepository, "get">,
+  partnerId: string,
+  subscription: Pick<Subscription, "customerTenantId" | "id" | "migrationId">,
+): Promise<Migration | undefined> {
+  const ownAttempt = (migration: Migration | undefined): migration is Migration =>
+    migration !== undefined &&
+    migration.subscriptionId === subscription.id &&
+    migration.customerTenantId === subscription.customerTenantId &&
+    migration.id ===
+      migrationIdFor(partnerId, subscription.customerTenantId, subscription.id, migration.attempt);
+  const pointed = subscription.migrationId
+    ? (await migrations.get(partnerId, subscription.migrationId))?.value
+    : undefined;
+  let latest = ownAttempt(pointed) ? pointed : undefined;
+  for (;;) {
+    const attempt = nextMigrationAttempt(latest);
+    const next = await migrations.get(
+      partnerId,
+      migrationIdFor(partnerId, subscription.customerTenantId, subscription.id, attempt),
+    );
+    // A document under that id that is not that attempt would make the walk loop: stop at it, and
+    // the create meets it as the 409 naming it.
+    if (!next || !ownAttempt(next.value) || next.value.attempt !== attempt) return latest;
+    latest = next.value;
+  }
 }
 
 const conflictNaming = (migrationId: string, message: string): DomainError =>
@@ -91,10 +121,7 @@ export async function startMigration(
 
   const found = await deps.subscriptions.get(caller.id, input.customerTenantId, input.subscriptionId);
   if (!found) throw refuse.notFound("The subscription");
-  const latest = latestMigrationOf(
-    await deps.migrations.listForSubscription(caller.id, input.customerTenantId, input.subscriptionId),
-    input.subscriptionId,
-  );
+  const latest = await latestMigration(deps.migrations, caller.id, found.value);
   const facts = await migrationFacts(deps, caller, input.customerTenantId);
   const now = deps.clock.now();
   const decision = canStartMigration(found.value, {

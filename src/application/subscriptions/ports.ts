@@ -92,15 +92,6 @@ export interface MigrationRepository {
   ): Promise<{ migration: Versioned<Migration>; party: ApprovalParty } | undefined>;
   /** The partner's migrations of one customer (the plan keeps the latest per subscription). */
   listForCustomer(partnerId: string, customerTenantId: string): Promise<Migration[]>;
-  /**
-   * Every attempt of one subscription's migration, any order: a start needs the latest of one
-   * subscription, and a customer's whole list grows with every subscription it has moved.
-   */
-  listForSubscription(
-    partnerId: string,
-    customerTenantId: string,
-    subscriptionId: string,
-  ): Promise<Migration[]>;
   list(
     partnerId: string,
     query: { status?: MigrationStatus; customerTenantId?: string; limit: number; continuationToken?: string },
