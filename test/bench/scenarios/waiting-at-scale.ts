@@ -146,8 +146,15 @@ export const scenario: BenchScenario = {
         ipc: true,
       });
       const journey = new Journey(host);
-      const rss: { label: string; waiting: number; mib: number; heapMiB: number; threadsHeapMiB: number }[] =
-        [];
+      const rss: {
+        label: string;
+        waiting: number;
+        mib: number;
+        heapMiB: number;
+        threadsHeapMiB: number;
+        committedMiB: number;
+        externalMiB: number;
+      }[] = [];
       /** The host's memory after a full collection: what it holds, not what is not yet reclaimed. */
       const measure = async (label: string, waiting: number): Promise<void> => {
         const memory = await askHost<MemoryMessage>(host!, "memory", "memory");
@@ -160,9 +167,11 @@ export const scenario: BenchScenario = {
           mib: memory.rssMiB,
           heapMiB: memory.heapUsedMiB,
           threadsHeapMiB: memory.threadsHeapUsedMiB,
+          committedMiB: memory.heapsCommittedMiB,
+          externalMiB: memory.externalMiB,
         });
         progress(
-          `${waiting} waiting, heap ${memory.heapUsedMiB} MiB (other threads ${memory.threadsHeapUsedMiB} MiB), RSS ${memory.rssMiB} MiB`,
+          `${waiting} waiting, heap ${memory.heapUsedMiB} MiB (other threads ${memory.threadsHeapUsedMiB} MiB), heaps committed ${memory.heapsCommittedMiB} MiB, external ${memory.externalMiB} MiB, RSS ${memory.rssMiB} MiB`,
         );
       };
       await measure("after start", 0);
@@ -307,6 +316,20 @@ export const scenario: BenchScenario = {
             value: atEnd?.mib ?? Number.NaN,
             baseline: atCheckpoint?.mib,
             ratio: Math.round(((atEnd?.mib ?? 0) / (atCheckpoint?.mib ?? 1)) * 100) / 100,
+          },
+          {
+            metric: `V8 heaps committed, all threads, with ${atCheckpoint?.waiting} / ${atEnd?.waiting} waiting`,
+            unit: "MiB",
+            value: atEnd?.committedMiB ?? Number.NaN,
+            baseline: atCheckpoint?.committedMiB,
+            ratio: Math.round(((atEnd?.committedMiB ?? 0) / (atCheckpoint?.committedMiB ?? 1)) * 100) / 100,
+          },
+          {
+            metric: `memory outside the heaps (buffers, handles), all threads, with ${atCheckpoint?.waiting} / ${atEnd?.waiting} waiting`,
+            unit: "MiB",
+            value: atEnd?.externalMiB ?? Number.NaN,
+            baseline: atCheckpoint?.externalMiB,
+            ratio: Math.round(((atEnd?.externalMiB ?? 0) / (atCheckpoint?.externalMiB ?? 1)) * 100) / 100,
           },
           { metric: "durable store rows (Azure Tables)", unit: "rows", value: size.rows },
           {

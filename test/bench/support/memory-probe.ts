@@ -19,6 +19,13 @@ export interface MemoryMessage {
   heapUsedMiB: number;
   /** The other threads' heaps in use (the app's durable copy), after their own collections. */
   threadsHeapUsedMiB: number;
+  /**
+   * What every thread's V8 heap holds from the system (used or not) and what its JavaScript objects
+   * hold outside the heap (buffers, native handles), all threads together: beside `rssMiB` they
+   * tell which part of the resident set is V8's, and the rest is the allocator's and the code's.
+   */
+  heapsCommittedMiB: number;
+  externalMiB: number;
   rssMiB: number;
   /** Threads that loaded the probe but did not answer in time (their garbage may be in `rssMiB`). */
   silentThreads: number;
@@ -33,11 +40,18 @@ function collectGarbage(): void {
   gc?.();
 }
 
-/** Each other thread collects when asked and answers with its heap in use (bytes). */
-const poll = threadPoll<number>("bench-memory-probe", {
+type ThreadMemory = Pick<NodeJS.MemoryUsage, "heapUsed" | "heapTotal" | "external">;
+
+const threadMemory = (): ThreadMemory => {
+  const { heapUsed, heapTotal, external } = process.memoryUsage();
+  return { heapUsed, heapTotal, external };
+};
+
+/** Each other thread collects when asked and answers with its heap (bytes). */
+const poll = threadPoll<ThreadMemory>("bench-memory-probe", {
   answer: () => {
     collectGarbage();
-    return process.memoryUsage().heapUsed;
+    return threadMemory();
   },
   announceOnLoad: true,
   // A thread busy for longer than this is reported as silent rather than waited for.
@@ -50,10 +64,15 @@ if (isMainThread)
     void poll.ask().then(({ answers, silent }) => {
       collectGarbage();
       const usage = process.memoryUsage();
+      const all = [usage, ...answers];
+      const sum = (list: ThreadMemory[], key: keyof ThreadMemory): number =>
+        list.reduce((total, thread) => total + thread[key], 0);
       const answer: MemoryMessage = {
         type: "memory",
         heapUsedMiB: mib(usage.heapUsed),
-        threadsHeapUsedMiB: mib(answers.reduce((sum, n) => sum + n, 0)),
+        threadsHeapUsedMiB: mib(sum(answers, "heapUsed")),
+        heapsCommittedMiB: mib(sum(all, "heapTotal")),
+        externalMiB: mib(sum(all, "external")),
         rssMiB: mib(usage.rss),
         silentThreads: silent,
       };
