@@ -64,7 +64,7 @@ export async function migrationFacts(
  * pointer a slow repair wrote back. Usually that is one read that finds nothing: no query, so the
  * cost does not grow with the customer's or the partner's other migrations.
  */
-export async function latestMigration(
+async function latestMigration(
   migrations: Pick<MigrationRepository, "get">,
   partnerId: string,
   subscription: Pick<Subscription, "customerTenantId" | "id" | "migrationId">,
