@@ -85,9 +85,9 @@ async function latestMigration(
       partnerId,
       migrationIdFor(partnerId, subscription.customerTenantId, subscription.id, attempt),
     );
-    // A document under that id that is not that attempt would make the walk loop: stop at it, and
-    // the create meets it as the 409 naming it.
-    if (!next || !ownAttempt(next.value) || next.value.attempt !== attempt) return latest;
+    // A document under that id that is not this subscription's attempt (its id would not match its
+    // own attempt) would make the walk loop: stop at it, and the create meets it as the 409 naming it.
+    if (!next || !ownAttempt(next.value)) return latest;
     latest = next.value;
   }
 }
