@@ -50,8 +50,6 @@ async function startHost(): Promise<Journey> {
 
 async function crash(journey: Journey): Promise<void> {
   await journey.host.kill("SIGKILL");
-  // Ends whatever the killed host left in its group and removes its temporary data folder.
-  await journey.host.stop();
   hosts.delete(journey.host);
 }
 

@@ -38,7 +38,11 @@ export interface HostProcess {
   pid: number;
   /** SIGTERM, wait for a clean exit (embedded services included), SIGKILL the group if it hangs. */
   stop(): Promise<void>;
-  /** Sends a signal to the host process only (e.g. "SIGKILL" for crash tests). Resolves when it exited. */
+  /**
+   * Sends a signal to the host process only (e.g. "SIGKILL" for crash tests) and resolves when it
+   * exited, after ending whatever it left in its group and removing the data folder made for it
+   * (no later host can be handed that folder). A host started with its own `--data-dir` keeps it.
+   */
   kill(signal: NodeJS.Signals): Promise<void>;
   /** Everything the host printed so far (stdout and stderr interleaved). */
   output(): string;
@@ -180,6 +184,8 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
     kill: async (signal) => {
       child.kill(signal);
       await exited;
+      killGroup(child, "SIGKILL");
+      removeOwnDataDir();
     },
     output: () => output,
     waitForOutput,

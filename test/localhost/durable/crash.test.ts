@@ -45,8 +45,6 @@ async function startHost(): Promise<HostProcess> {
 
 async function crash(host: HostProcess): Promise<void> {
   await host.kill("SIGKILL");
-  // Ends whatever the killed host left in its group and removes its temporary data folder.
-  await host.stop();
   hosts.delete(host);
 }
 
